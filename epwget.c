@@ -1,0 +1,346 @@
+/*
+ * epwget.c - the event-driven web client of mOS/mTCP: opens total_flows
+ * short HTTP flows to one server, at most total_concurrency at once, split
+ * over the cores, each core on its own stack instance and NIC queue.
+ *
+ * This build carries the foundation: command line, configuration, the
+ * flow split, and per core the stack context, its pools and its RSS
+ * source pairs. `-C` brings all of that up, reports it and stops; the
+ * flows themselves need the TCP stack, which is not in this build yet.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_parse.h"
+#include "mos_log.h"
+#include "mtcp_api.h"
+
+#define EXIT_USAGE 2
+#define MAX_POOL_ROWS 8
+
+struct options {
+	const char *mos_conf;
+	const char *wget_conf;
+	const char *outfile;
+	const char *json;
+	const char *url;
+	long flows;		/* -n or FLOWS; 0 = from epwget.conf */
+	int cores;		/* -N; 0 = from epwget.conf, else the core mask */
+	int concurrency;	/* -c; 0 = from epwget.conf */
+	bool verbose;
+	bool check;
+};
+
+/* What one core is asked to do, and what its bring-up reported. */
+struct core_job {
+	int core;
+	long flows;
+	int concurrency;
+	in_addr_t daddr;
+	in_port_t dport;
+	pthread_t thread;
+	int err;		/* errno of the step that failed, 0 = fine */
+	const char *failed;	/* that step */
+	int n_stats;
+	struct mtcp_pool_stat stats[MAX_POOL_ROWS];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: epwget [-f mos.conf] [-w epwget.conf] [-N cores] [-c total_concurrency]\n"
+		"              [-n total_flows] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
+		"              [URL [FLOWS]]\n"
+		"  URL            host[:port]/path, host a dotted IPv4 address (epwget.conf: url)\n"
+		"  FLOWS, -n      flows to run in all (epwget.conf: total_flows)\n"
+		"  -f FILE        stack configuration (default conf/mos.conf)\n"
+		"  -w FILE        application configuration (default conf/epwget.conf)\n"
+		"  -N CORES       cores to use (epwget.conf: core_limit; default: the core mask)\n"
+		"  -c N           connections open at once, over all cores (total_concurrency)\n"
+		"  -o FILE        write each body to FILE.<flow number>\n"
+		"  -j FILE        write the summary as JSON\n"
+		"  -C             check: bring up DPDK, ports, pools and RSS source pairs, report, stop\n"
+		"  -v             per-core lines and debug messages\n"
+		"mTCP's form works too: epwget 10.0.0.4/index.html 100000 -N 8 -c 8000 -f mos.conf\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr saying what is wrong and where to look; -EINVAL. */
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "epwget: %s; see epwget -h\n", msg);
+	return -EINVAL;
+}
+
+/* A whole decimal number in min..max, nothing else. */
+static int parse_num(const char *what, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0')
+		return usage_error("%s: '%s' is not a number", what, s);
+	if (errno == ERANGE || v < min || v > max)
+		return usage_error("%s: %s is out of range (%ld..%ld)", what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+static int parse_option(struct options *o, int c, const char *arg)
+{
+	long v = 0;
+	int ret = 0;
+
+	switch (c) {
+	case 'f': o->mos_conf = arg; break;
+	case 'w': o->wget_conf = arg; break;
+	case 'o': o->outfile = arg; break;
+	case 'j': o->json = arg; break;
+	case 'v': o->verbose = true; break;
+	case 'C': o->check = true; break;
+	case 'N':
+		ret = parse_num("-N", arg, 1, CONF_MAX_CORES, &v);
+		o->cores = (int)v;
+		break;
+	case 'c':
+		ret = parse_num("-c", arg, 1, CONF_MAX_CONCURRENCY, &v);
+		o->concurrency = (int)v;
+		break;
+	case 'n':
+		ret = parse_num("-n", arg, 1, CONF_MAX_FLOWS, &o->flows);
+		break;
+	default:
+		return usage_error("-%c: unknown option", c);
+	}
+	return ret;
+}
+
+static int parse_args(struct options *o, int argc, char **argv)
+{
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->mos_conf = "conf/mos.conf";
+	o->wget_conf = "conf/epwget.conf";
+	opterr = 0;	/* our own messages */
+	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:Cvh")) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);	/* main's helper: nothing is started yet */
+		}
+		if (c == ':')
+			return usage_error("-%c needs a value", optopt);
+		if (c == '?')
+			return usage_error("-%c: unknown option", optopt);
+		ret = parse_option(o, c, optarg);
+		if (ret != 0)
+			return ret;
+	}
+	if (optind < argc)
+		o->url = argv[optind++];
+	if (optind < argc && (ret = parse_num("FLOWS", argv[optind++], 1, CONF_MAX_FLOWS,
+					      &o->flows)) != 0)
+		return ret;
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* epwget.conf, then what the command line overrides. */
+static int load_wget_conf(const struct options *o, struct epwget_conf *wc)
+{
+	char err[CONF_ERR_MAX];
+	int ret = conf_epwget_load(wc, o->wget_conf, err, sizeof(err));
+
+	if (ret != 0) {
+		fprintf(stderr, "epwget: %s\n", err);
+		return ret;
+	}
+	if (o->url != NULL && conf_parse_url(wc, o->url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "epwget: URL: %s; see epwget -h\n", err);
+		return -EINVAL;
+	}
+	if (!wc->url_set) {
+		fprintf(stderr, "epwget: no URL: give URL on the command line or url in %s; "
+			"see epwget -h\n", o->wget_conf);
+		return -EINVAL;
+	}
+	if (o->flows != 0)
+		wc->total_flows = o->flows;
+	if (o->concurrency != 0)
+		wc->total_concurrency = o->concurrency;
+	if (o->cores != 0)
+		wc->core_limit = o->cores;
+	if (wc->total_flows <= 0) {
+		fprintf(stderr, "epwget: no flow count: give FLOWS, -n, or total_flows in %s\n",
+			o->wget_conf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* mTCP's split: an equal share each, the remainder one each to the lowest cores. */
+static long share(long total, int cores, int core)
+{
+	return total / cores + (core < total % cores ? 1 : 0);
+}
+
+/* Decide the core count, then size each core's stack for its share (max_fds = 3 x concurrency). */
+static int plan_cores(const struct epwget_conf *wc, struct core_job *jobs, int *ncores)
+{
+	struct mtcp_conf mc;
+	int cores;
+
+	if (mtcp_getconf(&mc) != 0)
+		return -errno;
+	cores = wc->core_limit > 0 ? wc->core_limit : mc.num_cores;
+	if (cores > mc.num_cores) {
+		fprintf(stderr, "epwget: %d cores asked, the core mask has %d; lower -N or core_limit, "
+			"or widen core_mask\n", cores, mc.num_cores);
+		return -EINVAL;
+	}
+	if (wc->total_flows < cores)
+		cores = (int)wc->total_flows;
+	if (wc->total_concurrency < cores) {
+		fprintf(stderr, "epwget: total_concurrency %d is below the %d cores; each core needs "
+			"at least one connection\n", wc->total_concurrency, cores);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cores; i++) {
+		jobs[i].core = i;
+		jobs[i].flows = share(wc->total_flows, cores, i);
+		jobs[i].concurrency = (int)share(wc->total_concurrency, cores, i);
+		jobs[i].daddr = wc->host;
+		jobs[i].dport = htons(wc->port);
+	}
+	mc.num_cores = cores;
+	mc.max_concurrency = 3 * jobs[0].concurrency;
+	mc.max_num_buffers = mc.max_concurrency;
+	if (mtcp_setconf(&mc) != 0)
+		return -errno;
+	*ncores = cores;
+	return 0;
+}
+
+/* One core's bring-up: context, RSS source pairs, statistics, release. */
+static void *run_core(void *arg)
+{
+	struct core_job *job = arg;
+	mctx_t mctx = mtcp_create_context(job->core);
+
+	if (mctx == NULL) {
+		job->err = errno;
+		job->failed = "mtcp_create_context";
+		return NULL;
+	}
+	if (mtcp_init_rss(mctx, INADDR_ANY, 1, job->daddr, job->dport) != 0) {
+		job->err = errno;
+		job->failed = "mtcp_init_rss";
+	}
+	job->n_stats = mtcp_get_pool_stats(mctx, job->stats, MAX_POOL_ROWS);
+	mtcp_destroy_context(mctx);
+	return NULL;
+}
+
+static int run_cores(struct core_job *jobs, int cores)
+{
+	int failed = 0;
+
+	for (int i = 0; i < cores; i++)
+		if (pthread_create(&jobs[i].thread, NULL, run_core, &jobs[i]) != 0) {
+			jobs[i].err = errno;
+			jobs[i].failed = "pthread_create";
+			jobs[i].thread = 0;
+		}
+	for (int i = 0; i < cores; i++) {
+		if (jobs[i].thread != 0)
+			pthread_join(jobs[i].thread, NULL);
+		if (jobs[i].failed != NULL) {
+			fprintf(stderr, "epwget: core %d: %s failed: %s\n", i, jobs[i].failed,
+				strerror(jobs[i].err));
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static void report_core(const struct core_job *job)
+{
+	double mib = 0;
+	uint64_t pairs = 0;
+
+	for (int i = 0; i < job->n_stats; i++) {
+		mib += (double)job->stats[i].bytes / (1 << 20);
+		if (strcmp(job->stats[i].name, "rss_pairs") == 0)
+			pairs = job->stats[i].capacity;
+	}
+	printf("[CPU %d] flows %ld, concurrency %d, source pairs %lu, pools %.1f MiB\n",
+	       job->core, job->flows, job->concurrency, (unsigned long)pairs, mib);
+	for (int i = 0; i < job->n_stats; i++)
+		MOS_LOG(DEBUG, "core %d pool %-10s %8lu objects, %8.1f MiB", job->core,
+			job->stats[i].name, (unsigned long)job->stats[i].capacity,
+			(double)job->stats[i].bytes / (1 << 20));
+}
+
+static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int cores)
+{
+	char host[INET_ADDRSTRLEN];
+	int failed = run_cores(jobs, cores);
+
+	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
+	printf("epwget check: %ld flows to %s:%u%s over %d cores, concurrency %d\n",
+	       wc->total_flows, host, wc->port, wc->path, cores, wc->total_concurrency);
+	for (int i = 0; i < cores; i++)
+		if (jobs[i].failed == NULL)
+			report_core(&jobs[i]);
+	printf("epwget check: %s\n", failed == 0 ? "every core came up" : "some cores failed");
+	return failed == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct core_job jobs[CONF_MAX_CORES];
+	struct epwget_conf wc;
+	struct options o;
+	int cores = 0, ret;
+
+	mos_log_set("epwget", MOS_LOG_INFO);
+	if (parse_args(&o, argc, argv) != 0)
+		return EXIT_USAGE;
+	if (o.verbose)
+		mos_log_set("epwget", MOS_LOG_DEBUG);
+	if (load_wget_conf(&o, &wc) != 0)
+		return EXIT_USAGE;
+	if (!o.check) {
+		fprintf(stderr, "epwget: this build has no TCP stack yet, so it cannot run flows; "
+			"-C checks the set-up (DPDK, ports, pools, RSS source pairs)\n");
+		return 1;
+	}
+	if (mtcp_init(o.mos_conf) != 0)	/* a configuration it cannot read or use: usage */
+		return errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||
+		       errno == EISDIR ? EXIT_USAGE : 1;
+	ret = plan_cores(&wc, jobs, &cores);
+	if (ret == 0)
+		ret = check_run(&wc, jobs, cores);
+	else
+		ret = EXIT_USAGE;
+	mtcp_destroy();
+	return ret;
+}

@@ -1,0 +1,520 @@
+/*
+ * mos_core.c - process set-up and the per-core contexts: mtcp_init,
+ * mtcp_getconf/mtcp_setconf, mtcp_create_context and its memory pools,
+ * mtcp_init_rss, signals, mtcp_destroy.
+ *
+ * Process-wide state is `stack` below: written by the main thread between
+ * mtcp_init and the first context, read-only afterwards (the port start in
+ * the first mtcp_create_context is serialised by start_lock).
+ */
+#include "mos_core.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <arpa/inet.h>
+
+#include "conf_parse.h"
+#include "mos_dpdk.h"
+#include "mos_log.h"
+
+#define HUGE_PAGE (2u << 20)
+
+static struct {
+	bool inited;
+	bool started;			/* ports are up: settings are frozen */
+	int start_err;			/* the port start failed: every context fails */
+	pthread_mutex_t start_lock;
+	struct mos_conf conf;
+	char conf_path[256];
+	struct mtcp_conf mconf;		/* the settings in force */
+	struct mos_rss_key rss_key;
+	struct mos_port_info port[CONF_MAX_NETDEV];
+	struct mos_core *core[CONF_MAX_CORES];
+	mtcp_sighandler_t app_handler[NSIG];
+	volatile sig_atomic_t stop;	/* set by SIGINT: every core stops */
+} stack = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * The pool table: every pool a core carves, its object size and count as
+ * functions of the settings in force. Like lwIP's memp table, the one
+ * place that says where a core's memory goes.
+ */
+static size_t rcvbuf_size(const struct mtcp_conf *c) { return (size_t)c->rcvbuf_size; }
+static size_t sndbuf_size(const struct mtcp_conf *c) { return (size_t)c->sndbuf_size; }
+static uint32_t num_buffers(const struct mtcp_conf *c) { return (uint32_t)c->max_num_buffers; }
+
+static const struct pool_def {
+	const char *name;
+	size_t (*obj_size)(const struct mtcp_conf *c);
+	uint32_t (*count)(const struct mtcp_conf *c);
+	size_t align;
+} pool_defs[MOS_POOL_COUNT] = {
+	[MOS_POOL_RCVBUF] = { "rcvbuf", rcvbuf_size, num_buffers, MOS_CACHE_LINE },
+	[MOS_POOL_SNDBUF] = { "sndbuf", sndbuf_size, num_buffers, MOS_CACHE_LINE },
+};
+
+/* The ranges mtcp_setconf accepts: those of mos.conf. */
+static const struct setting_range {
+	const char *name;
+	size_t offset;
+	int min, max;
+} setting_ranges[] = {
+	{ "max_concurrency", offsetof(struct mtcp_conf, max_concurrency), 1, CONF_MAX_CONCURRENCY },
+	{ "max_num_buffers", offsetof(struct mtcp_conf, max_num_buffers), 1, CONF_MAX_CONCURRENCY },
+	{ "rcvbuf_size", offsetof(struct mtcp_conf, rcvbuf_size), CONF_BUF_MIN, CONF_BUF_MAX },
+	{ "sndbuf_size", offsetof(struct mtcp_conf, sndbuf_size), CONF_BUF_MIN, CONF_BUF_MAX },
+	{ "tcp_timewait", offsetof(struct mtcp_conf, tcp_timewait), 0, CONF_TIMEWAIT_MAX },
+	{ "tcp_timeout", offsetof(struct mtcp_conf, tcp_timeout), 0, CONF_TIMEOUT_MAX },
+};
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static void conf_to_mtcp(const struct mos_conf *c, struct mtcp_conf *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->num_cores = __builtin_popcountll(c->core_mask);
+	m->max_concurrency = c->max_concurrency;
+	m->cpu_mask = c->core_mask;
+	m->max_num_buffers = c->max_num_buffers;
+	m->rcvbuf_size = c->rmem_size;
+	m->sndbuf_size = c->wmem_size;
+	m->tcp_timewait = c->tcp_timewait;
+	m->tcp_timeout = c->tcp_timeout;
+}
+
+/*
+ * Keep the CPUs of the core mask that this process may run on: one
+ * mos.conf then serves boxes of several sizes. An empty result is an error.
+ */
+static int usable_core_mask(uint64_t *mask, const char *path, char *err, size_t errlen)
+{
+	cpu_set_t set;
+	uint64_t have = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (int cpu = 0; cpu < CONF_MAX_CORES; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			have |= 1ULL << cpu;
+	if ((*mask & have) == 0) {
+		snprintf(err, errlen, "%s: core_mask 0x%" PRIx64 " names none of the CPUs this "
+			 "process may use (0x%" PRIx64 "); fix core_mask", path, *mask, have);
+		return -EINVAL;
+	}
+	if ((*mask & have) != *mask)
+		MOS_LOG(INFO, "core_mask 0x%" PRIx64 ": using 0x%" PRIx64 ", the CPUs this machine "
+			"lets us run on", *mask, *mask & have);
+	*mask &= have;
+	return 0;
+}
+
+int mtcp_init(const char *config_file)
+{
+	char err[CONF_ERR_MAX];
+	int ret;
+
+	if (stack.inited)
+		return fail(EALREADY);
+	if (config_file == NULL)
+		return fail(EINVAL);
+	ret = conf_mos_load(&stack.conf, config_file, err, sizeof(err));
+	if (ret == 0)
+		ret = usable_core_mask(&stack.conf.core_mask, config_file, err, sizeof(err));
+	if (ret == 0 && stack.conf.mp_mode != CONF_MP_NONE) {
+		snprintf(err, sizeof(err), "%s: multiprocess is for epwget-mp; remove the "
+			 "multiprocess line to run threaded", config_file);
+		ret = -EINVAL;
+	}
+	if (ret == 0 && mos_rss_key_init(&stack.rss_key, stack.conf.rss_key,
+					 (size_t)stack.conf.rss_key_len) != 0) {
+		snprintf(err, sizeof(err), "%s: rss_key must have 40 or 52 bytes", config_file);
+		ret = -EINVAL;
+	}
+	if (ret != 0) {
+		MOS_LOG(ERR, "%s", err);
+		return fail(-ret);
+	}
+	snprintf(stack.conf_path, sizeof(stack.conf_path), "%s", config_file);
+	conf_to_mtcp(&stack.conf, &stack.mconf);
+	ret = mos_dpdk_init(&stack.conf, "epwget", mos_log_level >= MOS_LOG_DEBUG, err, sizeof(err));
+	if (ret != 0) {
+		MOS_LOG(ERR, "%s", err);
+		return fail(-ret);
+	}
+	stack.stop = 0;
+	stack.inited = true;
+	return 0;
+}
+
+int mtcp_getconf(struct mtcp_conf *conf)
+{
+	if (!stack.inited || conf == NULL)
+		return fail(EINVAL);
+	*conf = stack.mconf;
+	return 0;
+}
+
+int mtcp_setconf(const struct mtcp_conf *conf)
+{
+	int cores = __builtin_popcountll(stack.conf.core_mask);
+
+	if (!stack.inited || conf == NULL)
+		return fail(EINVAL);
+	if (stack.started)
+		return fail(EBUSY);
+	if (conf->num_cores < 1 || conf->num_cores > cores) {
+		MOS_LOG(ERR, "num_cores %d: the core mask of %s has %d cores", conf->num_cores,
+			stack.conf_path, cores);
+		return fail(EINVAL);
+	}
+	for (size_t i = 0; i < sizeof(setting_ranges) / sizeof(setting_ranges[0]); i++) {
+		const struct setting_range *r = &setting_ranges[i];
+		int v = *(const int *)(const void *)((const char *)conf + r->offset);
+
+		if (v < r->min || v > r->max) {
+			MOS_LOG(ERR, "%s %d is out of range (%d..%d)", r->name, v, r->min, r->max);
+			return fail(EINVAL);
+		}
+	}
+	stack.mconf = *conf;
+	stack.mconf.cpu_mask = stack.conf.core_mask;
+	return 0;
+}
+
+/* The CPU of context index i: the i-th set bit of the core mask. */
+static unsigned cpu_of(int i)
+{
+	uint64_t mask = stack.conf.core_mask;
+
+	while (i-- > 0)
+		mask &= mask - 1;
+	return (unsigned)__builtin_ctzll(mask);
+}
+
+int mtcp_core_affinitize(int cpu)
+{
+	if (!stack.inited || cpu < 0 || cpu >= stack.mconf.num_cores)
+		return fail(EINVAL);
+	return mos_dpdk_thread_attach((unsigned)cpu, cpu_of(cpu)) == 0 ? 0 : fail(EINVAL);
+}
+
+size_t mos_core_mem_size(const struct mtcp_conf *conf)
+{
+	size_t size = mos_align_up(sizeof(struct mos_core), MOS_CACHE_LINE);
+
+	for (int i = 0; i < MOS_POOL_COUNT; i++)
+		size += mos_pool_mem_size(pool_defs[i].obj_size(conf), pool_defs[i].align,
+					  pool_defs[i].count(conf));
+	return size;
+}
+
+static void log_ports(void)
+{
+	for (int i = 0; i < stack.conf.n_netdev; i++) {
+		const struct mos_port_info *p = &stack.port[i];
+		const uint8_t *m = p->mac;
+
+		MOS_LOG(INFO, "%s: %s, %u queues, RSS %s, checksums %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, "
+			"link %s", stack.conf.netdev[i].name, p->driver, p->nqueues,
+			p->hw_rss ? "by the NIC" : "in software (steering)",
+			p->tx_cksum ? "offloaded" : "in software", m[0], m[1], m[2], m[3], m[4], m[5],
+			p->link_up ? "up" : "down");
+	}
+}
+
+/* The first context starts the ports, with one queue per core. */
+static int start_ports(void)
+{
+	char err[CONF_ERR_MAX];
+	int ret = 0;
+
+	pthread_mutex_lock(&stack.start_lock);
+	if (stack.start_err != 0) {
+		ret = stack.start_err;
+	} else if (!stack.started) {
+		ret = mos_dpdk_ports_start(&stack.conf, (unsigned)stack.mconf.num_cores,
+					   &stack.rss_key, stack.port, err, sizeof(err));
+		if (ret != 0) {
+			MOS_LOG(ERR, "%s", err);
+			stack.start_err = ret;
+		} else {
+			stack.started = true;
+			log_ports();
+		}
+	}
+	pthread_mutex_unlock(&stack.start_lock);
+	return ret;
+}
+
+/*
+ * Map memory for a core: hugepages when the kernel has them free, else
+ * ordinary pages. MAP_POPULATE touches every page now, from the core's own
+ * (already pinned) thread, so the memory sits on the core's NUMA node and
+ * no page fault happens on the fast path.
+ */
+static void *map_core_memory(size_t size, bool *huge)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
+	void *mem = mmap(NULL, mos_align_up(size, HUGE_PAGE), PROT_READ | PROT_WRITE,
+			 flags | MAP_HUGETLB, -1, 0);
+
+	*huge = mem != MAP_FAILED;
+	if (mem == MAP_FAILED)
+		mem = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+static void unmap_core_memory(void *mem, size_t size, bool huge)
+{
+	if (mem != NULL)
+		munmap(mem, huge ? mos_align_up(size, HUGE_PAGE) : size);
+}
+
+static int carve_pools(struct mos_core *core)
+{
+	for (int i = 0; i < MOS_POOL_COUNT; i++) {
+		const struct pool_def *d = &pool_defs[i];
+		int ret = mos_pool_carve(&core->pool[i], &core->arena, d->name,
+					 d->obj_size(&stack.mconf), d->align, d->count(&stack.mconf));
+
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static struct mos_core *core_alloc(int cpu)
+{
+	size_t size = mos_core_mem_size(&stack.mconf);
+	size_t head = mos_align_up(sizeof(struct mos_core), MOS_CACHE_LINE);
+	bool huge;
+	struct mos_core *core = map_core_memory(size, &huge);
+
+	if (core == NULL) {
+		MOS_LOG(ERR, "core %d: cannot reserve %zu MiB for its pools (max_num_buffers %d x "
+			"(rcvbuf %d + sndbuf %d) bytes); lower max_num_buffers or the buffer sizes "
+			"in %s", cpu, size >> 20, stack.mconf.max_num_buffers,
+			stack.mconf.rcvbuf_size, stack.mconf.sndbuf_size, stack.conf_path);
+		return NULL;
+	}
+	memset(core, 0, sizeof(*core));
+	core->mem = core;
+	core->mem_size = size;
+	core->mem_huge = huge;
+	core->ctx.cpu = cpu;
+	core->cpu = cpu_of(cpu);
+	core->queue = (uint16_t)cpu;
+	core->netdev = -1;
+	mos_arena_init(&core->arena, (uint8_t *)core + head, size - head);
+	if (carve_pools(core) != 0) {
+		/* mos_core_mem_size and carve_pools disagree: a bug, not a user error */
+		MOS_LOG(ERR, "core %d: pool carving overran its arena of %zu bytes", cpu, size);
+		unmap_core_memory(core, size, huge);
+		return NULL;
+	}
+	return core;
+}
+
+mctx_t mtcp_create_context(int cpu)
+{
+	struct mos_core *core;
+
+	if (!stack.inited || cpu < 0 || cpu >= stack.mconf.num_cores) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (stack.core[cpu] != NULL) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (start_ports() != 0) {
+		errno = EIO;
+		return NULL;
+	}
+	if (mos_dpdk_thread_attach((unsigned)cpu, cpu_of(cpu)) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	core = core_alloc(cpu);
+	if (core == NULL) {
+		mos_dpdk_thread_detach();
+		errno = ENOMEM;
+		return NULL;
+	}
+	stack.core[cpu] = core;
+	return &core->ctx;
+}
+
+static void rss_release(struct mos_core *core)
+{
+	if (core->rss_mem != NULL)
+		munmap(core->rss_mem, core->rss_mem_size);
+	core->rss_mem = NULL;
+	core->rss_mem_size = 0;
+	core->netdev = -1;
+}
+
+void mtcp_destroy_context(mctx_t mctx)
+{
+	struct mos_core *core = mos_core_of(mctx);
+	int cpu;
+
+	if (core == NULL || !stack.inited)
+		return;
+	cpu = core->ctx.cpu;
+	for (int i = 0; i < MOS_POOL_COUNT; i++)
+		if (core->pool[i].in_use != 0)
+			MOS_LOG(WARN, "core %d: pool %s still lends %u objects at destroy (a leak)",
+				cpu, core->pool[i].name, core->pool[i].in_use);
+	rss_release(core);
+	stack.core[cpu] = NULL;
+	unmap_core_memory(core->mem, core->mem_size, core->mem_huge);
+	mos_dpdk_thread_detach();
+}
+
+void mtcp_destroy(void)
+{
+	if (!stack.inited)
+		return;
+	for (int i = 0; i < CONF_MAX_CORES; i++)
+		if (stack.core[i] != NULL)
+			MOS_LOG(WARN, "mtcp_destroy: context of core %d was not destroyed", i);
+	mos_dpdk_fini();
+	stack.inited = false;
+	stack.started = false;
+	stack.start_err = 0;
+}
+
+static void on_signal(int signum)
+{
+	if (signum == SIGINT)
+		stack.stop = 1;
+	if (signum > 0 && signum < NSIG && stack.app_handler[signum] != NULL)
+		stack.app_handler[signum](signum);
+}
+
+mtcp_sighandler_t mtcp_register_signal(int signum, mtcp_sighandler_t handler)
+{
+	struct sigaction sa;
+	mtcp_sighandler_t old;
+
+	if (signum <= 0 || signum >= NSIG) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	old = stack.app_handler[signum];
+	stack.app_handler[signum] = handler;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(signum, &sa, NULL) != 0)
+		return SIG_ERR;
+	return old;
+}
+
+/* The netdev whose address is saddr, or -1. */
+static int netdev_of_addr(in_addr_t saddr)
+{
+	for (int i = 0; i < stack.conf.n_netdev; i++)
+		if (stack.conf.netdev[i].addr == saddr)
+			return i;
+	return -1;
+}
+
+static int rss_resolve(in_addr_t *saddr, in_addr_t daddr, int *netdev)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (*saddr == htonl(INADDR_ANY)) {
+		*netdev = conf_route_lookup(&stack.conf, daddr);
+		if (*netdev < 0) {
+			inet_ntop(AF_INET, &daddr, a, sizeof(a));
+			MOS_LOG(ERR, "no route to %s: add a route_table line or a netdev whose "
+				"subnet holds it in %s", a, stack.conf_path);
+			return -ENETUNREACH;
+		}
+		*saddr = stack.conf.netdev[*netdev].addr;
+		return 0;
+	}
+	*netdev = netdev_of_addr(*saddr);
+	if (*netdev < 0)
+		*netdev = conf_route_lookup(&stack.conf, daddr);
+	return *netdev < 0 ? -ENETUNREACH : 0;
+}
+
+int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t daddr,
+		  in_addr_t dport)
+{
+	struct mos_core *core = mos_core_of(mctx);
+	const struct mos_rss_reta *reta;
+	long n;
+	int netdev, ret;
+
+	if (core == NULL || num_addr < 1 || dport == 0 || dport > 0xffff)
+		return fail(EINVAL);
+	ret = rss_resolve(&saddr_base, daddr, &netdev);
+	if (ret != 0)
+		return fail(-ret);
+	reta = &stack.port[netdev].reta;
+	n = mos_rss_pool_count(&stack.rss_key, reta, core->queue, saddr_base, (uint32_t)num_addr,
+			       daddr, (in_port_t)dport);
+	if (n <= 0)
+		return fail(n == 0 ? ENOENT : (int)-n);
+	rss_release(core);
+	core->rss_mem_size = mos_rss_pool_mem_size((uint32_t)n, (uint32_t)num_addr);
+	core->rss_mem = mmap(NULL, core->rss_mem_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (core->rss_mem == MAP_FAILED) {
+		core->rss_mem = NULL;
+		return fail(ENOMEM);
+	}
+	n = mos_rss_pool_build(&core->rss, core->rss_mem, core->rss_mem_size, &stack.rss_key, reta,
+			       core->queue, saddr_base, (uint32_t)num_addr, daddr, (in_port_t)dport);
+	if (n <= 0) {
+		rss_release(core);
+		return fail(n == 0 ? ENOENT : (int)-n);
+	}
+	core->netdev = netdev;
+	return 0;
+}
+
+static void pool_stat(struct mtcp_pool_stat *s, const struct mos_pool *p)
+{
+	s->name = p->name;
+	s->capacity = p->capacity;
+	s->in_use = p->in_use;
+	s->in_use_max = p->in_use_max;
+	s->exhausted = p->exhausted;
+	s->bytes = (uint64_t)p->capacity * p->obj_size;
+}
+
+int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max)
+{
+	const struct mos_core *core = mos_core_of(mctx);
+	int n = 0;
+
+	if (core == NULL || out == NULL || max < 0)
+		return fail(EINVAL);
+	for (int i = 0; i < MOS_POOL_COUNT && n < max; i++)
+		pool_stat(&out[n++], &core->pool[i]);
+	if (core->rss_mem != NULL && n < max) {
+		out[n].name = "rss_pairs";
+		out[n].capacity = core->rss.capacity;
+		out[n].in_use = core->rss.capacity - core->rss.count;
+		out[n].in_use_max = out[n].in_use;
+		out[n].exhausted = core->rss.empty;
+		out[n].bytes = core->rss_mem_size;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,141 @@
+#!/bin/sh
+# e2e_bringup.sh - the static binary, its command line, its configuration
+# errors, and the -C bring-up (EAL, ports, pools, RSS source pairs) on a
+# DPDK null device, without hugepages and with them. Leaves nothing behind:
+# temporary files, hugepage reservation and DPDK runtime files are restored
+# or removed on every exit path.
+set -u
+cd "$(dirname "$0")/.."
+BIN=./epwget
+tmp=$(mktemp -d)
+hp_before=$(cat /proc/sys/vm/nr_hugepages)
+passed=0
+failed=0
+
+cleanup() {
+	echo "$hp_before" > /proc/sys/vm/nr_hugepages 2>/dev/null
+	rm -rf "$tmp"
+	for d in /var/run/dpdk/epwget-*; do [ -d "$d" ] && rm -rf "$d"; done
+	rmdir /var/run/dpdk 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
+
+# run NAME EXPECTED_RC ARGS...: run epwget, keep stdout/stderr in $tmp/out, $tmp/err
+run() {
+	name=$1; want=$2; shift 2
+	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name" "exit $rc, expected $want" "stderr: $(head -c 600 "$tmp/err")"
+		return 1
+	fi
+	return 0
+}
+
+# usage_err NAME PATTERN ARGS...: exit 2, exactly one stderr line matching PATTERN, no EAL started
+usage_err() {
+	name=$1; pat=$2; shift 2
+	run "$name" 2 "$@" || return
+	lines=$(wc -l < "$tmp/err")
+	if [ "$lines" -ne 1 ] || ! grep -q -- "$pat" "$tmp/err"; then
+		bad "$name" "want one line matching '$pat', got $lines:" "$(cat "$tmp/err")"
+	elif grep -q EAL "$tmp/err" || [ -n "$(ls /var/run/dpdk 2>/dev/null)" ]; then
+		bad "$name" "DPDK was started before the error"
+	else
+		ok "$name"
+	fi
+}
+
+no_runtime_left() {
+	if [ -n "$(ls /var/run/dpdk 2>/dev/null)" ]; then
+		bad "$1: DPDK runtime files removed" "left: $(ls /var/run/dpdk)"
+	else
+		ok "$1: DPDK runtime files removed"
+	fi
+}
+
+# --- the binary -----------------------------------------------------------
+if file "$BIN" | grep -q 'statically linked' && ldd "$BIN" 2>&1 | grep -q 'not a dynamic executable' &&
+   ! readelf -l "$BIN" | grep -q INTERP; then
+	ok "binary is static (file, ldd, no ELF interpreter)"
+else
+	bad "binary is static" "$(file "$BIN")"
+fi
+
+run "-h prints usage, exit 0" 0 -h && grep -q '^usage: epwget' "$tmp/out" && ok "-h prints usage, exit 0"
+
+# --- command line errors: one line, exit 2, nothing started -----------------
+usage_err "-N not a number" "-N: 'abc' is not a number" -N abc -C
+usage_err "-N zero" "-N: 0 is out of range (1..64)" -N 0 -C
+usage_err "-N too many" "-N: 65 is out of range" -N 65 -C
+usage_err "-c trailing garbage" "-c: '10x' is not a number" -c 10x -C
+usage_err "-n negative" "-n: '-5' is not a number" -n -5 -C
+usage_err "unknown option" "-x: unknown option" -x
+usage_err "option without value" "-f needs a value" -C -f
+usage_err "FLOWS zero" "FLOWS: 0 is out of range" -C 10.0.0.4/ 0
+usage_err "extra argument" "unexpected argument 'extra'" -C 10.0.0.4/ 10 extra
+usage_err "URL with a scheme" "no scheme, write host/path" -C http://10.0.0.4/ 10
+usage_err "URL with a name" "URL:" -C www.example.com/ 10
+usage_err "URL port out of range" "port 70000 is out of range" -C 10.0.0.4:70000/ 10
+
+# --- configuration errors -------------------------------------------------
+printf 'mos {\n  rmem_size = 8192\n  rmem_sizee = 1\n}\n' > "$tmp/bad1.conf"
+usage_err "mos.conf unknown key names file:line" "$tmp/bad1.conf:3: unknown key 'rmem_sizee'" -C -f "$tmp/bad1.conf"
+printf 'mos {\n  netdev { dpdk0 0x1 10.0.0.2/24 }\n' > "$tmp/bad2.conf"
+usage_err "mos.conf unclosed block" "$tmp/bad2.conf:1: block 'mos' opened here is never closed" -C -f "$tmp/bad2.conf"
+usage_err "mos.conf missing" "cannot open: No such file or directory" -C -f "$tmp/none.conf"
+printf 'url = 10.0.0.4/\ntotal_flows = many\n' > "$tmp/bad.wconf"
+usage_err "epwget.conf bad number" "$tmp/bad.wconf:2: total_flows: 'many' is not a number" -C -w "$tmp/bad.wconf"
+printf 'total_flows = 5\n' > "$tmp/nourl.wconf"
+usage_err "no URL anywhere" "no URL: give URL" -C -w "$tmp/nourl.wconf"
+sed "s/0xFFFF/0x8000000000000000/g" conf/mos.conf > "$tmp/nocpu.conf"
+usage_err "core mask without a usable CPU" "names none of the CPUs" -C -f "$tmp/nocpu.conf"
+
+# --- bring-up -------------------------------------------------------------
+check_bringup() {	# LABEL: -C on every core, then on one core
+	label=$1
+	if run "$label: -C on all cores" 0 -C -c 200; then
+		n=$(grep -c '^\[CPU [0-9]*\] flows' "$tmp/out")
+		pairs=$(awk '/source pairs/ { sub(/,.*/, "", $9); s += $9 } END { print s + 0 }' "$tmp/out")
+		if grep -q 'every core came up' "$tmp/out" && [ "$n" -eq "$(nproc)" ] &&
+		   [ "$pairs" -eq 64511 ]; then
+			ok "$label: -C on all $n cores, the cores' source pairs add up to 64511"
+		else
+			bad "$label: -C on all cores" "cores $n (nproc $(nproc)), pairs $pairs" "$(cat "$tmp/out")"
+		fi
+	fi
+	no_runtime_left "$label"
+	if run "$label: -C -N 1" 0 -C -N 1 -c 100 10.0.0.4:8080/x 7 &&
+	   grep -q '^\[CPU 0\] flows 7, concurrency 100, source pairs 64511,' "$tmp/out" &&
+	   [ "$(grep -c '^\[CPU' "$tmp/out")" -eq 1 ]; then
+		ok "$label: -C -N 1: one core owns every source pair"
+	else
+		bad "$label: -C -N 1" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+
+echo 0 > /proc/sys/vm/nr_hugepages
+check_bringup "no hugepages"
+if echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null && [ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ]; then
+	check_bringup "hugepages"
+	echo 0 > /proc/sys/vm/nr_hugepages
+else
+	echo "skip hugepages: the kernel reserved none"
+fi
+
+sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos.conf > "$tmp/noroute.conf"
+if run "no route to the server" 1 -C -f "$tmp/noroute.conf" && grep -q 'no route to 10.0.0.4' "$tmp/err"; then
+	ok "no route to the server: a clear error"
+fi
+no_runtime_left "after a failed core"
+
+if run "flows without the stack are refused" 1 && grep -q 'no TCP stack yet' "$tmp/err"; then
+	ok "flows without the stack are refused, not faked"
+fi
+
+echo "e2e_bringup: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

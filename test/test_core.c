@@ -1,0 +1,281 @@
+/*
+ * test_core.c - process set-up and per-core contexts (mos_core.c) over the
+ * fake I/O module: settings, pool carving, port start, RSS source pairs,
+ * and that everything is given back.
+ */
+#include "mos_core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fake_dpdk.h"
+#include "mos_log.h"
+
+static char conf_path[64];
+
+static const char good_conf[] =
+	"application { type = end; run = epwget; core_mask = 0x3 }\n"
+	"mos {\n"
+	"  max_concurrency = 64\n"
+	"  rmem_size = 4096\n"
+	"  wmem_size = 2048\n"
+	"  rss_key = symmetric\n"
+	"  netdev {\n"
+	"    dpdk0 0x3 10.0.0.2/24\n"
+	"  }\n"
+	"  route_table { 10.1.0.0/16 dpdk0 }\n"
+	"}\n";
+
+static int write_conf(const char *text)
+{
+	FILE *f;
+
+	snprintf(conf_path, sizeof(conf_path), "/tmp/test_core.%ld.conf", (long)getpid());
+	f = fopen(conf_path, "w");
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+static int start(const char *text)
+{
+	memset(&fake_dpdk, 0, sizeof(fake_dpdk));
+	if (write_conf(text) != 0)
+		return -1;
+	return mtcp_init(conf_path);
+}
+
+static void stop(void)
+{
+	mtcp_destroy();
+	unlink(conf_path);
+}
+
+/* CPUs 0 and 1 in the test's mask; a machine with one CPU runs one core. */
+static int cores_here(void)
+{
+	cpu_set_t set;
+
+	sched_getaffinity(0, sizeof(set), &set);
+	return CPU_ISSET(0, &set) + CPU_ISSET(1, &set);
+}
+
+TEST(init_reads_the_settings)
+{
+	struct mtcp_conf c;
+
+	REQUIRE(start(good_conf) == 0);
+	CHECK_EQ(fake_dpdk.init_calls, 1);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	CHECK_EQ(c.num_cores, cores_here());
+	CHECK_EQ(c.max_concurrency, 64);
+	CHECK_EQ(c.max_num_buffers, 64);	/* defaults to max_concurrency */
+	CHECK_EQ(c.rcvbuf_size, 4096);
+	CHECK_EQ(c.sndbuf_size, 2048);
+	CHECK_EQ(c.tcp_timeout, 30);
+	CHECK_EQ(c.tcp_timewait, 0);
+	CHECK(mtcp_init(conf_path) == -1 && errno == EALREADY);
+	stop();
+	CHECK_EQ(fake_dpdk.fini_calls, 1);
+}
+
+TEST(init_fails_cleanly_on_a_bad_file)
+{
+	struct mtcp_conf c;
+
+	mos_log_set("test_core", MOS_LOG_ERR + 0);
+	CHECK(start("mos { rmem_size = 12 }\n") == -1 && errno == EINVAL);
+	CHECK_EQ(fake_dpdk.init_calls, 0);	/* nothing started */
+	CHECK(mtcp_getconf(&c) == -1);
+	unlink(conf_path);
+	CHECK(mtcp_init("/nonexistent/mos.conf") == -1);
+	fake_dpdk.fail_init = true;
+	CHECK(write_conf(good_conf) == 0 && mtcp_init(conf_path) == -1);
+	unlink(conf_path);
+	fake_dpdk.fail_init = false;
+	CHECK(start(good_conf) == 0);	/* and a good one still works after */
+	stop();
+}
+
+TEST(setconf_checks_every_range_and_changes_nothing_on_error)
+{
+	struct mtcp_conf c, bad, now;
+
+	REQUIRE(start(good_conf) == 0);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	bad = c; bad.num_cores = 0;
+	CHECK(mtcp_setconf(&bad) == -1 && errno == EINVAL);
+	bad = c; bad.num_cores = c.num_cores + 1;
+	CHECK(mtcp_setconf(&bad) == -1 && errno == EINVAL);
+	bad = c; bad.rcvbuf_size = 100;
+	CHECK(mtcp_setconf(&bad) == -1 && errno == EINVAL);
+	bad = c; bad.max_num_buffers = 0;
+	CHECK(mtcp_setconf(&bad) == -1 && errno == EINVAL);
+	bad = c; bad.tcp_timeout = -1;
+	CHECK(mtcp_setconf(&bad) == -1 && errno == EINVAL);
+	REQUIRE(mtcp_getconf(&now) == 0);
+	CHECK(memcmp(&now, &c, sizeof(c)) == 0);
+	c.max_concurrency = 30;
+	c.max_num_buffers = 10;
+	c.cpu_mask = 0xff;	/* read-only: ignored */
+	CHECK(mtcp_setconf(&c) == 0);
+	REQUIRE(mtcp_getconf(&now) == 0);
+	CHECK_EQ(now.max_num_buffers, 10);
+	CHECK_EQ(now.cpu_mask, 0x3);
+	stop();
+}
+
+TEST(context_carves_pools_from_the_settings_and_starts_ports_once)
+{
+	struct mtcp_conf c;
+	struct mos_core *core;
+	void *buf[10];
+	mctx_t m;
+
+	REQUIRE(start(good_conf) == 0);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	c.num_cores = 1;
+	c.max_num_buffers = 10;
+	REQUIRE(mtcp_setconf(&c) == 0);
+	m = mtcp_create_context(0);
+	REQUIRE(m != NULL);
+	CHECK_EQ(m->cpu, 0);
+	CHECK_EQ(fake_dpdk.start_calls, 1);
+	CHECK_EQ(fake_dpdk.nqueues, 1);
+	CHECK(mtcp_setconf(&c) == -1 && errno == EBUSY);	/* frozen once ports run */
+	CHECK(mtcp_create_context(0) == NULL && errno == EEXIST);
+	CHECK(mtcp_create_context(1) == NULL && errno == EINVAL);	/* num_cores is 1 */
+	core = mos_core_of(m);
+	CHECK_EQ((uintptr_t)core % MOS_CACHE_LINE, 0);
+	CHECK_EQ(core->pool[MOS_POOL_RCVBUF].capacity, 10);
+	CHECK_EQ(core->pool[MOS_POOL_RCVBUF].obj_size, 4096);
+	CHECK_EQ(core->pool[MOS_POOL_SNDBUF].obj_size, 2048);
+	CHECK(core->arena.used <= core->arena.size);
+	for (int i = 0; i < 10; i++) {
+		buf[i] = mos_pool_get(&core->pool[MOS_POOL_RCVBUF]);
+		REQUIRE(buf[i] != NULL);
+		memset(buf[i], i, 4096);	/* the memory is really there */
+	}
+	CHECK(mos_pool_get(&core->pool[MOS_POOL_RCVBUF]) == NULL);
+	CHECK_EQ(core->pool[MOS_POOL_RCVBUF].exhausted, 1);
+	for (int i = 0; i < 10; i++)
+		mos_pool_put(&core->pool[MOS_POOL_RCVBUF], buf[i]);
+	CHECK_EQ(core->pool[MOS_POOL_RCVBUF].in_use, 0);
+	mtcp_destroy_context(m);
+	CHECK_EQ(fake_dpdk.detach_calls, 1);
+	stop();
+}
+
+TEST(failed_port_start_fails_every_context)
+{
+	REQUIRE(start(good_conf) == 0);
+	fake_dpdk.fail_start = true;
+	CHECK(mtcp_create_context(0) == NULL && errno == EIO);
+	fake_dpdk.fail_start = false;
+	CHECK(mtcp_create_context(0) == NULL && errno == EIO);	/* no second try */
+	CHECK_EQ(fake_dpdk.start_calls, 1);
+	stop();
+}
+
+/* Every pair in the core's pool must bring its reply to the core's queue. */
+static void check_pairs_land_on_queue(struct mos_core *core, in_addr_t daddr, in_port_t dport,
+				      const struct mos_rss_reta *reta, unsigned n_expect)
+{
+	struct mos_rss_key k;
+	in_addr_t s;
+	in_port_t p;
+	unsigned n = 0;
+
+	REQUIRE(mos_rss_key_init(&k, mos_rss_key_symmetric, 40) == 0);
+	while (mos_rss_pool_get(&core->rss, &s, &p) == 0) {
+		uint32_t h = mos_rss_hash_v4_tcp(&k, daddr, s, dport, p);
+
+		CHECK_EQ(mos_rss_reta_queue(reta, h), core->queue);
+		CHECK_EQ(s, inet_addr("10.0.0.2"));
+		n++;
+	}
+	CHECK_EQ(n, n_expect);
+}
+
+TEST(init_rss_builds_the_pairs_of_this_core_queue)
+{
+	struct mtcp_pool_stat st[8];
+	struct mos_rss_reta reta;
+	struct mtcp_conf c;
+	in_addr_t daddr = inet_addr("10.1.2.3");
+	mctx_t m;
+	int n;
+
+	REQUIRE(start(good_conf) == 0);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	c.num_cores = 1;
+	REQUIRE(mtcp_setconf(&c) == 0);
+	m = mtcp_create_context(0);
+	REQUIRE(m != NULL);
+	CHECK(mtcp_init_rss(m, INADDR_ANY, 1, inet_addr("192.168.9.9"), htons(80)) == -1 &&
+	      errno == ENETUNREACH);
+	REQUIRE(mtcp_init_rss(m, INADDR_ANY, 1, daddr, htons(80)) == 0);
+	n = mtcp_get_pool_stats(m, st, 8);
+	REQUIRE(n == MOS_POOL_COUNT + 1);
+	CHECK_STR(st[n - 1].name, "rss_pairs");
+	CHECK_EQ(st[n - 1].capacity, 64511);	/* one queue owns every pair */
+	REQUIRE(mos_rss_reta_default(&reta, 128, 1) == 0);
+	check_pairs_land_on_queue(mos_core_of(m), daddr, htons(80), &reta, 64511);
+	CHECK(mtcp_init_rss(m, INADDR_ANY, 0, daddr, htons(80)) == -1 && errno == EINVAL);
+	CHECK(mtcp_init_rss(m, INADDR_ANY, 1, daddr, 70000) == -1 && errno == EINVAL);
+	mtcp_destroy_context(m);
+	stop();
+}
+
+TEST(two_cores_split_the_source_pairs)
+{
+	struct mtcp_pool_stat st[8];
+	struct mtcp_conf c;
+	struct mos_rss_reta reta;
+	in_addr_t daddr = inet_addr("10.0.0.4");
+	mctx_t m[2];
+	uint64_t total = 0;
+
+	if (cores_here() < 2)
+		return;	/* a one-CPU machine has nothing to split */
+	REQUIRE(start(good_conf) == 0);
+	/* a device table in blocks (first half queue 0), not the default i % 2 */
+	fake_dpdk.reta_size = 64;
+	for (int i = 0; i < 64; i++)
+		fake_dpdk.reta[i] = (uint16_t)(i / 32);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	CHECK_EQ(c.num_cores, 2);
+	for (int i = 0; i < 2; i++) {
+		m[i] = mtcp_create_context(i);
+		REQUIRE(m[i] != NULL);
+		REQUIRE(mtcp_init_rss(m[i], INADDR_ANY, 1, daddr, htons(8080)) == 0);
+		total += mtcp_get_pool_stats(m[i], st, 8) == 3 ? st[2].capacity : 0;
+	}
+	CHECK_EQ(fake_dpdk.start_calls, 1);
+	CHECK_EQ(fake_dpdk.nqueues, 2);
+	CHECK_EQ(total, 64511);
+	REQUIRE(mos_rss_reta_set(&reta, fake_dpdk.reta, 64, 2) == 0);
+	check_pairs_land_on_queue(mos_core_of(m[1]), daddr, htons(8080), &reta,
+				  (unsigned)st[2].capacity);
+	mtcp_destroy_context(m[0]);
+	mtcp_destroy_context(m[1]);
+	stop();
+}
+
+static const struct check_case cases[] = {
+	CASE(init_reads_the_settings),
+	CASE(init_fails_cleanly_on_a_bad_file),
+	CASE(setconf_checks_every_range_and_changes_nothing_on_error),
+	CASE(context_carves_pools_from_the_settings_and_starts_ports_once),
+	CASE(failed_port_start_fails_every_context),
+	CASE(init_rss_builds_the_pairs_of_this_core_queue),
+	CASE(two_cores_split_the_source_pairs),
+};
+
+CHECK_MAIN(cases)
