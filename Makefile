@@ -20,7 +20,11 @@ include mk/test.mk
 
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-$(BUILD)/%.o: %.c | $(BUILD)
+# Objects are rebuilt when the flags change (MARCH=, OPT=, EXTRA_CFLAGS=).
+$(BUILD)/cflags.stamp: FORCE | $(BUILD)
+	@echo "$(CC) $(CFLAGS)" | cmp -s - $@ || echo "$(CC) $(CFLAGS)" > $@
+
+$(BUILD)/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(CC) $(CFLAGS) $(if $(filter $<,$(DPDK_SRCS)),$(DPDK_CFLAGS)) -c $< -o $@
 
 $(BUILD):
@@ -49,6 +53,8 @@ help:
 	@echo "make deps         install the Debian packages needed to build, run and test"
 	@echo "make clean        remove build outputs"
 
-.PHONY: all run audit clean help
+FORCE:
+
+.PHONY: all run audit clean help FORCE
 
 -include $(OBJS:.o=.d)

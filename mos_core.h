@@ -45,7 +45,7 @@ struct mos_core {
 
 static inline struct mos_core *mos_core_of(mctx_t mctx)
 {
-	return (struct mos_core *)mctx;
+	return (struct mos_core *)(void *)mctx;	/* ctx is its first member */
 }
 
 /* Bytes the pools of one core take for conf (what mtcp_create_context will reserve). */

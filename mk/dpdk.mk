@@ -29,13 +29,15 @@ DPDK_CFLAGS = $(patsubst -I%,-isystem %,$(filter-out -march=%,\
 
 dpdk_archives = $(foreach l,$(1),$(DPDK_LIBDIR)/librte_$(l).a)
 
-# Every archive PMDS asks for must exist: say which is missing and why.
-$(BUILD)/dpdk-libs.ok: $(MAKEFILE_LIST) | $(BUILD)
+# Every archive PMDS asks for must exist: say which is missing and why. The
+# stamp holds the driver set and changes only when it does, so that
+# `make PMDS=...` relinks exactly when the set differs from the last build.
+$(BUILD)/dpdk-libs.ok: FORCE | $(BUILD)
 	@pkg-config --exists libdpdk || { echo "DPDK not found: run 'make deps'" >&2; exit 1; }
 	@for a in $(call dpdk_archives,$(DPDK_WHOLE) $(DPDK_GROUP)); do \
 		[ -f "$$a" ] || { echo "$$a is missing: PMDS names a driver Debian's libdpdk-dev does not ship ($$(basename $$a .a | sed 's/^librte_//'))" >&2; exit 1; }; \
 	done
-	@echo "$(DPDK_WHOLE)" > $@
+	@echo "$(DPDK_WHOLE) $(SYS_LIBS)" | cmp -s - $@ || echo "$(DPDK_WHOLE) $(SYS_LIBS)" > $@
 
 # $(call dpdk_link,OUTPUT,OBJECTS): a static executable; glibc's warnings about
 # dlopen/getpwuid/getaddrinfo in static programs are expected (EAL then loads no
