@@ -1,0 +1,740 @@
+/*
+ * mos_net.c - layers 2 and 3 of one core (see mos_net.h): Ethernet input,
+ * ARP (RFC 826) with its learned table and pending queue, IPv4 input
+ * checks (RFC 791, RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet
+ * checksum (RFC 1071), header output and routes.
+ *
+ * Packets are read and written at explicit byte offsets, never through a
+ * struct laid over the buffer, so nothing depends on where the NIC put
+ * the frame. Multi-byte fields are assembled high byte first; addresses
+ * are copied as they are, network order in and out.
+ */
+#include "mos_net.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+/* Ethernet II: offsets into the frame */
+#define ETH_DST         0
+#define ETH_SRC         6
+#define ETH_TYPE        12
+#define ETH_ZLEN        60	/* the minimum frame without its FCS */
+#define ETHERTYPE_IPV4  0x0800
+#define ETHERTYPE_ARP   0x0806
+#define ETHERTYPE_IPV6  0x86dd
+
+/* ARP for IPv4 over Ethernet (RFC 826): offsets into the ARP packet */
+#define ARP_HTYPE       0
+#define ARP_PTYPE       2
+#define ARP_HLEN        4
+#define ARP_PLEN        5
+#define ARP_OP          6
+#define ARP_SHA         8
+#define ARP_SPA         14
+#define ARP_THA         18
+#define ARP_TPA         24
+#define ARP_LEN         28
+#define ARP_HTYPE_ETHER 1
+#define ARP_OP_REQUEST  1
+#define ARP_OP_REPLY    2
+
+/* IPv4 (RFC 791): offsets into the header */
+#define IPH_VHL         0
+#define IPH_TOS         1
+#define IPH_TOTLEN      2
+#define IPH_ID          4
+#define IPH_FRAG        6
+#define IPH_TTL         8
+#define IPH_PROTO       9
+#define IPH_CKSUM       10
+#define IPH_SRC         12
+#define IPH_DST         16
+#define IPH_DF          0x4000
+#define IPH_MF          0x2000
+#define IPH_OFFMASK     0x1fff
+#define IPH_TTL_OUT     64
+
+/* ICMP (RFC 792): offsets into the message */
+#define ICMP_TYPE       0
+#define ICMP_CODE       1
+#define ICMP_CKSUM      2
+#define ICMP_HLEN       8	/* type, code, checksum, identifier, sequence */
+#define ICMP_ECHOREPLY  0
+#define ICMP_ECHO       8
+
+/* Learned neighbours: filled to 3/4 at most, so a probe meets a free slot soon. */
+#define LEARNED_LIMIT   (MOS_ARP_LEARNED_MAX / 4 * 3)
+#define LEARNED_MASK    (MOS_ARP_LEARNED_MAX - 1)
+
+_Static_assert((MOS_ARP_LEARNED_MAX & (MOS_ARP_LEARNED_MAX - 1)) == 0,
+	       "MOS_ARP_LEARNED_MAX must be a power of two");
+_Static_assert(MOS_ARP_PENDING_PER_HOP <= MOS_ARP_PENDING_MAX, "per-hop share above the total");
+
+static const uint8_t mac_broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* ---- bytes ---- */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static in_addr_t get_addr(const uint8_t *p)
+{
+	in_addr_t a;
+
+	memcpy(&a, p, sizeof(a));
+	return a;
+}
+
+static void put_addr(uint8_t *p, in_addr_t a)
+{
+	memcpy(p, &a, sizeof(a));
+}
+
+/* The I/G bit: set on multicast and broadcast addresses. */
+static bool mac_is_group(const uint8_t *m)
+{
+	return (m[0] & 1) != 0;
+}
+
+static bool mac_is_zero(const uint8_t *m)
+{
+	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
+}
+
+static enum mos_net_verdict drop(struct mos_net *net, enum mos_net_drop why)
+{
+	net->stats.drop[why]++;
+	return MOS_NET_DROP;
+}
+
+/* ---- checksums (RFC 1071) ---- */
+
+/* Fold a sum of 16-bit words to 16 bits, carries added back in. */
+static uint16_t fold16(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* a + b in ones-complement arithmetic on 32 bits: the carry goes back in. */
+static uint32_t add32(uint32_t a, uint32_t b)
+{
+	uint64_t s = (uint64_t)a + b;
+
+	return (uint32_t)s + (uint32_t)(s >> 32);
+}
+
+/*
+ * RFC 1071 2(B): the ones-complement sum does not depend on byte order, so
+ * words are summed as the CPU loads them, eight bytes at a time, and the
+ * folded sum is turned to network order once at the end. memcpy loads
+ * make any start address fine.
+ */
+uint32_t mos_cksum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t acc = 0;
+	uint64_t w64;
+	uint32_t w32;
+	uint16_t w16;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w64, p, 8);
+		acc += (uint32_t)w64;
+		acc += w64 >> 32;
+	}
+	if (len >= 4) {
+		memcpy(&w32, p, 4);
+		acc += w32;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		acc += w16;
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1) {
+		const uint8_t last[2] = { p[0], 0 };	/* RFC 1071: pad the odd byte */
+
+		memcpy(&w16, last, 2);
+		acc += w16;
+	}
+	return add32(sum, ntohs(fold16(acc)));
+}
+
+uint16_t mos_cksum_fold(uint32_t sum)
+{
+	return (uint16_t)~fold16(sum);
+}
+
+uint32_t mos_cksum_pseudo(in_addr_t saddr, in_addr_t daddr, uint8_t proto, uint16_t len)
+{
+	uint32_t s = ntohl(saddr), d = ntohl(daddr);
+
+	return (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto + len;
+}
+
+/* The checksum of len bytes at p, 0 when they verify. */
+static uint16_t cksum(const uint8_t *p, size_t len)
+{
+	return mos_cksum_fold(mos_cksum_add(0, p, len));
+}
+
+/* ---- addresses ---- */
+
+/* The interface that owns addr, or -1. */
+static int iface_of_addr(const struct mos_net *net, in_addr_t addr)
+{
+	for (int i = 0; i < net->n_iface; i++) {
+		if (net->iface[i].addr == addr)
+			return i;
+	}
+	return -1;
+}
+
+/* A directed broadcast of one of our subnets (/31 and /32 have none, RFC 3021). */
+static bool is_subnet_broadcast(const struct mos_net *net, in_addr_t addr)
+{
+	for (int i = 0; i < net->n_iface; i++) {
+		const struct mos_iface *f = &net->iface[i];
+
+		if (ntohl(f->mask) < 0xfffffffeu && addr == (f->addr | ~f->mask))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RFC 1122 3.2.1.3: a source must name one host. Not 0/8 ("this network",
+ * only used while booting), not a broadcast (limited or directed), not
+ * class D multicast, not loopback (127/8 never appears on a wire), and not
+ * one of ours (a spoof or a loop).
+ */
+static bool src_is_bad(const struct mos_net *net, in_addr_t addr)
+{
+	uint32_t h = ntohl(addr);
+
+	return (h >> 24) == 0 || h == 0xffffffffu || (h >> 28) == 0xe || (h >> 24) == 127 ||
+	       is_subnet_broadcast(net, addr) || iface_of_addr(net, addr) >= 0;
+}
+
+static uint32_t prefix_mask(uint8_t prefix)
+{
+	return prefix == 0 ? 0 : htonl(0xffffffffu << (32 - prefix));
+}
+
+/* ---- set-up and routes ---- */
+
+void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_t (*mac)[6],
+		  const uint16_t *port_of_netdev)
+{
+	memset(net, 0, sizeof(*net));
+	net->conf = conf;
+	net->n_iface = conf->n_netdev;
+	for (int i = 0; i < conf->n_netdev; i++) {
+		const struct conf_netdev *nd = &conf->netdev[i];
+		struct mos_iface *f = &net->iface[i];
+
+		f->addr = nd->addr;
+		f->mask = prefix_mask(nd->prefix);
+		if (nd->mac_set)
+			memcpy(f->mac, nd->mac, 6);
+		else if (mac != NULL)
+			memcpy(f->mac, mac[i], 6);
+		f->port = port_of_netdev != NULL ? port_of_netdev[i] : (uint16_t)i;
+	}
+}
+
+/*
+ * mOS has no gateways: a destination is on the link of the netdev that
+ * routes it, and the next hop is the destination itself. An arp_table line
+ * with a prefix gives a router's MAC to a whole routed range.
+ */
+int mos_net_route(const struct mos_net *net, in_addr_t daddr, uint16_t *iface,
+		  in_addr_t *nexthop)
+{
+	int i = conf_route_lookup(net->conf, daddr);
+
+	if (i < 0 || i >= net->n_iface)
+		return -ENETUNREACH;
+	*iface = (uint16_t)i;
+	*nexthop = daddr;
+	return 0;
+}
+
+/* ---- learned neighbours: open addressing, linear probing, no removal ---- */
+
+static uint32_t addr_hash(in_addr_t addr)
+{
+	uint32_t h = addr;
+
+	/* murmur3's finaliser: every address bit moves the slot */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The slot holding addr, else the free slot where it would go; -1 if neither. */
+static int learned_slot(const struct mos_net *net, in_addr_t addr)
+{
+	uint32_t h = addr_hash(addr);
+
+	for (uint32_t n = 0; n < MOS_ARP_LEARNED_MAX; n++) {
+		uint32_t i = (h + n) & LEARNED_MASK;
+
+		if (!net->learned[i].used || net->learned[i].addr == addr)
+			return (int)i;
+	}
+	return -1;
+}
+
+int mos_net_neigh(const struct mos_net *net, in_addr_t nexthop, uint8_t mac[6])
+{
+	const struct conf_arp *a = conf_arp_lookup(net->conf, nexthop);
+	int i;
+
+	if (a != NULL) {
+		memcpy(mac, a->mac, 6);
+		return 0;
+	}
+	i = learned_slot(net, nexthop);
+	if (i < 0 || !net->learned[i].used)
+		return -ENOENT;
+	memcpy(mac, net->learned[i].mac, 6);
+	return 0;
+}
+
+enum learn_result {
+	LEARN_NONE,		/* not a neighbour we keep (or a static one) */
+	LEARN_NEW,
+	LEARN_UPDATED,
+	LEARN_UNKNOWN,		/* merge only, and not in the table */
+	LEARN_FULL,
+};
+
+/*
+ * A sender we may keep: a host address (as a source, RFC 1122 3.2.1.3),
+ * on the link it spoke from (we would route to it through this interface),
+ * and not one mos.conf names: a static entry always wins.
+ */
+static bool learnable(const struct mos_net *net, uint16_t iface, in_addr_t addr)
+{
+	return !src_is_bad(net, addr) && conf_route_lookup(net->conf, addr) == iface &&
+	       conf_arp_lookup(net->conf, addr) == NULL;
+}
+
+/* RFC 826's merge step; create: also add a sender we did not know. */
+static enum learn_result learn(struct mos_net *net, uint16_t iface, in_addr_t addr,
+			       const uint8_t *mac, bool create)
+{
+	struct mos_neigh *n;
+	int i;
+
+	if (!learnable(net, iface, addr))
+		return LEARN_NONE;
+	i = learned_slot(net, addr);
+	if (i >= 0 && net->learned[i].used) {
+		memcpy(net->learned[i].mac, mac, 6);
+		return LEARN_UPDATED;
+	}
+	if (!create)
+		return LEARN_UNKNOWN;
+	if (i < 0 || net->n_learned >= LEARNED_LIMIT) {
+		net->stats.arp_learned_full++;
+		return LEARN_FULL;
+	}
+	n = &net->learned[i];
+	n->addr = addr;
+	memcpy(n->mac, mac, 6);
+	n->used = true;
+	net->n_learned++;
+	return LEARN_NEW;
+}
+
+/* ---- input ---- */
+
+/*
+ * Answers are written over the request. A frame that came padded to the
+ * Ethernet minimum has room for the padding: zero it, so that no byte of
+ * the request goes back out. A shorter one (from a NIC that strips the
+ * padding) leaves the answer short: NICs pad on transmit.
+ */
+static uint16_t reply_len(uint8_t *frame, uint16_t used, uint16_t rx_len)
+{
+	if (used >= ETH_ZLEN || rx_len < ETH_ZLEN)
+		return used;
+	memset(frame + used, 0, ETH_ZLEN - used);
+	return ETH_ZLEN;
+}
+
+/* RFC 826 packet reception: "?Do I have the hardware type in ar$hrd?" and so on. */
+static bool arp_valid(const uint8_t *arp, uint16_t len)
+{
+	uint16_t op;
+
+	if (len < ARP_LEN)
+		return false;
+	op = get16(arp + ARP_OP);
+	return get16(arp + ARP_HTYPE) == ARP_HTYPE_ETHER &&
+	       get16(arp + ARP_PTYPE) == ETHERTYPE_IPV4 &&
+	       arp[ARP_HLEN] == 6 && arp[ARP_PLEN] == 4 &&
+	       (op == ARP_OP_REQUEST || op == ARP_OP_REPLY) &&
+	       /* we answer to ar$sha: it must name one station */
+	       !mac_is_group(arp + ARP_SHA) && !mac_is_zero(arp + ARP_SHA);
+}
+
+/*
+ * RFC 826: "swap hardware and protocol fields, putting the local hardware
+ * and protocol addresses in the sender fields, set the ar$op field to
+ * ares_op$REPLY, send the packet to the (new) target hardware address".
+ */
+static uint16_t arp_reply(struct mos_net *net, uint16_t iface, uint8_t *frame, uint16_t rx_len)
+{
+	uint8_t *arp = frame + MOS_ETH_HLEN;
+	const uint8_t *mac = net->iface[iface].mac;
+	in_addr_t spa = get_addr(arp + ARP_SPA);
+
+	memcpy(arp + ARP_THA, arp + ARP_SHA, 6);
+	memcpy(arp + ARP_SPA, arp + ARP_TPA, 4);
+	put_addr(arp + ARP_TPA, spa);
+	memcpy(arp + ARP_SHA, mac, 6);
+	put16(arp + ARP_OP, ARP_OP_REPLY);
+	memcpy(frame + ETH_DST, arp + ARP_THA, 6);
+	memcpy(frame + ETH_SRC, mac, 6);
+	net->stats.arp_requests_answered++;
+	return reply_len(frame, MOS_ETH_HLEN + ARP_LEN, rx_len);
+}
+
+static enum mos_net_verdict arp_consumed(struct mos_net *net)
+{
+	net->stats.arp_consumed++;
+	return MOS_NET_CONSUMED;
+}
+
+static enum mos_net_verdict arp_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				      uint16_t *len)
+{
+	const uint8_t *arp = frame + MOS_ETH_HLEN;
+	enum learn_result r;
+	in_addr_t spa, tpa;
+
+	if (!arp_valid(arp, *len - MOS_ETH_HLEN))
+		return drop(net, MOS_DROP_ARP_MALFORMED);
+	spa = get_addr(arp + ARP_SPA);
+	tpa = get_addr(arp + ARP_TPA);
+
+	/* Gratuitous (sender and target the same): refresh, never add. */
+	if (spa == tpa) {
+		if (learn(net, iface, spa, arp + ARP_SHA, false) != LEARN_UPDATED)
+			return drop(net, MOS_DROP_ARP_NOT_FOR_US);
+		return arp_consumed(net);
+	}
+	/* "?Am I the target protocol address?" */
+	if (iface_of_addr(net, tpa) < 0)
+		return drop(net, MOS_DROP_ARP_NOT_FOR_US);
+	/* merge, then add the sender: it is about to talk to us */
+	r = learn(net, iface, spa, arp + ARP_SHA, true);
+	if (get16(arp + ARP_OP) == ARP_OP_REQUEST) {
+		*len = arp_reply(net, iface, frame, *len);
+		return MOS_NET_REPLY;
+	}
+	if (r == LEARN_NEW || r == LEARN_UPDATED)
+		net->stats.arp_replies_learned++;
+	return arp_consumed(net);
+}
+
+/* RFC 791 and RFC 1122 3.2.1: MOS_DROP_COUNT for a header we take, else why not. */
+static enum mos_net_drop ip_check(const struct mos_net *net, const uint8_t *ip, uint16_t room,
+				  uint32_t rx_flags)
+{
+	uint16_t hlen, tot;
+
+	if (room < MOS_IP_HLEN)
+		return MOS_DROP_IP_SHORT;
+	if (ip[IPH_VHL] >> 4 != 4)
+		return MOS_DROP_IP_VERSION;
+	hlen = (uint16_t)((ip[IPH_VHL] & 0xf) * 4);
+	if (hlen < MOS_IP_HLEN)
+		return MOS_DROP_IP_HLEN;
+	if (hlen > room)
+		return MOS_DROP_IP_SHORT;
+	/* bytes past tot are Ethernet padding (a frame is at least 60 bytes) */
+	tot = get16(ip + IPH_TOTLEN);
+	if (tot < hlen)
+		return MOS_DROP_IP_HLEN;
+	if (tot > room)
+		return MOS_DROP_IP_SHORT;
+	if (!(rx_flags & MOS_RX_IP_CKSUM_GOOD) && cksum(ip, hlen) != 0)
+		return MOS_DROP_IP_CKSUM;
+	/*
+	 * RFC 1122 3.3.2 asks hosts to reassemble; this stack does not: its
+	 * peers' segments fit the MSS it announces, and we send with DF.
+	 */
+	if (get16(ip + IPH_FRAG) & (IPH_MF | IPH_OFFMASK))
+		return MOS_DROP_IP_FRAGMENT;
+	if (ip[IPH_TTL] == 0)
+		return MOS_DROP_IP_TTL;
+	/* RFC 1122 3.2.1.3: a broadcast or multicast destination is not ours to answer */
+	if (iface_of_addr(net, get_addr(ip + IPH_DST)) < 0)
+		return MOS_DROP_IP_NOT_OURS;
+	if (src_is_bad(net, get_addr(ip + IPH_SRC)))
+		return MOS_DROP_IP_SRC;
+	return MOS_DROP_COUNT;
+}
+
+/*
+ * RFC 792 echo: the reply carries the request's identifier, sequence and
+ * data back with the addresses swapped. Options are not echoed (RFC 1122
+ * 3.2.2.6 asks that Record Route and Timestamp be, a SHOULD): the message
+ * moves up behind a plain 20-byte header. The IPv4 identification stays.
+ */
+static uint16_t echo_reply(struct mos_net *net, uint16_t iface, uint8_t *frame, uint16_t hlen,
+			   uint16_t icmp_len, uint16_t rx_len)
+{
+	uint8_t *ip = frame + MOS_ETH_HLEN;
+	uint8_t *icmp = ip + MOS_IP_HLEN;
+	in_addr_t saddr = get_addr(ip + IPH_SRC);
+
+	if (hlen > MOS_IP_HLEN)
+		memmove(icmp, ip + hlen, icmp_len);
+	icmp[ICMP_TYPE] = ICMP_ECHOREPLY;
+	put16(icmp + ICMP_CKSUM, 0);
+	put16(icmp + ICMP_CKSUM, cksum(icmp, icmp_len));
+
+	ip[IPH_VHL] = 0x45;
+	put16(ip + IPH_TOTLEN, (uint16_t)(MOS_IP_HLEN + icmp_len));
+	put16(ip + IPH_FRAG, get16(ip + IPH_FRAG) & IPH_DF);
+	ip[IPH_TTL] = IPH_TTL_OUT;
+	memcpy(ip + IPH_SRC, ip + IPH_DST, 4);
+	put_addr(ip + IPH_DST, saddr);
+	put16(ip + IPH_CKSUM, 0);
+	put16(ip + IPH_CKSUM, cksum(ip, MOS_IP_HLEN));
+
+	/* to the frame's sender, from us (the request may have come broadcast) */
+	memcpy(frame + ETH_DST, frame + ETH_SRC, 6);
+	memcpy(frame + ETH_SRC, net->iface[iface].mac, 6);
+	net->stats.icmp_echo_answered++;
+	return reply_len(frame, (uint16_t)(MOS_ETH_HLEN + MOS_IP_HLEN + icmp_len), rx_len);
+}
+
+static enum mos_net_verdict icmp_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				       uint16_t *len, uint16_t hlen, uint16_t tot)
+{
+	const uint8_t *icmp = frame + MOS_ETH_HLEN + hlen;
+	uint16_t icmp_len = tot - hlen;
+
+	if (icmp_len < ICMP_HLEN)
+		return drop(net, MOS_DROP_ICMP_MALFORMED);
+	if (icmp[ICMP_TYPE] != ICMP_ECHO || icmp[ICMP_CODE] != 0)
+		return drop(net, MOS_DROP_ICMP_TYPE);
+	if (cksum(icmp, icmp_len) != 0)
+		return drop(net, MOS_DROP_ICMP_MALFORMED);
+	*len = echo_reply(net, iface, frame, hlen, icmp_len, *len);
+	return MOS_NET_REPLY;
+}
+
+/* RFC 9293 3.1: the checksum covers the pseudo-header, the header and the data. */
+static enum mos_net_verdict tcp_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				      uint16_t hlen, uint16_t tot, uint32_t rx_flags,
+				      struct mos_tcp_in *seg)
+{
+	const uint8_t *ip = frame + MOS_ETH_HLEN;
+	uint8_t *tcp = frame + MOS_ETH_HLEN + hlen;
+	uint16_t tcp_len = tot - hlen;
+	in_addr_t saddr = get_addr(ip + IPH_SRC), daddr = get_addr(ip + IPH_DST);
+
+	if (tcp_len < MOS_TCP_HLEN)
+		return drop(net, MOS_DROP_TCP_SHORT);
+	if (!(rx_flags & MOS_RX_L4_CKSUM_GOOD) &&
+	    mos_cksum_fold(mos_cksum_add(mos_cksum_pseudo(saddr, daddr, IPPROTO_TCP, tcp_len),
+					 tcp, tcp_len)) != 0)
+		return drop(net, MOS_DROP_TCP_CKSUM);
+	seg->saddr = saddr;
+	seg->daddr = daddr;
+	seg->iface = iface;
+	seg->src_mac = frame + ETH_SRC;
+	seg->tcp = tcp;
+	seg->tcp_len = tcp_len;
+	seg->ttl = ip[IPH_TTL];
+	net->stats.tcp_delivered++;
+	return MOS_NET_TCP;
+}
+
+static enum mos_net_verdict ip_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				     uint16_t *len, uint32_t rx_flags, struct mos_tcp_in *seg)
+{
+	const uint8_t *ip = frame + MOS_ETH_HLEN;
+	enum mos_net_drop why;
+	uint16_t hlen, tot;
+
+	why = ip_check(net, ip, *len - MOS_ETH_HLEN, rx_flags);
+	if (why != MOS_DROP_COUNT)
+		return drop(net, why);
+	hlen = (uint16_t)((ip[IPH_VHL] & 0xf) * 4);	/* options, if any, are skipped */
+	tot = get16(ip + IPH_TOTLEN);
+	switch (ip[IPH_PROTO]) {
+	case IPPROTO_TCP:
+		return tcp_input(net, iface, frame, hlen, tot, rx_flags, seg);
+	case IPPROTO_ICMP:
+		return icmp_input(net, iface, frame, len, hlen, tot);
+	default:
+		return drop(net, MOS_DROP_IP_PROTO);
+	}
+}
+
+/* To this interface's MAC or broadcast, from a station (not a group) address. */
+static bool eth_for_us(const struct mos_iface *f, const uint8_t *frame)
+{
+	if (mac_is_group(frame + ETH_SRC))
+		return false;
+	return memcmp(frame + ETH_DST, f->mac, 6) == 0 ||
+	       memcmp(frame + ETH_DST, mac_broadcast, 6) == 0;
+}
+
+enum mos_net_verdict mos_net_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				   uint16_t *len, uint32_t rx_flags, struct mos_tcp_in *seg)
+{
+	assert(iface < net->n_iface);
+	net->stats.rx_frames++;
+	if (*len < MOS_ETH_HLEN)
+		return drop(net, MOS_DROP_SHORT_FRAME);
+	if (!eth_for_us(&net->iface[iface], frame))
+		return drop(net, MOS_DROP_NOT_FOR_US);
+	switch (get16(frame + ETH_TYPE)) {
+	case ETHERTYPE_IPV4:
+		return ip_input(net, iface, frame, len, rx_flags, seg);
+	case ETHERTYPE_ARP:
+		return arp_input(net, iface, frame, len);
+	case ETHERTYPE_IPV6:
+		return drop(net, MOS_DROP_IPV6);
+	default:
+		/* 802.1Q and 802.1ad tags land here too: we configure no VLAN */
+		return drop(net, MOS_DROP_ETHERTYPE);
+	}
+}
+
+/* ---- output ---- */
+
+void mos_net_write_hdr(struct mos_net *net, uint8_t *hdr, uint16_t iface, const uint8_t dst_mac[6],
+		       in_addr_t saddr, in_addr_t daddr, uint8_t proto, uint16_t payload_len,
+		       bool offload)
+{
+	uint8_t *ip = hdr + MOS_ETH_HLEN;
+
+	assert(iface < net->n_iface);
+	assert(payload_len <= UINT16_MAX - MOS_IP_HLEN);
+	memcpy(hdr + ETH_DST, dst_mac, 6);
+	memcpy(hdr + ETH_SRC, net->iface[iface].mac, 6);
+	put16(hdr + ETH_TYPE, ETHERTYPE_IPV4);
+
+	ip[IPH_VHL] = 0x45;
+	ip[IPH_TOS] = 0;
+	put16(ip + IPH_TOTLEN, (uint16_t)(MOS_IP_HLEN + payload_len));
+	put16(ip + IPH_ID, net->ip_id++);
+	put16(ip + IPH_FRAG, IPH_DF);	/* RFC 1191: we never fragment, let routers say so */
+	ip[IPH_TTL] = IPH_TTL_OUT;
+	ip[IPH_PROTO] = proto;
+	put16(ip + IPH_CKSUM, 0);
+	put_addr(ip + IPH_SRC, saddr);
+	put_addr(ip + IPH_DST, daddr);
+	if (!offload)
+		put16(ip + IPH_CKSUM, cksum(ip, MOS_IP_HLEN));
+}
+
+uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t nexthop,
+			     uint8_t *frame)
+{
+	const struct mos_iface *f;
+	uint8_t *arp = frame + MOS_ETH_HLEN;
+
+	assert(iface < net->n_iface);
+	f = &net->iface[iface];
+	memset(frame, 0, ETH_ZLEN);
+	memcpy(frame + ETH_DST, mac_broadcast, 6);
+	memcpy(frame + ETH_SRC, f->mac, 6);
+	put16(frame + ETH_TYPE, ETHERTYPE_ARP);
+	put16(arp + ARP_HTYPE, ARP_HTYPE_ETHER);
+	put16(arp + ARP_PTYPE, ETHERTYPE_IPV4);
+	arp[ARP_HLEN] = 6;
+	arp[ARP_PLEN] = 4;
+	put16(arp + ARP_OP, ARP_OP_REQUEST);
+	memcpy(arp + ARP_SHA, f->mac, 6);
+	put_addr(arp + ARP_SPA, f->addr);
+	/* ar$tha stays zero: it is what we ask for */
+	put_addr(arp + ARP_TPA, nexthop);
+	net->stats.arp_requests_sent++;
+	return ETH_ZLEN;
+}
+
+/* ---- packets waiting for ARP: one array in arrival order ---- */
+
+static void pending_take(struct mos_net *net, uint32_t i)
+{
+	net->n_pending--;
+	memmove(&net->pending[i], &net->pending[i + 1],
+		(net->n_pending - i) * sizeof(net->pending[0]));
+}
+
+int mos_net_pending_add(struct mos_net *net, void *pkt, uint16_t iface, in_addr_t nexthop,
+			uint64_t now)
+{
+	struct mos_arp_pending *p;
+	uint32_t same = 0;
+
+	for (uint32_t i = 0; i < net->n_pending; i++)
+		same += net->pending[i].nexthop == nexthop;
+	if (net->n_pending >= MOS_ARP_PENDING_MAX || same >= MOS_ARP_PENDING_PER_HOP) {
+		net->stats.arp_pending_full++;
+		return -ENOBUFS;
+	}
+	p = &net->pending[net->n_pending++];
+	p->pkt = pkt;
+	p->nexthop = nexthop;
+	p->iface = iface;
+	p->since = now;
+	return 0;
+}
+
+int mos_net_pending_ready(struct mos_net *net, void **pkt, uint16_t *iface, uint8_t mac[6])
+{
+	for (uint32_t i = 0; i < net->n_pending; i++) {
+		const struct mos_arp_pending *p = &net->pending[i];
+
+		if (mos_net_neigh(net, p->nexthop, mac) == 0) {
+			*pkt = p->pkt;
+			*iface = p->iface;
+			pending_take(net, i);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int mos_net_pending_expired(struct mos_net *net, uint64_t before, void **pkt)
+{
+	for (uint32_t i = 0; i < net->n_pending; i++) {
+		if (net->pending[i].since < before) {
+			*pkt = net->pending[i].pkt;
+			pending_take(net, i);
+			net->stats.arp_pending_expired++;
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,224 @@
+/*
+ * mos_net.h - layers 2 and 3 of one core: Ethernet, ARP, IPv4, ICMP echo,
+ * checksums and routes.
+ *
+ * Pure packet logic on byte buffers: nothing here sends, allocates or
+ * reads a clock. Input validates a received frame, counts every drop by
+ * its reason, answers ARP requests and ICMP echo requests by rewriting the
+ * frame in place (the caller transmits it back), learns neighbours, and
+ * hands TCP segments up as a validated view. Output writes Ethernet + IPv4
+ * headers in front of a segment. Packets waiting for an ARP reply are the
+ * caller's buffers, remembered here as opaque handles with their next hop.
+ *
+ * Byte order: addresses and ports in network order, as on the wire.
+ * Threading: a struct mos_net belongs to one core.
+ */
+#ifndef EPWGET_MOS_NET_H
+#define EPWGET_MOS_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf_parse.h"
+
+#define MOS_ETH_HLEN        14
+#define MOS_IP_HLEN         20	/* without options: all we send */
+#define MOS_TCP_HLEN        20
+#define MOS_NET_HDR_MAX     (MOS_ETH_HLEN + MOS_IP_HLEN)
+#define MOS_ARP_LEARNED_MAX 1024	/* learned-table slots per core (a power of two); at most
+					 * 3/4 of them are filled, so that probes stay short */
+#define MOS_ARP_PENDING_MAX 256		/* packets waiting for a reply per core */
+#define MOS_ARP_PENDING_PER_HOP 16	/* of which for one next hop */
+
+/* Receive flags from the NIC (checksums it verified). */
+#define MOS_RX_IP_CKSUM_GOOD  0x1
+#define MOS_RX_L4_CKSUM_GOOD  0x2
+
+/* Why a received frame was dropped: one counter each. */
+enum mos_net_drop {
+	MOS_DROP_SHORT_FRAME,		/* shorter than an Ethernet header */
+	MOS_DROP_NOT_FOR_US,		/* to another MAC or a multicast group, or from a
+					 * group address (no station sends from one) */
+	MOS_DROP_ETHERTYPE,		/* not IPv4, ARP, IPv6 (802.1Q too: no VLANs) */
+	MOS_DROP_IPV6,			/* IPv6: ignored */
+	MOS_DROP_ARP_MALFORMED,		/* short, not IPv4 on Ethernet, bad op or sha */
+	MOS_DROP_ARP_NOT_FOR_US,	/* for another address, or gratuitous for an unknown one */
+	MOS_DROP_IP_SHORT,		/* truncated header or total length past the frame */
+	MOS_DROP_IP_VERSION,
+	MOS_DROP_IP_HLEN,		/* IHL below 5, or past the total length */
+	MOS_DROP_IP_CKSUM,
+	MOS_DROP_IP_FRAGMENT,		/* MF set or offset non-zero: we do not reassemble */
+	MOS_DROP_IP_TTL,		/* TTL 0 */
+	MOS_DROP_IP_NOT_OURS,		/* destination not one of ours (nor broadcast) */
+	MOS_DROP_IP_SRC,		/* source is 0/8, broadcast, multicast, loopback or ours */
+	MOS_DROP_IP_PROTO,		/* neither TCP nor ICMP */
+	MOS_DROP_ICMP_MALFORMED,	/* short or bad checksum */
+	MOS_DROP_ICMP_TYPE,		/* not an echo request: counted, ignored */
+	MOS_DROP_TCP_SHORT,		/* shorter than a TCP header */
+	MOS_DROP_TCP_CKSUM,
+	MOS_DROP_COUNT
+};
+
+struct mos_net_stats {
+	uint64_t rx_frames;
+	uint64_t drop[MOS_DROP_COUNT];
+	uint64_t arp_requests_answered;
+	uint64_t arp_replies_learned;	/* replies to us that made or refreshed an entry */
+	uint64_t arp_consumed;		/* ARP taken in, no answer: MOS_NET_CONSUMED */
+	uint64_t arp_requests_sent;	/* counted by mos_net_arp_request */
+	uint64_t arp_learned_full;	/* a neighbour not learned: table full */
+	uint64_t arp_pending_full;	/* packets refused: pending queue full */
+	uint64_t arp_pending_expired;
+	uint64_t icmp_echo_answered;
+	uint64_t tcp_delivered;
+};
+
+/* One interface of the core: a netdev of mos.conf with its port's MAC. */
+struct mos_iface {
+	in_addr_t addr;
+	in_addr_t mask;
+	uint8_t mac[6];
+	uint16_t port;			/* the I/O module's port */
+};
+
+/* A neighbour: static (mos.conf arp_table) or learned. */
+struct mos_neigh {
+	in_addr_t addr;
+	uint8_t mac[6];
+	bool used;
+};
+
+struct mos_arp_pending {
+	void *pkt;			/* the caller's buffer */
+	in_addr_t nexthop;
+	uint16_t iface;
+	uint64_t since;			/* caller's time, for expiry */
+};
+
+struct mos_net {
+	const struct mos_conf *conf;	/* routes and static neighbours */
+	int n_iface;
+	struct mos_iface iface[CONF_MAX_NETDEV];
+	struct mos_neigh learned[MOS_ARP_LEARNED_MAX];	/* open addressing by address */
+	uint32_t n_learned;
+	struct mos_arp_pending pending[MOS_ARP_PENDING_MAX];
+	uint32_t n_pending;
+	uint16_t ip_id;			/* next IPv4 identification */
+	struct mos_net_stats stats;
+};
+
+/* A received TCP segment, validated up to the TCP header's length and checksum. */
+struct mos_tcp_in {
+	in_addr_t saddr;
+	in_addr_t daddr;
+	uint16_t iface;
+	const uint8_t *src_mac;		/* the sender's MAC, in the frame */
+	uint8_t *tcp;			/* the TCP header */
+	uint16_t tcp_len;		/* header + payload, from the IP total length */
+	uint8_t ttl;
+};
+
+enum mos_net_verdict {
+	MOS_NET_DROP,			/* counted in stats.drop */
+	MOS_NET_CONSUMED,		/* handled here: an ARP reply or a gratuitous ARP */
+	MOS_NET_REPLY,			/* the frame was rewritten in place: send it back, *len set */
+	MOS_NET_TCP,			/* a TCP segment for the stack: *seg filled */
+};
+
+/*
+ * Set up a core's L2/L3 state from mos.conf, which must outlive net.
+ * mac[i] is netdev i's port MAC (a netdev's own MAC in mos.conf wins; mac
+ * may be NULL when every netdev has one); port_of_netdev[i] its I/O port
+ * (NULL: port i). Any core, for its own net.
+ */
+void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_t (*mac)[6],
+		  const uint16_t *port_of_netdev);
+
+/*
+ * Process one received frame (*len bytes, Ethernet header first, no FCS)
+ * from interface iface. rx_flags: MOS_RX_* from the NIC. A learned
+ * neighbour may release pending packets: after MOS_NET_CONSUMED or
+ * MOS_NET_REPLY, mos_net_pending_ready says which. For MOS_NET_REPLY the
+ * frame now holds the answer, *len bytes, never more than were received:
+ * padded with zeros to the 60-byte Ethernet minimum when the received
+ * frame was at least that long, else left short for the NIC to pad.
+ * Every frame counts once in stats.rx_frames and once in exactly one of
+ * stats.drop[], arp_requests_answered, icmp_echo_answered, arp_consumed
+ * or tcp_delivered.
+ */
+enum mos_net_verdict mos_net_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
+				   uint16_t *len, uint32_t rx_flags, struct mos_tcp_in *seg);
+
+/*
+ * Route daddr: the interface to send on and the next hop (daddr itself on
+ * a netdev's subnet or a route_table line). -ENETUNREACH when none.
+ */
+int mos_net_route(const struct mos_net *net, in_addr_t daddr, uint16_t *iface,
+		  in_addr_t *nexthop);
+
+/* The MAC of nexthop (static entries first, then learned), or -ENOENT. */
+int mos_net_neigh(const struct mos_net *net, in_addr_t nexthop, uint8_t mac[6]);
+
+/*
+ * Write Ethernet and IPv4 headers (MOS_NET_HDR_MAX bytes) at hdr for a
+ * payload of payload_len bytes of protocol proto from saddr to daddr on
+ * iface to dst_mac. The IPv4 checksum is computed unless offload is true
+ * (then it is left 0 for the NIC). DF is set; TTL 64.
+ */
+void mos_net_write_hdr(struct mos_net *net, uint8_t *hdr, uint16_t iface, const uint8_t dst_mac[6],
+		       in_addr_t saddr, in_addr_t daddr, uint8_t proto, uint16_t payload_len,
+		       bool offload);
+
+/*
+ * Write a broadcast ARP request for nexthop on iface into frame (at least
+ * 60 bytes; padded with zeros). Returns its length, 60. Counted.
+ */
+uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t nexthop,
+			     uint8_t *frame);
+
+/*
+ * Remember pkt until nexthop answers. 0, or -ENOBUFS when the queue (or
+ * this next hop's share) is full: counted, the caller frees pkt.
+ */
+int mos_net_pending_add(struct mos_net *net, void *pkt, uint16_t iface, in_addr_t nexthop,
+			uint64_t now);
+
+/*
+ * Take one pending packet that can go now (its next hop is known) into
+ * *pkt with the MAC in mac; 1 when one was taken, 0 when none. The oldest
+ * goes first, so each next hop's packets leave in the order they came.
+ */
+int mos_net_pending_ready(struct mos_net *net, void **pkt, uint16_t *iface, uint8_t mac[6]);
+
+/*
+ * Take one packet pending since before `before` (since < before; the
+ * oldest first): expired, counted, the caller frees it. 1 or 0.
+ */
+int mos_net_pending_expired(struct mos_net *net, uint64_t before, void **pkt);
+
+/*
+ * Internet checksum (RFC 1071) helpers. Sums are of 16-bit words read in
+ * network order, so the folded result is a host-order value: store it
+ * with htons() or as two bytes, high first.
+ *
+ * mos_cksum_add adds len bytes at data (any length, any alignment) to the
+ * partial sum `sum` and returns the new partial sum, not folded to 16
+ * bits. An odd length counts its last byte as the high half of a word
+ * whose low half is zero, so chain calls on even lengths only (all but
+ * the last).
+ *
+ * mos_cksum_fold folds a partial sum to 16 bits with end-around carries
+ * and returns its ones-complement: the checksum to store when the field
+ * was zero during the sum. Summed over data whose checksum field holds a
+ * correct checksum it returns 0 (the folded sum is then 0xffff, unless
+ * every word summed was zero, which no IPv4 header and no pseudo-header
+ * can be).
+ */
+uint32_t mos_cksum_add(uint32_t sum, const void *data, size_t len);
+uint16_t mos_cksum_fold(uint32_t sum);
+/* The TCP/UDP pseudo-header sum of saddr, daddr, proto and length (unfolded). */
+uint32_t mos_cksum_pseudo(in_addr_t saddr, in_addr_t daddr, uint8_t proto, uint16_t len);
+
+#endif
