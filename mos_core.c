@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "conf_parse.h"
@@ -48,6 +50,8 @@ static struct {
 static size_t rcvbuf_size(const struct mtcp_conf *c) { return (size_t)c->rcvbuf_size; }
 static size_t sndbuf_size(const struct mtcp_conf *c) { return (size_t)c->sndbuf_size; }
 static uint32_t num_buffers(const struct mtcp_conf *c) { return (uint32_t)c->max_num_buffers; }
+static size_t stream_size(const struct mtcp_conf *c) { (void)c; return sizeof(struct mos_stream); }
+static uint32_t num_streams(const struct mtcp_conf *c) { return (uint32_t)c->max_concurrency; }
 
 static const struct pool_def {
 	const char *name;
@@ -57,6 +61,7 @@ static const struct pool_def {
 } pool_defs[MOS_POOL_COUNT] = {
 	[MOS_POOL_RCVBUF] = { "rcvbuf", rcvbuf_size, num_buffers, MOS_CACHE_LINE },
 	[MOS_POOL_SNDBUF] = { "sndbuf", sndbuf_size, num_buffers, MOS_CACHE_LINE },
+	[MOS_POOL_STREAM] = { "stream", stream_size, num_streams, MOS_CACHE_LINE },
 };
 
 /* The ranges mtcp_setconf accepts: those of mos.conf. */
@@ -215,6 +220,9 @@ size_t mos_core_mem_size(const struct mtcp_conf *conf)
 	for (int i = 0; i < MOS_POOL_COUNT; i++)
 		size += mos_pool_mem_size(pool_defs[i].obj_size(conf), pool_defs[i].align,
 					  pool_defs[i].count(conf));
+	size += mos_flow_mem_size((uint32_t)conf->max_concurrency) + MOS_CACHE_LINE;
+	size += mos_wheel_mem_size(MOS_WHEEL_SLOTS) + MOS_CACHE_LINE;
+	size += mos_sock_mem_size((uint32_t)conf->max_concurrency + MOS_SOCK_EXTRA) + MOS_CACHE_LINE;
 	return size;
 }
 
@@ -280,12 +288,12 @@ static void unmap_core_memory(void *mem, size_t size, bool huge)
 		munmap(mem, huge ? mos_align_up(size, HUGE_PAGE) : size);
 }
 
-static int carve_pools(struct mos_core *core)
+static int carve_pools(struct mos_core *core, const struct mtcp_conf *mc)
 {
 	for (int i = 0; i < MOS_POOL_COUNT; i++) {
 		const struct pool_def *d = &pool_defs[i];
 		int ret = mos_pool_carve(&core->pool[i], &core->arena, d->name,
-					 d->obj_size(&stack.mconf), d->align, d->count(&stack.mconf));
+					 d->obj_size(mc), d->align, d->count(mc));
 
 		if (ret != 0)
 			return ret;
@@ -293,10 +301,70 @@ static int carve_pools(struct mos_core *core)
 	return 0;
 }
 
+/* The flow table, the timer wheel and the socket table, from the arena. */
+static int carve_tables(struct mos_core *core, const struct mtcp_conf *mc, uint64_t seed)
+{
+	uint32_t n = (uint32_t)mc->max_concurrency, nsock = n + MOS_SOCK_EXTRA;
+	size_t fsz = mos_flow_mem_size(n), wsz = mos_wheel_mem_size(MOS_WHEEL_SLOTS);
+	size_t ssz = mos_sock_mem_size(nsock);
+	void *fmem = mos_arena_carve(&core->arena, fsz, MOS_CACHE_LINE);
+	void *wmem = mos_arena_carve(&core->arena, wsz, MOS_CACHE_LINE);
+	void *smem = mos_arena_carve(&core->arena, ssz, MOS_CACHE_LINE);
+
+	if (fmem == NULL || wmem == NULL || smem == NULL)
+		return -ENOMEM;
+	if (mos_flow_init(&core->flows, fmem, fsz, n, seed) != 0 ||
+	    mos_wheel_init(&core->wheel, wmem, wsz, MOS_WHEEL_SLOTS, core->now) != 0 ||
+	    mos_sock_init(&core->sock, smem, ssz, nsock) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtcp_conf *mc,
+		   const struct mos_conf *conf, const struct mos_port_info *ports, uint64_t seed)
+{
+	size_t head = mos_align_up(sizeof(struct mos_core), MOS_CACHE_LINE);
+	uint8_t mac[CONF_MAX_NETDEV][6];
+	uint16_t port_of[CONF_MAX_NETDEV];
+	int ret;
+
+	memset(core, 0, sizeof(*core));
+	core->mem = core;
+	core->mem_size = size;
+	core->ctx.cpu = cpu;
+	core->queue = (uint16_t)cpu;
+	core->netdev = -1;
+	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
+	core->tcp_timeout = (uint32_t)mc->tcp_timeout * (1000000 / MOS_TCP_TICK_US);
+	core->tcp_timewait = (uint32_t)mc->tcp_timewait * (1000000 / MOS_TCP_TICK_US);
+	core->iss_secret = seed ^ 0x9e3779b97f4a7c15ULL;
+	mos_arena_init(&core->arena, (uint8_t *)core + head, size - head);
+	ret = carve_pools(core, mc);
+	if (ret == 0)
+		ret = carve_tables(core, mc, seed);
+	if (ret != 0)
+		return ret;
+	for (int i = 0; i < conf->n_netdev; i++) {
+		memcpy(mac[i], ports[i].mac, 6);
+		port_of[i] = ports[i].port_id;
+		core->tx_cksum[i] = ports[i].tx_cksum;
+	}
+	mos_net_init(&core->net, conf, (const uint8_t (*)[6])mac, port_of);
+	return 0;
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = mos_io_now_us() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	return seed;
+}
+
 static struct mos_core *core_alloc(int cpu)
 {
 	size_t size = mos_core_mem_size(&stack.mconf);
-	size_t head = mos_align_up(sizeof(struct mos_core), MOS_CACHE_LINE);
 	bool huge;
 	struct mos_core *core = map_core_memory(size, &huge);
 
@@ -307,21 +375,15 @@ static struct mos_core *core_alloc(int cpu)
 			stack.mconf.rcvbuf_size, stack.mconf.sndbuf_size, stack.conf_path);
 		return NULL;
 	}
-	memset(core, 0, sizeof(*core));
-	core->mem = core;
-	core->mem_size = size;
-	core->mem_huge = huge;
-	core->ctx.cpu = cpu;
-	core->cpu = cpu_of(cpu);
-	core->queue = (uint16_t)cpu;
-	core->netdev = -1;
-	mos_arena_init(&core->arena, (uint8_t *)core + head, size - head);
-	if (carve_pools(core) != 0) {
-		/* mos_core_mem_size and carve_pools disagree: a bug, not a user error */
+	if (mos_core_setup(core, size, cpu, &stack.mconf, &stack.conf, stack.port,
+			   random_seed()) != 0) {
+		/* mos_core_mem_size and the carving disagree: a bug, not a user error */
 		MOS_LOG(ERR, "core %d: pool carving overran its arena of %zu bytes", cpu, size);
 		unmap_core_memory(core, size, huge);
 		return NULL;
 	}
+	core->mem_huge = huge;
+	core->cpu = cpu_of(cpu);
 	return core;
 }
 
@@ -518,3 +580,81 @@ int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max)
 	}
 	return n;
 }
+
+/* --- the per-core loop ------------------------------------------------------- */
+
+#define RX_BURST 32
+#define ARP_WAIT_TICKS (1000000 / MOS_TCP_TICK_US)	/* a packet waits 1 s for its ARP reply */
+
+bool mos_core_stopping(const struct mos_core *core)
+{
+	(void)core;
+	return stack.stop != 0;
+}
+
+/* Frames that waited for ARP: the ones whose next hop answered go, the stale ones are freed. */
+static void arp_release(struct mos_core *core)
+{
+	uint8_t mac[6];
+	uint16_t iface;
+	void *pkt;
+
+	while (mos_net_pending_ready(&core->net, &pkt, &iface, mac) == 1) {
+		uint8_t *frame = mos_io_pkt_data(pkt);
+		uint16_t ip_len = (uint16_t)(frame[MOS_ETH_HLEN + 2] << 8 | frame[MOS_ETH_HLEN + 3]);
+		uint32_t ol = core->tx_cksum[iface] ? MOS_TX_IP_CKSUM | MOS_TX_TCP_CKSUM : 0;
+
+		memcpy(frame, mac, 6);
+		mos_io_tx_send(core, iface, pkt, (uint16_t)(MOS_ETH_HLEN + ip_len), ol);
+	}
+	if (core->now > ARP_WAIT_TICKS)
+		while (mos_net_pending_expired(&core->net, core->now - ARP_WAIT_TICKS, &pkt) == 1)
+			mos_io_pkt_free(core, pkt);
+}
+
+static void input_one(struct mos_core *core, struct mos_rxpkt *p)
+{
+	struct mos_tcp_in seg;
+	uint16_t len = p->len;
+
+	switch (mos_net_input(&core->net, p->iface, p->data, &len, p->flags, &seg)) {
+	case MOS_NET_TCP:
+		mos_tcp_input(core, &seg, core->now);
+		mos_io_pkt_free(core, p->pkt);
+		break;
+	case MOS_NET_REPLY:
+		mos_io_tx_send(core, p->iface, p->pkt, len, 0);
+		arp_release(core);
+		break;
+	case MOS_NET_CONSUMED:
+		mos_io_pkt_free(core, p->pkt);
+		arp_release(core);
+		break;
+	default:
+		mos_io_pkt_free(core, p->pkt);
+		break;
+	}
+}
+
+/*
+ * One turn of the core's loop (DESIGN.md): receive a burst, run it through
+ * L2/L3 and TCP, run the due timers, send what the streams owe, transmit.
+ * Returns the number of frames received.
+ */
+int mos_core_poll(struct mos_core *core)
+{
+	struct mos_rxpkt rx[RX_BURST];
+	int n;
+
+	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
+	n = mos_io_rx_burst(core, rx, RX_BURST);
+	for (int i = 0; i < n; i++)
+		input_one(core, &rx[i]);
+	if (core->net.n_pending != 0)
+		arp_release(core);
+	mos_tcp_timers(core, core->now);
+	mos_tcp_flush(core);
+	mos_io_tx_flush(core);
+	return n;
+}
+

@@ -13,16 +13,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf_parse.h"
+#include "mos_flow.h"
+#include "mos_net.h"
+#include "mos_dpdk.h"
 #include "mos_pool.h"
 #include "mos_rss.h"
+#include "mos_socket.h"
+#include "mos_tcp.h"
+#include "mos_timer.h"
 #include "mtcp_api.h"
 
-#define MOS_CACHE_LINE 64
+#define MOS_CACHE_LINE   64
+#define MOS_LISTEN_MAX   16	/* listening sockets per core */
+#define MOS_WHEEL_SLOTS  4096	/* 4 s of 1 ms ticks per turn */
+#define MOS_SOCK_EXTRA   64	/* sockets beyond max_concurrency: listeners, epoll instances */
 
 /* The pools every core carves at start, in the order of the pool table in mos_core.c. */
 enum mos_pool_id {
 	MOS_POOL_RCVBUF,	/* receive buffers, rcvbuf_size bytes */
 	MOS_POOL_SNDBUF,	/* send buffers, sndbuf_size bytes */
+	MOS_POOL_STREAM,	/* TCP streams, max_concurrency of them */
 	MOS_POOL_COUNT
 };
 
@@ -41,6 +52,23 @@ struct mos_core {
 	struct mos_rss_pool rss;	/* source pairs; valid when rss_mem != NULL */
 	void *rss_mem;
 	size_t rss_mem_size;
+
+	/* the stack */
+	uint64_t now;			/* stack clock, in ticks of MOS_TCP_TICK_US */
+	uint32_t tcp_timeout;		/* idle timeout in ticks, 0 = none */
+	uint32_t tcp_timewait;		/* TIME_WAIT in ticks */
+	uint64_t iss_secret;		/* RFC 6528 */
+	struct mos_flow_table flows;
+	struct mos_wheel wheel;
+	struct mos_net net;
+	struct mos_tcp_stats tcp;
+	struct mos_stream *tx_head;	/* streams with something to send */
+	struct mos_stream *tx_tail;
+	int n_listener;
+	struct mos_stream *listener[MOS_LISTEN_MAX];
+	uint32_t n_streams;		/* streams alive, listeners and TIME_WAIT included */
+	bool tx_cksum[CONF_MAX_NETDEV];	/* the port of each interface offloads checksums */
+	struct mos_sock_core sock;	/* the socket table and epoll instances */
 } __attribute__((aligned(MOS_CACHE_LINE)));
 
 static inline struct mos_core *mos_core_of(mctx_t mctx)
@@ -48,7 +76,23 @@ static inline struct mos_core *mos_core_of(mctx_t mctx)
 	return (struct mos_core *)(void *)mctx;	/* ctx is its first member */
 }
 
-/* Bytes the pools of one core take for conf (what mtcp_create_context will reserve). */
+/* Bytes one core's memory takes for conf: the struct, its pools and tables. */
 size_t mos_core_mem_size(const struct mtcp_conf *conf);
+
+/*
+ * Lay out a core's stack in the zeroed block at core (size bytes from
+ * mos_core_mem_size): pools, flow table, timer wheel, L2/L3 state for the
+ * netdevs of conf on ports (one mos_port_info per netdev). seed keys the
+ * flow hash and the ISS. Used by mtcp_create_context, and by tests that
+ * build cores of their own. 0 or -ENOMEM / -EINVAL.
+ */
+int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtcp_conf *mc,
+		   const struct mos_conf *conf, const struct mos_port_info *ports, uint64_t seed);
+
+/* One turn of the core's loop: receive, process, timers, send. Returns frames received. */
+int mos_core_poll(struct mos_core *core);
+
+/* Whether SIGINT asked every core to stop. */
+bool mos_core_stopping(const struct mos_core *core);
 
 #endif

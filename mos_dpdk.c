@@ -22,6 +22,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "mos_core.h"
 
 #include "mos_log.h"
 
@@ -37,8 +40,27 @@ static const char *const soft_rss_drivers[] = {
 	"net_virtio_user",
 };
 
+#define STEER_RING     4096	/* frames one core may hold for another */
+#define TX_BATCH       64
+#define TX_RETRIES     8
+
+/* One core's packet-path state: touched only by that core's thread. */
+struct io_core {
+	struct rte_mbuf *tx[CONF_MAX_NETDEV][TX_BATCH];
+	uint16_t n_tx[CONF_MAX_NETDEV];
+	struct mos_io_stats st;
+} __rte_cache_aligned;
+
+static struct io_core io_core[CONF_MAX_CORES];
+
 static struct {
 	bool eal_up;
+	uint64_t tsc_per_us;
+	unsigned nqueues;
+	struct mos_rss_key key;		/* for software steering */
+	bool steer[CONF_MAX_NETDEV];	/* the port does not hash for us: steer in software */
+	struct mos_rss_reta reta[CONF_MAX_NETDEV];
+	struct rte_ring *ring[CONF_MAX_NETDEV][CONF_MAX_CORES];	/* frames handed to a core */
 	char prefix[64];	/* --file-prefix we chose, "" when the user gave one */
 	char run_dir[128];	/* the EAL runtime directory to remove at exit */
 	int n_ports;
@@ -189,6 +211,9 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 		return -(rte_errno ? rte_errno : EINVAL);
 	}
 	io.eal_up = true;
+	io.tsc_per_us = rte_get_tsc_hz() / 1000000;
+	if (io.tsc_per_us == 0)
+		io.tsc_per_us = 1;
 	snprintf(io.run_dir, sizeof(io.run_dir), "%s", rte_eal_get_runtime_dir());
 	return 0;
 }
@@ -429,7 +454,10 @@ static int port_start(const struct conf_netdev *nd, unsigned nqueues, const stru
 			rte_strerror(-ret));
 		return ret;
 	}
-	io.port_id[io.n_ports++] = port;
+	io.port_id[io.n_ports] = port;
+	io.steer[io.n_ports] = !info->hw_rss && nqueues > 1;
+	io.reta[io.n_ports] = info->reta;
+	io.n_ports++;
 	info->port_id = port;
 	info->nqueues = (uint16_t)nqueues;
 	rte_eth_macaddr_get(port, &mac);
@@ -437,6 +465,25 @@ static int port_start(const struct conf_netdev *nd, unsigned nqueues, const stru
 	if (rte_eth_dev_get_mtu(port, &info->mtu) != 0)
 		info->mtu = RTE_ETHER_MTU;
 	wait_link(port, nd->name, info);
+	return 0;
+}
+
+/* Rings through which other cores hand this port's frames to their owner (software steering). */
+static int create_steer_rings(int i, unsigned nqueues, char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (!io.steer[i])
+		return 0;
+	for (unsigned q = 0; q < nqueues; q++) {
+		snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
+		io.ring[i][q] = rte_ring_create(name, STEER_RING, rte_socket_id(), RING_F_SC_DEQ);
+		if (io.ring[i][q] == NULL) {
+			set_err(err, errlen, "cannot create the steering ring %s (%s)", name,
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -450,9 +497,13 @@ int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 		set_err(err, errlen, "ports started before the EAL or with %u queues", nqueues);
 		return -EINVAL;
 	}
+	io.nqueues = nqueues;
+	io.key = *k;
 	ret = create_mbuf_pools(conf, nqueues, err, errlen);
 	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
 		ret = port_start(&conf->netdev[i], nqueues, conf, k, &info[i], err, errlen);
+	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
+		ret = create_steer_rings(i, nqueues, err, errlen);
 	return ret;
 }
 
@@ -506,6 +557,15 @@ void mos_dpdk_fini(void)
 		rte_eth_dev_stop(io.port_id[i]);
 		rte_eth_dev_close(io.port_id[i]);
 	}
+	for (int i = 0; i < io.n_ports; i++)
+		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
+			struct rte_mbuf *m;
+
+			while (io.ring[i][q] != NULL && rte_ring_dequeue(io.ring[i][q], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(io.ring[i][q]);
+			io.ring[i][q] = NULL;
+		}
 	io.n_ports = 0;
 	for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
 		rte_mempool_free(io.mbuf_pool[q]);
@@ -515,3 +575,213 @@ void mos_dpdk_fini(void)
 	io.eal_up = false;
 	remove_run_dir();
 }
+
+/* --- the packet path --------------------------------------------------------- */
+
+uint64_t mos_io_now_us(void)
+{
+	return rte_rdtsc() / io.tsc_per_us;
+}
+
+const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
+{
+	return &io_core[core->queue].st;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * The queue that owns a received frame on a port we steer: the RETA entry
+ * of the Toeplitz hash of its IPv4/TCP 4-tuple, as the NIC would compute
+ * it. -1 for frames of every core (ARP replies); q itself for anything
+ * that is not a well-formed enough IPv4 TCP segment (L3 drops and counts it).
+ */
+static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
+{
+	in_addr_t src, dst;
+	in_port_t sp, dp;
+	uint32_t ihl;
+
+	if (len < MOS_ETH_HLEN + 20)
+		return (int)q;
+	if (rd16(f + 12) == 0x0806)	/* ARP: a reply teaches every core */
+		return len >= MOS_ETH_HLEN + 28 && rd16(f + MOS_ETH_HLEN + 6) == 2 ? -1 : (int)q;
+	ihl = (uint32_t)(f[MOS_ETH_HLEN] & 0xf) * 4;
+	if (rd16(f + 12) != 0x0800 || f[MOS_ETH_HLEN + 9] != IPPROTO_TCP || ihl < 20 ||
+	    len < MOS_ETH_HLEN + ihl + 4)
+		return (int)q;
+	memcpy(&src, f + MOS_ETH_HLEN + 12, 4);
+	memcpy(&dst, f + MOS_ETH_HLEN + 16, 4);
+	memcpy(&sp, f + MOS_ETH_HLEN + ihl, 2);
+	memcpy(&dp, f + MOS_ETH_HLEN + ihl + 2, 2);
+	return mos_rss_reta_queue(&io.reta[port], mos_rss_hash_v4_tcp(&io.key, src, dst, sp, dp));
+}
+
+static void hand_over(struct io_core *ic, int port, unsigned owner, struct rte_mbuf *m)
+{
+	if (rte_ring_enqueue(io.ring[port][owner], m) != 0) {
+		ic->st.steer_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	ic->st.handed_over++;
+}
+
+/* An ARP reply goes to every other core as a copy; true when this core keeps the original. */
+static void share_arp(struct io_core *ic, int port, unsigned q, struct rte_mbuf *m)
+{
+	for (unsigned o = 0; o < io.nqueues; o++) {
+		struct rte_mbuf *c;
+
+		if (o == q)
+			continue;
+		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		if (c != NULL)
+			hand_over(ic, port, o, c);
+		else
+			ic->st.steer_dropped++;
+	}
+}
+
+static void to_rxpkt(struct mos_rxpkt *p, struct rte_mbuf *m, int port)
+{
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	p->pkt = m;
+	p->data = rte_pktmbuf_mtod(m, uint8_t *);
+	p->len = rte_pktmbuf_data_len(m);
+	p->iface = (uint16_t)port;
+	p->flags = (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? MOS_RX_IP_CKSUM_GOOD : 0) |
+		   (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? MOS_RX_L4_CKSUM_GOOD : 0);
+}
+
+/* Receive from one port's queue q, keeping this core's frames and steering the others. */
+static int rx_port(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *out, int max)
+{
+	struct rte_mbuf *m[64];
+	int n = 0;
+	uint16_t k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m,
+				      (uint16_t)(max < 64 ? max : 64));
+
+	for (uint16_t i = 0; i < k; i++) {
+		int owner = (int)q;
+
+		if (io.steer[port] && m[i]->nb_segs == 1)
+			owner = frame_owner(port, rte_pktmbuf_mtod(m[i], uint8_t *),
+					    rte_pktmbuf_data_len(m[i]), q);
+		if (owner < 0)
+			share_arp(ic, port, q, m[i]);
+		else if (owner != (int)q) {
+			hand_over(ic, port, (unsigned)owner, m[i]);
+			continue;
+		}
+		ic->st.rx_pkts++;
+		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
+		to_rxpkt(&out[n++], m[i], port);
+	}
+	return n;
+}
+
+/* Frames other cores steered to this one. */
+static int rx_ring(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *out, int max)
+{
+	struct rte_mbuf *m[64];
+	unsigned k = rte_ring_dequeue_burst(io.ring[port][q], (void **)m,
+					    (unsigned)(max < 64 ? max : 64), NULL);
+
+	for (unsigned i = 0; i < k; i++) {
+		ic->st.handed_in++;
+		ic->st.rx_pkts++;
+		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
+		to_rxpkt(&out[i], m[i], port);
+	}
+	return (int)k;
+}
+
+int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
+{
+	unsigned q = core->queue;
+	struct io_core *ic = &io_core[q];
+	int n = 0;
+
+	for (int port = 0; port < io.n_ports && n < max; port++) {
+		if (io.steer[port])
+			n += rx_ring(ic, port, q, out + n, max - n);
+		if (n < max)
+			n += rx_port(ic, port, q, out + n, max - n);
+	}
+	return n;
+}
+
+int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
+
+	if (m == NULL) {
+		io_core[core->queue].st.no_mbuf++;
+		return -ENOBUFS;
+	}
+	tb->pkt = m;
+	tb->data = rte_pktmbuf_mtod(m, uint8_t *);
+	return 0;
+}
+
+uint8_t *mos_io_pkt_data(void *pkt)
+{
+	return rte_pktmbuf_mtod((struct rte_mbuf *)pkt, uint8_t *);
+}
+
+void mos_io_pkt_free(struct mos_core *core, void *pkt)
+{
+	(void)core;
+	rte_pktmbuf_free(pkt);
+}
+
+static void tx_flush_port(struct io_core *ic, unsigned q, int port)
+{
+	uint16_t n = ic->n_tx[port], sent = 0;
+
+	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
+		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
+							  ic->tx[port] + sent, (uint16_t)(n - sent)));
+	for (uint16_t i = sent; i < n; i++)
+		rte_pktmbuf_free(ic->tx[port][i]);
+	ic->st.tx_pkts += sent;
+	ic->st.tx_dropped += (uint64_t)(n - sent);
+	ic->n_tx[port] = 0;
+}
+
+void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
+{
+	struct io_core *ic = &io_core[core->queue];
+	struct rte_mbuf *m = pkt;
+
+	m->data_len = len;
+	m->pkt_len = len;
+	m->ol_flags = 0;
+	if (ol != 0) {
+		m->l2_len = MOS_ETH_HLEN;
+		m->l3_len = MOS_IP_HLEN;
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 |
+			      ((ol & MOS_TX_IP_CKSUM) ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
+			      ((ol & MOS_TX_TCP_CKSUM) ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	}
+	ic->st.tx_bytes += len;
+	ic->tx[iface][ic->n_tx[iface]++] = m;
+	if (ic->n_tx[iface] == TX_BATCH)
+		tx_flush_port(ic, core->queue, iface);
+}
+
+void mos_io_tx_flush(struct mos_core *core)
+{
+	struct io_core *ic = &io_core[core->queue];
+
+	for (int port = 0; port < io.n_ports; port++)
+		if (ic->n_tx[port] != 0)
+			tx_flush_port(ic, core->queue, port);
+}
+

@@ -9,14 +9,24 @@
  *
  * Present in this build: process set-up (mtcp_init, mtcp_getconf,
  * mtcp_setconf, mtcp_destroy), per-core contexts (mtcp_create_context,
- * mtcp_destroy_context, mtcp_init_rss) and signals. The socket and epoll
- * calls arrive with the TCP stack.
+ * mtcp_destroy_context, mtcp_init_rss), signals, and the socket and epoll
+ * calls over the TCP stack.
+ *
+ * Sockets and epoll instances: a socket id is a small int, from 0, valid
+ * only on the context (core) that made it, and only that core's thread
+ * may use it. Blocking calls and mtcp_epoll_wait run the core's stack
+ * while they wait (the application's thread is the stack's thread); they
+ * return -1 with EINTR once SIGINT has asked every core to stop. Nothing
+ * raises SIGPIPE.
  */
 #ifndef EPWGET_MTCP_API_H
 #define EPWGET_MTCP_API_H
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,6 +136,130 @@ mtcp_sighandler_t mtcp_register_signal(int signum, mtcp_sighandler_t handler);
  */
 int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t daddr,
 		  in_addr_t dport);
+
+/* --- sockets --- */
+
+/* mOS's name for an end-host TCP socket type (mOS's monitor types do not exist here). */
+#define MOS_SOCK_STREAM SOCK_STREAM
+
+/*
+ * A TCP socket: domain AF_INET (else EAFNOSUPPORT), type SOCK_STREAM,
+ * optionally | SOCK_NONBLOCK, protocol 0 or IPPROTO_TCP (else
+ * EPROTONOSUPPORT). Returns its id, or -1 with EMFILE when the core's
+ * table (sized from max_concurrency) is full.
+ */
+int mtcp_socket(mctx_t mctx, int domain, int type, int protocol);
+
+/* Make calls on sockid return EAGAIN / EINPROGRESS rather than wait. 0 or -1. */
+int mtcp_setsock_nonblock(mctx_t mctx, int sockid);
+
+/*
+ * Set the local address and port (network order in addr). Before
+ * listen/connect, once (else EINVAL). A connect from a bound socket uses
+ * the bound pair, which must have both an address and a port.
+ */
+int mtcp_bind(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t addrlen);
+
+/* Listen on the bound address (EDESTADDRREQ when unbound). 0 or -1. */
+int mtcp_listen(mctx_t mctx, int sockid, int backlog);
+
+/*
+ * The next established connection of listener sockid as a new socket id,
+ * and its peer in addr when addr is not NULL; a blocking listener waits
+ * for one. The new socket is blocking, as on Linux (mtcp_setsock_nonblock
+ * changes that). -1 with EAGAIN (non-blocking, none pending), EMFILE (no
+ * free id: the connection stays queued), EINVAL (not a listener).
+ */
+int mtcp_accept(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen);
+
+/*
+ * Open a connection to addr. An unbound socket takes its source pair from
+ * the core's RSS pool, so the destination must be the one given to
+ * mtcp_init_rss (else, or when the pool is empty, EADDRNOTAVAIL).
+ * Non-blocking: -1 with EINPROGRESS, then MOS_EPOLLOUT when established or
+ * MOS_EPOLLERR when it failed (SO_ERROR says why). Blocking: 0 once
+ * established, or -1 with ETIMEDOUT, ECONNREFUSED, ECONNRESET, EINTR.
+ * EALREADY while connecting, EISCONN after.
+ */
+int mtcp_connect(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t addrlen);
+
+/*
+ * Read up to len bytes: the count, 0 when the peer closed, -1 with EAGAIN
+ * (non-blocking, nothing to read), ENOTCONN (never connected), or the
+ * connection's error (ECONNRESET, ETIMEDOUT...) once, as on Linux.
+ */
+ssize_t mtcp_read(mctx_t mctx, int sockid, char *buf, size_t len);
+
+/* mtcp_read over iovcnt buffers, filled in order. */
+ssize_t mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt);
+
+/*
+ * Queue up to len bytes for sending: the count taken (a non-blocking
+ * socket may take fewer; a blocking one waits for room for all), or -1
+ * with EAGAIN (send buffer full), ENOTCONN (not connected), EPIPE (closed
+ * for sending), or the connection's error once.
+ */
+ssize_t mtcp_write(mctx_t mctx, int sockid, const char *buf, size_t len);
+
+/* mtcp_write over iovcnt buffers, taken in order. */
+ssize_t mtcp_writev(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt);
+
+/*
+ * Release sockid (any kind, epoll instances included) at once: a
+ * connection is closed gracefully (FIN after the queued data, or RST when
+ * unread data is left) and lives on in the stack until TCP is done; the
+ * socket leaves its epoll instance. 0, or -1 with EBADF.
+ */
+int mtcp_close(mctx_t mctx, int sockid);
+
+/* As mtcp_close, but the connection is reset (RST) and freed now. Not for epoll ids (ENOTSOCK). */
+int mtcp_abort(mctx_t mctx, int sockid);
+
+/*
+ * SOL_SOCKET / SO_ERROR (an int): the connection's pending error
+ * (ETIMEDOUT, ECONNRESET, ECONNREFUSED, or 0), which the call clears; it
+ * stays readable after the stack freed the connection. Other options:
+ * ENOPROTOOPT.
+ */
+int mtcp_getsockopt(mctx_t mctx, int sockid, int level, int optname, void *optval,
+		    socklen_t *optlen);
+
+/* SOL_SOCKET / SO_REUSEADDR and IPPROTO_TCP / TCP_NODELAY are accepted and change nothing. */
+int mtcp_setsockopt(mctx_t mctx, int sockid, int level, int optname, const void *optval,
+		    socklen_t optlen);
+
+/* The local and the peer's address (ENOTCONN when not connected), as getsockname/getpeername. */
+int mtcp_getsockname(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen);
+int mtcp_getpeername(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen);
+
+/* Connections alive on this core: connecting, open, closing and in TIME_WAIT; not listeners. */
+uint32_t mtcp_get_connection_cnt(mctx_t mctx);
+
+/* --- epoll --- */
+
+/* A new epoll instance; its id comes from the socket table. size > 0 (else EINVAL). */
+int mtcp_epoll_create(mctx_t mctx, int size);
+
+/*
+ * Register (MOS_EPOLL_CTL_ADD), change (MOD) or remove (DEL) sockid's
+ * interest in event->events (MOS_EPOLLIN, OUT, RDHUP, | MOS_EPOLLET for
+ * edge-triggered); ERR and HUP are always added, and events already
+ * pending are reported by the next wait. A socket belongs to one instance
+ * at a time. -1 with EBADF (bad id), EINVAL (epid not an instance, sockid
+ * an instance, bad op), EEXIST (ADD twice), ENOENT (MOD/DEL of a socket
+ * not registered here).
+ */
+int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_event *event);
+
+/*
+ * Run the core's stack until some registered socket is ready, then report
+ * up to maxevents of them (level-triggered ones each time they are ready,
+ * taking turns; edge-triggered ones once per new event). timeout in ms: -1
+ * waits for ever, 0 runs the stack once. Returns the count (0 on timeout),
+ * or -1 with EINTR (the core is stopping), EBADF, EINVAL.
+ */
+int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int maxevents,
+		    int timeout);
 
 /* --- epwget extensions (not in mOS) --- */
 

@@ -7,9 +7,18 @@
 TEST_MODS_conf := conf_parse.c mos_rss.c
 TEST_MODS_rss  := mos_rss.c
 TEST_MODS_pool := mos_pool.c
-TEST_MODS_core := mos_core.c conf_parse.c mos_log.c mos_pool.c mos_rss.c test/fake_dpdk.c
+TEST_MODS_flow := mos_flow.c
+TEST_MODS_timer := mos_timer.c
+TEST_MODS_sbuf := mos_sbuf.c
+TEST_MODS_net  := mos_net.c conf_parse.c mos_rss.c
+# the stack without DPDK: everything above the I/O module, which the fake replaces
+STACK_NO_IO    := mos_core.c conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c \
+		  mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c test/fake_dpdk.c
+TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
+TEST_MODS_tcp  := $(STACK_NO_IO)
+TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 
-UNIT_TESTS := conf rss pool core
+UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
@@ -27,7 +36,7 @@ endif
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
 $(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
-	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*)
+	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash
 
 $(BUILD)/test:
 	mkdir -p $@

@@ -66,3 +66,146 @@ void mos_dpdk_fini(void)
 {
 	fake_dpdk.fini_calls++;
 }
+
+/* --- the packet path ---------------------------------------------------------- */
+
+struct fake_io fake_io;
+static struct fake_frame frames[FAKE_FRAMES];
+
+static int core_index(const struct mos_core *core)
+{
+	for (int i = 0; i < FAKE_CORES; i++)
+		if (fake_io.core[i] == core)
+			return i;
+	return -1;
+}
+
+void fake_io_attach(struct mos_core *core, int i)
+{
+	fake_io.core[i] = core;
+}
+
+struct fake_frame *fake_io_frame(const void *data, uint16_t len)
+{
+	for (int i = 0; i < FAKE_FRAMES; i++) {
+		if (frames[i].used)
+			continue;
+		frames[i].used = true;
+		frames[i].len = len;
+		frames[i].iface = 0;
+		frames[i].ol = 0;
+		if (data != NULL)
+			memcpy(frames[i].data, data, len);
+		fake_io.frames_used++;
+		return &frames[i];
+	}
+	return NULL;
+}
+
+void fake_io_free(struct fake_frame *f)
+{
+	if (f != NULL && f->used) {
+		f->used = false;
+		fake_io.frames_used--;
+	}
+}
+
+static struct fake_frame *q_pop(struct fake_queue *q)
+{
+	struct fake_frame *f;
+
+	if (q->n == 0)
+		return NULL;
+	f = q->f[q->head];
+	q->head = (q->head + 1) % FAKE_QUEUE;
+	q->n--;
+	return f;
+}
+
+static int q_push(struct fake_queue *q, struct fake_frame *f)
+{
+	if (q->n == FAKE_QUEUE)
+		return -ENOBUFS;
+	q->f[(q->head + q->n) % FAKE_QUEUE] = f;
+	q->n++;
+	return 0;
+}
+
+struct fake_frame *fake_io_take(int i)
+{
+	return q_pop(&fake_io.outbox[i]);
+}
+
+int fake_io_give(int i, struct fake_frame *f)
+{
+	return q_push(&fake_io.inbox[i], f);
+}
+
+uint64_t mos_io_now_us(void)
+{
+	return fake_io.now_us;
+}
+
+int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
+{
+	int i = core_index(core), n = 0;
+	struct fake_frame *f;
+
+	while (i >= 0 && n < max && (f = q_pop(&fake_io.inbox[i])) != NULL) {
+		out[n].pkt = f;
+		out[n].data = f->data;
+		out[n].len = f->len;
+		out[n].iface = f->iface;
+		out[n].flags = 0;
+		n++;
+	}
+	return n;
+}
+
+int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
+{
+	struct fake_frame *f = fake_io.alloc_fail ? NULL : fake_io_frame(NULL, 0);
+
+	(void)core;
+	if (f == NULL)
+		return -ENOBUFS;
+	tb->pkt = f;
+	tb->data = f->data;
+	return 0;
+}
+
+void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
+{
+	struct fake_frame *f = pkt;
+	int i = core_index(core);
+
+	f->len = len;
+	f->iface = iface;
+	f->ol = ol;
+	if (i < 0 || q_push(&fake_io.outbox[i], f) != 0)
+		fake_io_free(f);
+}
+
+uint8_t *mos_io_pkt_data(void *pkt)
+{
+	return ((struct fake_frame *)pkt)->data;
+}
+
+void mos_io_pkt_free(struct mos_core *core, void *pkt)
+{
+	(void)core;
+	fake_io_free(pkt);
+}
+
+void mos_io_tx_flush(struct mos_core *core)
+{
+	(void)core;
+}
+
+const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
+{
+	static struct mos_io_stats none;
+
+	(void)core;
+	return &none;
+}

@@ -19,4 +19,51 @@ struct fake_dpdk {
 
 extern struct fake_dpdk fake_dpdk;
 
+/*
+ * The packet path of the fake: frames live in a static pool; what a core
+ * sends lands in the fake's outbox, and what a test puts in a core's inbox
+ * is what that core receives. The clock is a plain variable.
+ */
+#define FAKE_FRAMES   4096
+#define FAKE_FRAME_SZ 1536
+#define FAKE_CORES    4
+#define FAKE_QUEUE    4096
+
+struct mos_core;
+
+struct fake_frame {
+	uint8_t data[FAKE_FRAME_SZ];
+	uint16_t len;
+	uint16_t iface;
+	uint32_t ol;		/* offloads asked on transmit */
+	bool used;
+};
+
+struct fake_queue {
+	struct fake_frame *f[FAKE_QUEUE];
+	unsigned head, n;
+};
+
+struct fake_io {
+	uint64_t now_us;
+	struct mos_core *core[FAKE_CORES];
+	struct fake_queue inbox[FAKE_CORES];
+	struct fake_queue outbox[FAKE_CORES];
+	unsigned frames_used;
+	bool alloc_fail;	/* mos_io_tx_alloc fails while set */
+};
+
+extern struct fake_io fake_io;
+
+/* Register core as fake core number i (its inbox and outbox). */
+void fake_io_attach(struct mos_core *core, int i);
+
+/* Take a frame from core i's outbox (NULL when empty) / put one in its inbox. */
+struct fake_frame *fake_io_take(int i);
+int fake_io_give(int i, struct fake_frame *f);
+
+/* A new frame with a copy of data, or NULL when the pool is empty. */
+struct fake_frame *fake_io_frame(const void *data, uint16_t len);
+void fake_io_free(struct fake_frame *f);
+
 #endif

@@ -1,0 +1,273 @@
+/*
+ * mos_epoll.c - epoll instances of one core (see mos_epoll.h): the
+ * mtcp_epoll_* calls, each instance's ready list and list of registered
+ * sockets, and the wait loop that drives the core's stack.
+ */
+#include "mos_epoll.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "mos_core.h"
+#include "mos_tcp.h"
+
+/* The interest bits a registration keeps; other bits of the caller's mask are ignored. */
+#define EP_KNOWN (MOS_EPOLLIN | MOS_EPOLLPRI | MOS_EPOLLOUT | MOS_EPOLLERR | MOS_EPOLLHUP | \
+		  MOS_EPOLLRDHUP | MOS_EPOLLET)
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* The events so's registration asks for (ERR and HUP always among them). */
+static uint32_t interest(const struct mos_socket *so)
+{
+	return so->ep_events & ~MOS_EPOLLET;
+}
+
+/* --- the ready list: intrusive, doubly linked, each socket at most once --------------- */
+
+static void ready_push(struct mos_socket *ep, struct mos_socket *so)
+{
+	if (so->flags & MOS_SKF_READY)
+		return;
+	so->flags |= MOS_SKF_READY;
+	so->ready_next = NULL;
+	so->ready_prev = ep->ready_tail;
+	if (ep->ready_tail != NULL)
+		ep->ready_tail->ready_next = so;
+	else
+		ep->ready_head = so;
+	ep->ready_tail = so;
+}
+
+static void ready_unlink(struct mos_socket *ep, struct mos_socket *so)
+{
+	if (!(so->flags & MOS_SKF_READY))
+		return;
+	if (so->ready_prev != NULL)
+		so->ready_prev->ready_next = so->ready_next;
+	else
+		ep->ready_head = so->ready_next;
+	if (so->ready_next != NULL)
+		so->ready_next->ready_prev = so->ready_prev;
+	else
+		ep->ready_tail = so->ready_prev;
+	so->ready_prev = so->ready_next = NULL;
+	so->flags &= (uint8_t)~MOS_SKF_READY;
+}
+
+void mos_epoll_notify(struct mos_socket *so, uint32_t events)
+{
+	uint32_t ev = events & interest(so);
+
+	if (so->ep_events & MOS_EPOLLET) {
+		so->ep_reported &= events;	/* an event gone is an edge when it returns */
+		ev &= ~so->ep_reported;
+	}
+	if (ev != 0)
+		ready_push(so->ep, so);
+}
+
+/* --- registrations -------------------------------------------------------------------- */
+
+/* Set so's interest and data; already-pending events are raised at once. */
+static void arm(struct mos_socket *so, const struct mtcp_epoll_event *event)
+{
+	so->ep_events = (event->events & EP_KNOWN) | MOS_EPOLLERR | MOS_EPOLLHUP;
+	so->ep_data = event->data;
+	so->ep_reported = 0;
+	if (mos_sock_events(so) & interest(so))
+		ready_push(so->ep, so);
+	else
+		ready_unlink(so->ep, so);
+}
+
+static void reg_add(struct mos_socket *ep, struct mos_socket *so)
+{
+	so->ep = ep;
+	so->reg_prev = NULL;
+	so->reg_next = ep->reg_head;
+	if (ep->reg_head != NULL)
+		ep->reg_head->reg_prev = so;
+	ep->reg_head = so;
+	ep->n_reg++;
+}
+
+void mos_epoll_unregister(struct mos_socket *so)
+{
+	struct mos_socket *ep = so->ep;
+
+	ready_unlink(ep, so);
+	if (so->reg_prev != NULL)
+		so->reg_prev->reg_next = so->reg_next;
+	else
+		ep->reg_head = so->reg_next;
+	if (so->reg_next != NULL)
+		so->reg_next->reg_prev = so->reg_prev;
+	ep->n_reg--;
+	so->reg_prev = so->reg_next = NULL;
+	so->ep = NULL;
+	so->ep_events = so->ep_reported = 0;
+}
+
+void mos_epoll_close(struct mos_sock_core *sc, struct mos_socket *ep)
+{
+	while (ep->reg_head != NULL)
+		mos_epoll_unregister(ep->reg_head);
+	sc->n_epoll--;
+}
+
+int mtcp_epoll_create(mctx_t mctx, int size)
+{
+	struct mos_sock_core *sc;
+	struct mos_socket *ep;
+
+	if (mctx == NULL || size <= 0)
+		return fail(EINVAL);
+	sc = &mos_core_of(mctx)->sock;
+	ep = mos_sock_alloc(sc, MOS_SK_EPOLL);
+	if (ep == NULL)
+		return fail(EMFILE);
+	sc->n_epoll++;
+	return ep->id;
+}
+
+/* The instance epid on mctx's core, or NULL with errno (EBADF: no such id; EINVAL: not epoll). */
+static struct mos_socket *lookup_ep(mctx_t mctx, int epid, struct mos_core **core)
+{
+	struct mos_socket *ep;
+
+	if (mctx == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*core = mos_core_of(mctx);
+	ep = mos_sock_get(&(*core)->sock, epid);
+	if (ep == NULL || ep->type != MOS_SK_EPOLL) {
+		errno = ep == NULL ? EBADF : EINVAL;
+		return NULL;
+	}
+	return ep;
+}
+
+static int ctl(struct mos_socket *ep, int op, struct mos_socket *so,
+	       const struct mtcp_epoll_event *event)
+{
+	if (op != MOS_EPOLL_CTL_ADD && op != MOS_EPOLL_CTL_MOD && op != MOS_EPOLL_CTL_DEL)
+		return -EINVAL;
+	if (op != MOS_EPOLL_CTL_DEL && event == NULL)
+		return -EFAULT;
+	if (op == MOS_EPOLL_CTL_ADD) {
+		if (so->ep != NULL)	/* one instance per socket (in this one or another) */
+			return -EEXIST;
+		reg_add(ep, so);
+	} else if (so->ep != ep) {
+		return -ENOENT;
+	}
+	if (op == MOS_EPOLL_CTL_DEL)
+		mos_epoll_unregister(so);
+	else
+		arm(so, event);
+	return 0;
+}
+
+int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_event *event)
+{
+	struct mos_core *core;
+	struct mos_socket *ep = lookup_ep(mctx, epid, &core);
+	struct mos_socket *so;
+	int err;
+
+	if (ep == NULL)
+		return -1;
+	so = mos_sock_get(&core->sock, sockid);
+	if (so == NULL)
+		return fail(EBADF);
+	if (so->type == MOS_SK_EPOLL)	/* itself, or nesting: not supported */
+		return fail(EINVAL);
+	err = ctl(ep, op, so, event);
+	return err != 0 ? fail(-err) : 0;
+}
+
+/* --- waiting ------------------------------------------------------------------------ */
+
+/*
+ * Report up to max ready sockets from the head of the list, with the
+ * events they have now. Level-triggered ones still ready go behind the
+ * ones not reached, so that every ready socket is reported in turn;
+ * edge-triggered ones leave the list. Returns the count.
+ */
+static int collect(struct mos_socket *ep, struct mtcp_epoll_event *out, int max)
+{
+	struct mos_socket *kept_head = NULL, *kept_tail = NULL, *so;
+	int n = 0;
+
+	while (n < max && (so = ep->ready_head) != NULL) {
+		uint32_t ev = mos_sock_events(so) & interest(so);
+
+		ready_unlink(ep, so);
+		if (ev == 0)
+			continue;
+		out[n].events = ev;
+		out[n].data = so->ep_data;
+		n++;
+		if (so->ep_events & MOS_EPOLLET) {
+			so->ep_reported |= ev;
+			continue;
+		}
+		so->ready_next = NULL;
+		so->ready_prev = kept_tail;
+		if (kept_tail != NULL)
+			kept_tail->ready_next = so;
+		else
+			kept_head = so;
+		kept_tail = so;
+	}
+	for (so = kept_head; so != NULL; so = kept_head) {
+		kept_head = so->ready_next;
+		ready_push(ep, so);
+	}
+	return n;
+}
+
+/* Whether timeout_ms (negative: never) has passed since tick start. */
+static bool timed_out(const struct mos_core *core, uint64_t start, int timeout_ms)
+{
+	if (timeout_ms < 0)
+		return false;
+	return core->now - start >= (uint64_t)timeout_ms * 1000u / MOS_TCP_TICK_US;
+}
+
+/*
+ * Every call runs the stack once before it looks at the ready list, even
+ * when sockets are still ready from the last call: that turn transmits
+ * what the application wrote since, and keeps the receive queue moving
+ * for an application that always has events.
+ */
+int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int maxevents,
+		    int timeout)
+{
+	struct mos_core *core;
+	struct mos_socket *ep = lookup_ep(mctx, epid, &core);
+	uint64_t start;
+	int n;
+
+	if (ep == NULL)
+		return -1;
+	if (events == NULL)
+		return fail(EFAULT);
+	if (maxevents <= 0)
+		return fail(EINVAL);
+	start = core->now;
+	for (;;) {
+		if (mos_core_stopping(core))
+			return fail(EINTR);
+		mos_core_poll(core);
+		n = collect(ep, events, maxevents);
+		if (n > 0 || timeout == 0 || timed_out(core, start, timeout))
+			return n;
+	}
+}

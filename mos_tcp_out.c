@@ -1,0 +1,402 @@
+/*
+ * mos_tcp_out.c - TCP output: what a stream may send now (SYN, data within
+ * the congestion and send windows, FIN, ACKs), segment building with
+ * options, checksums (offloaded or in software), resets.
+ *
+ * There is no Nagle delay (every stream is TCP_NODELAY, as mTCP's): a load
+ * generator writes whole requests and wants them on the wire at once.
+ */
+#include "mos_tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "mos_core.h"
+#include "mos_dpdk.h"
+#include "mos_tcp_priv.h"
+
+/* The timestamp clock: milliseconds (RFC 7323 5.4 wants 1 ms to 1 s per tick). */
+uint32_t tcp_ts_now(const struct mos_core *core)
+{
+	return (uint32_t)(core->now * MOS_TCP_TICK_US / 1000) + 1;	/* never 0 */
+}
+
+/*
+ * The window to advertise, before scaling: the receive buffer's free
+ * space, but the right edge moves only by a worthwhile step (receiver-side
+ * silly window avoidance, RFC 9293 3.8.6.2.2) and never moves left.
+ */
+uint32_t tcp_rcv_window(const struct mos_stream *s)
+{
+	uint32_t nxt = s->rcv.nxt;
+	uint32_t edge = nxt + mos_rcvbuf_window(&s->rcv);
+	uint32_t step = s->rcv.size / 2 < s->mss ? s->rcv.size / 2 : s->mss;
+
+	if (MOS_SEQ_GT(s->rcv_adv, nxt) &&
+	    (MOS_SEQ_LT(edge, s->rcv_adv) || mos_seq_diff(edge, s->rcv_adv) < (int32_t)step))
+		edge = s->rcv_adv;
+	return edge - nxt;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Options of a SYN or SYN-ACK: MSS, SACK-permitted, timestamps, window scale (Linux's order). */
+static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o, bool synack)
+{
+	int n = 0;
+
+	o[n++] = TCP_OPT_MSS;
+	o[n++] = 4;
+	put16(o + n, tcp_our_mss(core, s));
+	n += 2;
+	if (!synack || (s->flags & MOS_SF_SACK)) {
+		o[n++] = TCP_OPT_SACK_PERM;
+		o[n++] = 2;
+	} else {
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_NOP;
+	}
+	if (!synack || (s->flags & MOS_SF_TS)) {
+		o[n++] = TCP_OPT_TS;
+		o[n++] = 10;
+		put32(o + n, tcp_ts_now(core));
+		put32(o + n + 4, synack ? s->ts_recent : 0);
+		n += 8;
+	}
+	if (!synack || (s->flags & MOS_SF_WSCALE)) {
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_WSCALE;
+		o[n++] = 3;
+		o[n++] = s->rcv_wscale;
+	}
+	return n;
+}
+
+/* Options of other segments: timestamps, then SACK blocks for what we hold out of order. */
+static int data_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o)
+{
+	struct mos_seq_range blk[TCP_SACK_MAX];
+	int n = 0, nb;
+
+	if (s->flags & MOS_SF_TS) {
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_TS;
+		o[n++] = 10;
+		put32(o + n, tcp_ts_now(core));
+		put32(o + n + 4, s->ts_recent);
+		n += 8;
+	}
+	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED)
+		return n;
+	nb = mos_rcvbuf_sack(&s->rcv, blk, n != 0 ? 3 : 4);	/* 40 bytes of options at most */
+	o[n++] = TCP_OPT_NOP;
+	o[n++] = TCP_OPT_NOP;
+	o[n++] = TCP_OPT_SACK;
+	o[n++] = (uint8_t)(2 + 8 * nb);
+	for (int i = 0; i < nb; i++, n += 8) {
+		put32(o + n, blk[i].start);
+		put32(o + n + 4, blk[i].end);
+	}
+	return n;
+}
+
+/* Make sure the stream knows its neighbour's MAC; false when it must wait for ARP. */
+static bool neigh_ready(struct mos_core *core, struct mos_stream *s, in_addr_t *nexthop)
+{
+	uint16_t iface;
+
+	if (s->flags & MOS_SF_NEIGH_OK)
+		return true;
+	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, nexthop) == 0 &&
+	    mos_net_neigh(&core->net, *nexthop, s->dst_mac) == 0) {
+		s->flags |= MOS_SF_NEIGH_OK;
+		return true;
+	}
+	return false;
+}
+
+/* Hold a frame until its next hop answers, and ask for it. */
+static void wait_for_arp(struct mos_core *core, struct mos_stream *s, void *pkt,
+			 in_addr_t nexthop)
+{
+	struct mos_txbuf req;
+
+	if (mos_net_pending_add(&core->net, pkt, s->iface, nexthop, core->now) != 0) {
+		mos_io_pkt_free(core, pkt);
+		return;
+	}
+	if (mos_io_tx_alloc(core, &req) == 0)
+		mos_io_tx_send(core, s->iface, req.pkt,
+			       mos_net_arp_request(&core->net, s->iface, nexthop, req.data), 0);
+}
+
+/* Checksum in software, or leave the NIC the pseudo-header sum (DPDK's convention). */
+static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, uint8_t *th,
+			     uint16_t tcp_len)
+{
+	uint32_t sum = mos_cksum_pseudo(s->flow.key.laddr, s->flow.key.raddr, IPPROTO_TCP, tcp_len);
+	uint16_t c;
+
+	if (core->tx_cksum[s->iface]) {
+		c = (uint16_t)~mos_cksum_fold(sum);
+		th[16] = (uint8_t)(c >> 8);
+		th[17] = (uint8_t)c;
+		return MOS_TX_IP_CKSUM | MOS_TX_TCP_CKSUM;
+	}
+	c = mos_cksum_fold(mos_cksum_add(sum, th, tcp_len));
+	th[16] = (uint8_t)(c >> 8);
+	th[17] = (uint8_t)c;
+	return 0;
+}
+
+static void write_tcp_header(const struct mos_stream *s, uint8_t *th, uint32_t seq, uint8_t flags,
+			     int optlen, uint32_t wnd)
+{
+	put16(th, ntohs(s->flow.key.lport));
+	put16(th + 2, ntohs(s->flow.key.rport));
+	put32(th + 4, seq);
+	put32(th + 8, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
+	th[12] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
+	th[13] = flags;
+	put16(th + 14, (uint16_t)(wnd > 65535 ? 65535 : wnd));
+	th[16] = th[17] = 0;
+	th[18] = th[19] = 0;
+}
+
+/* The window field of a segment, remembering the right edge it advertises. */
+static uint32_t window_field(struct mos_stream *s, uint8_t flags)
+{
+	uint32_t wnd, shift = s->rcv_wscale;
+
+	if (s->state == MOS_TCP_SYN_SENT || s->rcv.size == 0)
+		return flags & MOS_TH_SYN ? 65535 : 0;	/* no receive buffer yet */
+	if (flags & MOS_TH_SYN)	/* RFC 7323 2.2: a SYN's window is never scaled */
+		shift = 0;
+	wnd = tcp_rcv_window(s) >> shift;
+	if (wnd > 65535)
+		wnd = 65535;
+	if (MOS_SEQ_GT(s->rcv.nxt + (wnd << shift), s->rcv_adv))
+		s->rcv_adv = s->rcv.nxt + (wnd << shift);
+	return wnd;
+}
+
+/*
+ * Build and send one segment: flags at seq with len bytes of the send
+ * buffer from seq on. 0, or -ENOBUFS (no buffer: counted, try later).
+ */
+static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t seq, uint8_t flags,
+			uint32_t len)
+{
+	uint8_t opts[40];
+	struct mos_txbuf tb;
+	in_addr_t nexthop = 0;
+	int optlen;
+	uint16_t tcp_len;
+	uint32_t ol;
+	uint8_t *th;
+
+	if (mos_io_tx_alloc(core, &tb) != 0) {
+		core->tcp.no_tx_buf++;
+		return -ENOBUFS;
+	}
+	optlen = (flags & MOS_TH_SYN) ? syn_options(core, s, opts, flags & MOS_TH_ACK) :
+		 (flags & MOS_TH_RST) ? 0 : data_options(core, s, opts);
+	tcp_len = (uint16_t)(MOS_TCP_HLEN + optlen + len);
+	th = tb.data + MOS_NET_HDR_MAX;
+	write_tcp_header(s, th, seq, flags, optlen, window_field(s, flags));
+	memcpy(th + MOS_TCP_HLEN, opts, (size_t)optlen);
+	if (len != 0)
+		mos_sndbuf_peek(&s->snd, seq, th + MOS_TCP_HLEN + optlen, len);
+	ol = tcp_checksum(core, s, th, tcp_len);
+	if (!neigh_ready(core, s, &nexthop)) {
+		mos_net_write_hdr(&core->net, tb.data, s->iface, (const uint8_t[6]){ 0 },
+				  s->flow.key.laddr, s->flow.key.raddr, IPPROTO_TCP, tcp_len,
+				  (ol & MOS_TX_IP_CKSUM) != 0);
+		wait_for_arp(core, s, tb.pkt, nexthop);
+	} else {
+		mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->flow.key.laddr,
+				  s->flow.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
+		mos_io_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
+	}
+	core->tcp.segs_out++;
+	if (flags & MOS_TH_RST)
+		core->tcp.rst_out++;
+	if (flags & MOS_TH_ACK) {	/* this segment carries the ACK we owed */
+		s->flags &= ~(MOS_SF_ACK_NOW | MOS_SF_DELACK | MOS_SF_ACKED_ONCE);
+		mos_timer_cancel(&core->wheel, &s->ack_timer.t);
+	}
+	return 0;
+}
+
+int tcp_send_flags(struct mos_core *core, struct mos_stream *s, uint8_t flags, uint32_t seq)
+{
+	return send_segment(core, s, seq, flags, 0);
+}
+
+/* Remember what was sent: the highest sequence, the RTT probe, the retransmission timer. */
+static void sent(struct mos_core *core, struct mos_stream *s, uint32_t seq, uint32_t used)
+{
+	s->snd_nxt = seq + used;
+	if (MOS_SEQ_GT(s->snd_nxt, s->snd_max)) {
+		if (!(s->flags & (MOS_SF_TS | MOS_SF_RTT_TIMING)) && seq == s->snd_max) {
+			s->flags |= MOS_SF_RTT_TIMING;
+			s->rtt_seq = seq;
+			s->rtt_start = core->now;
+		}
+		s->snd_max = s->snd_nxt;
+	}
+	if (!mos_timer_armed(&s->rto_timer.t))
+		tcp_rto_arm(core, s);
+	tcp_idle_touch(core, s);
+}
+
+static int output_syn(struct mos_core *core, struct mos_stream *s)
+{
+	uint8_t flags = s->state == MOS_TCP_SYN_RCVD ? MOS_TH_SYN | MOS_TH_ACK : MOS_TH_SYN;
+	int ret;
+
+	if (s->snd_nxt != s->iss) {
+		/* the SYN is out; in SYN_RCVD the ACK a duplicate SYN asks for is the SYN-ACK again */
+		if (!(s->flags & MOS_SF_ACK_NOW) || s->state != MOS_TCP_SYN_RCVD)
+			return 0;
+		s->snd_nxt = s->iss;
+	}
+	ret = send_segment(core, s, s->iss, flags, 0);
+	if (ret == 0)
+		sent(core, s, s->iss, 1);
+	return ret;
+}
+
+/* How many bytes from snd_nxt the windows allow now. */
+static uint32_t sendable(const struct mos_stream *s)
+{
+	uint32_t wnd = s->snd_wnd < s->cwnd ? s->snd_wnd : s->cwnd;
+	uint32_t end = mos_sndbuf_end(&s->snd);
+	int32_t avail = mos_seq_diff(end, s->snd_nxt);
+	int32_t room = mos_seq_diff(s->snd_una + wnd, s->snd_nxt);
+
+	if (avail <= 0 || room <= 0)
+		return 0;
+	return (uint32_t)(avail < room ? avail : room);
+}
+
+static bool fin_due(const struct mos_stream *s)
+{
+	return (s->flags & MOS_SF_FIN_QUEUED) && !(s->flags & MOS_SF_FIN_SENT) &&
+	       s->snd_nxt == mos_sndbuf_end(&s->snd);
+}
+
+/*
+ * Send what s may send: the SYN, data within min(cwnd, snd_wnd), the FIN,
+ * or the ACK it owes. Returns 0 or -ENOBUFS (the stream stays scheduled).
+ */
+int tcp_output(struct mos_core *core, struct mos_stream *s)
+{
+	uint32_t n, seq;
+	int ret = 0;
+
+	if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
+		return output_syn(core, s);
+	if (s->state == MOS_TCP_CLOSED || s->state == MOS_TCP_LISTEN)
+		return 0;
+	while ((n = sendable(s)) != 0) {
+		seq = s->snd_nxt;
+		if (n > s->mss)
+			n = s->mss;
+		ret = send_segment(core, s, seq, (uint8_t)(MOS_TH_ACK |
+				   (seq + n == mos_sndbuf_end(&s->snd) ? MOS_TH_PSH : 0)), n);
+		if (ret != 0)
+			return ret;
+		sent(core, s, seq, n);
+	}
+	if (fin_due(s)) {
+		seq = s->snd_nxt;
+		ret = send_segment(core, s, seq, MOS_TH_FIN | MOS_TH_ACK, 0);
+		if (ret == 0) {
+			s->flags |= MOS_SF_FIN_SENT;
+			sent(core, s, seq, 1);
+		}
+		return ret;
+	}
+	if (s->flags & MOS_SF_ACK_NOW)
+		ret = send_segment(core, s, s->snd_nxt, MOS_TH_ACK, 0);
+	if (s->snd_wnd == 0 && s->snd.len != 0 && !mos_timer_armed(&s->rto_timer.t))
+		tcp_rto_arm(core, s);	/* the persist timer: probe the zero window */
+	return ret;
+}
+
+/* Fast retransmit: the first unacknowledged segment, whatever the windows say. */
+void tcp_retransmit_first(struct mos_core *core, struct mos_stream *s)
+{
+	uint32_t data = mos_seq_diff(mos_sndbuf_end(&s->snd), s->snd_una) > 0 ?
+			mos_sndbuf_end(&s->snd) - s->snd_una : 0;
+	uint32_t n = data < s->mss ? data : s->mss;
+
+	core->tcp.retransmits++;
+	if (n != 0)
+		send_segment(core, s, s->snd_una, MOS_TH_ACK, n);
+	else if (s->flags & MOS_SF_FIN_SENT)
+		send_segment(core, s, s->snd_una, MOS_TH_FIN | MOS_TH_ACK, 0);
+	s->flags &= ~MOS_SF_RTT_TIMING;	/* Karn */
+}
+
+/*
+ * RFC 9293 3.10.7.1 (and 3.10.7.2 for a listener): a segment for no
+ * connection gets a reset, unless it is one: with an ACK, <SEQ=SEG.ACK>
+ * <CTL=RST>; without, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ */
+void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
+{
+	struct mos_stream tmp;
+	const struct mos_tcp_in *in = seg->in;
+
+	if (seg->flags & MOS_TH_RST)
+		return;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.flow.key.laddr = in->daddr;
+	tmp.flow.key.raddr = in->saddr;
+	memcpy(&tmp.flow.key.lport, in->tcp + 2, 2);
+	memcpy(&tmp.flow.key.rport, in->tcp, 2);
+	tmp.iface = in->iface;
+	memcpy(tmp.dst_mac, in->src_mac, 6);
+	tmp.flags = MOS_SF_NEIGH_OK;
+	tmp.rcv.nxt = seg->seq + seg->seg_len;
+	tmp.state = MOS_TCP_CLOSED;
+	if (seg->flags & MOS_TH_ACK)
+		send_segment(core, &tmp, seg->ack, MOS_TH_RST, 0);
+	else
+		send_segment(core, &tmp, 0, MOS_TH_RST | MOS_TH_ACK, 0);
+}
+
+void mos_tcp_flush(struct mos_core *core)
+{
+	struct mos_stream *s, *next;
+
+	s = core->tx_head;
+	core->tx_head = core->tx_tail = NULL;
+	for (; s != NULL; s = next) {
+		next = s->tx_next;
+		s->flags &= ~MOS_SF_ON_TXLIST;
+		if (s->flags & MOS_SF_DEAD) {
+			core->n_streams--;
+			mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
+			continue;
+		}
+		if (tcp_output(core, s) == -ENOBUFS)
+			tcp_schedule(core, s);	/* no buffer now: try again next round */
+	}
+}

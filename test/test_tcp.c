@@ -1,0 +1,679 @@
+/*
+ * test_tcp.c - TCP between two stack instances in memory.
+ *
+ * Two cores (10.0.0.1 and 10.0.0.2) are built with mos_core_setup over the
+ * fake I/O module; a wire between their outboxes and inboxes can drop,
+ * duplicate, reorder and corrupt frames from a seeded generator, and the
+ * clock only moves when the test says so, so every run is the same run.
+ * The socket layer is stubbed: TCP's upcalls are recorded here.
+ */
+#include "mos_core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "fake_dpdk.h"
+#include "mos_tcp_priv.h"
+
+#define A 0
+#define B 1
+
+static struct mos_core *core[2];
+static struct mos_conf conf[2];
+static struct mtcp_conf mc;
+
+/* --- the socket layer's stand-in ------------------------------------------------ */
+
+struct tsock {
+	struct mos_stream *s;
+	uint32_t events;
+	int notifies;
+	bool freed;
+	int so_error;
+};
+
+void mos_sock_notify(struct mos_core *c, struct mos_stream *s, uint32_t events)
+{
+	struct tsock *t = s->sock;
+
+	(void)c;
+	t->notifies++;
+	t->events = events;
+	if (events == 0 && s->sock != NULL) {
+		t->freed = true;
+		t->so_error = s->so_error;
+		t->s = NULL;
+	}
+}
+
+/* TCP's tests need no socket table: the core's is an empty stand-in. */
+size_t mos_sock_mem_size(uint32_t max_sockets)
+{
+	(void)max_sockets;
+	return 8;
+}
+
+int mos_sock_init(struct mos_sock_core *sc, void *mem, size_t memlen, uint32_t max_sockets)
+{
+	(void)mem;
+	(void)memlen;
+	(void)max_sockets;
+	memset(sc, 0, sizeof(*sc));
+	return 0;
+}
+
+/* --- the wire ---------------------------------------------------------------------- */
+
+static struct {
+	uint64_t rng;
+	int loss, dup, reorder, corrupt;	/* per mille */
+	bool down;				/* drop everything */
+	struct fake_frame *held[2];		/* a frame delayed for reordering */
+	unsigned delivered, dropped;
+} wire;
+
+static uint32_t rnd(void)
+{
+	wire.rng ^= wire.rng << 13;
+	wire.rng ^= wire.rng >> 7;
+	wire.rng ^= wire.rng << 17;
+	return (uint32_t)wire.rng;
+}
+
+static void deliver(int from, struct fake_frame *f)
+{
+	int to = 1 - from;
+
+	if (wire.down || (int)(rnd() % 1000) < wire.loss) {
+		wire.dropped++;
+		fake_io_free(f);
+		return;
+	}
+	if ((int)(rnd() % 1000) < wire.corrupt && f->len > 14)
+		f->data[14 + rnd() % (f->len - 14)] ^= (uint8_t)(1u << (rnd() % 8));
+	if ((int)(rnd() % 1000) < wire.dup) {
+		struct fake_frame *c = fake_io_frame(f->data, f->len);
+
+		if (c != NULL && fake_io_give(to, c) != 0)
+			fake_io_free(c);
+	}
+	if (wire.held[from] == NULL && (int)(rnd() % 1000) < wire.reorder) {
+		wire.held[from] = f;	/* goes after the next frame */
+		return;
+	}
+	wire.delivered++;
+	if (fake_io_give(to, f) != 0)
+		fake_io_free(f);
+	if (wire.held[from] != NULL) {
+		f = wire.held[from];
+		wire.held[from] = NULL;
+		if (fake_io_give(to, f) != 0)
+			fake_io_free(f);
+	}
+}
+
+/* Poll both cores and carry frames until nothing moves; then let `ms` milliseconds pass. */
+static void run(unsigned ms)
+{
+	for (unsigned t = 0; t <= ms; t++) {
+		for (int round = 0; round < 1000; round++) {
+			int moved = mos_core_poll(core[A]) + mos_core_poll(core[B]);
+			struct fake_frame *f;
+
+			for (int i = 0; i < 2; i++)
+				while ((f = fake_io_take(i)) != NULL) {
+					deliver(i, f);
+					moved++;
+				}
+			if (moved == 0)
+				break;
+		}
+		if (t < ms)
+			fake_io.now_us += 1000;
+	}
+	for (int i = 0; i < 2; i++)	/* nothing stays held across a test step */
+		if (wire.held[i] != NULL) {
+			fake_io_give(1 - i, wire.held[i]);
+			wire.held[i] = NULL;
+		}
+}
+
+/* --- set-up ---------------------------------------------------------------------------- */
+
+static const char *const conf_text[2] = {
+	"mos {\n netdev { dpdk0 0x1 10.0.0.1/24 02:00:00:00:00:01 }\n"
+	" arp_table { 10.0.0.2/32 02:00:00:00:00:02 }\n}\n",
+	"mos {\n netdev { dpdk0 0x1 10.0.0.2/24 02:00:00:00:00:02 }\n"
+	" arp_table { 10.0.0.1/32 02:00:00:00:00:01 }\n}\n",
+};
+
+static void teardown(void)
+{
+	for (int i = 0; i < 2; i++) {
+		free(core[i]);
+		core[i] = NULL;
+	}
+}
+
+static int setup(int bufsize, int timewait, int timeout)
+{
+	char err[CONF_ERR_MAX];
+
+	teardown();
+	memset(&fake_io, 0, sizeof(fake_io));
+	memset(&wire, 0, sizeof(wire));
+	wire.rng = 0x2545f4914f6cdd1dULL;
+	fake_io.now_us = 5000000;
+	memset(&mc, 0, sizeof(mc));
+	mc.num_cores = 1;
+	mc.max_concurrency = 64;
+	mc.max_num_buffers = 64;
+	mc.rcvbuf_size = bufsize;
+	mc.sndbuf_size = bufsize;
+	mc.tcp_timewait = timewait;
+	mc.tcp_timeout = timeout;
+	for (int i = 0; i < 2; i++) {
+		struct mos_port_info port;
+		size_t size = mos_core_mem_size(&mc);
+
+		if (conf_mos_parse(&conf[i], "t.conf", conf_text[i], strlen(conf_text[i]), err,
+				   sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+		memset(&port, 0, sizeof(port));
+		memcpy(port.mac, conf[i].netdev[0].mac, 6);
+		core[i] = aligned_alloc(MOS_CACHE_LINE, mos_align_up(size, MOS_CACHE_LINE));
+		if (core[i] == NULL)
+			return -1;
+		memset(core[i], 0, size);
+		if (mos_core_setup(core[i], size, 0, &mc, &conf[i], &port, 1234 + (uint64_t)i) != 0)
+			return -1;
+		fake_io_attach(core[i], i);
+	}
+	return 0;
+}
+
+static in_addr_t addr(int i)
+{
+	return conf[i].netdev[0].addr;
+}
+
+/* Every pool of both cores is back to empty and no frame is left anywhere. */
+static void check_drained(void)
+{
+	for (int i = 0; i < 2; i++) {
+		for (int p = 0; p < MOS_POOL_COUNT; p++)
+			if (core[i]->pool[p].in_use != 0) {
+				CHECK_FAIL_("core %d pool %s: %u in use", i, core[i]->pool[p].name,
+					    core[i]->pool[p].in_use);
+			}
+		CHECK_EQ(core[i]->n_streams, 0);
+		CHECK_EQ(core[i]->flows.count, 0);
+	}
+	CHECK_EQ(fake_io.frames_used, 0);
+}
+
+/* A connection A:aport -> B:80, accepted on B. */
+struct pair {
+	struct tsock ca, cb, l;
+	struct mos_stream *a, *b, *lst;
+};
+
+static int open_pair(struct pair *p, uint16_t aport)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->lst = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 16, &p->l, &err);
+	if (p->lst == NULL)
+		return err;
+	p->a = mos_tcp_connect(core[A], addr(A), htons(aport), addr(B), htons(80), false, &p->ca,
+			       &err);
+	if (p->a == NULL)
+		return err;
+	p->ca.s = p->a;
+	run(5);
+	p->b = mos_tcp_accept(core[B], p->lst);
+	if (p->b == NULL)
+		return -EAGAIN;
+	p->b->sock = &p->cb;
+	p->cb.s = p->b;
+	return 0;
+}
+
+static void fill(uint8_t *buf, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+}
+
+/*
+ * Send n bytes from x to y and read them on y, checking every byte; gives
+ * up after limit_ms of simulated time. Returns the bytes that arrived right.
+ */
+static size_t transfer(int xi, struct mos_stream *x, struct mos_stream *y, size_t n,
+		       unsigned limit_ms)
+{
+	static uint8_t src[1 << 22], dst[1 << 16];
+	size_t sent = 0, got = 0;
+
+	(void)xi;
+	if (n > sizeof(src))
+		n = sizeof(src);
+	fill(src, n, 7);
+	for (unsigned t = 0; t < limit_ms && got < n; t++) {
+		long w = sent < n ? mos_tcp_send(core[xi], x, src + sent,
+						 (uint32_t)(n - sent > 65536 ? 65536 : n - sent)) : 0;
+		long r;
+
+		if (w > 0)
+			sent += (size_t)w;
+		run(1);
+		while ((r = mos_tcp_recv(core[1 - xi], y, dst, sizeof(dst))) > 0) {
+			if (memcmp(dst, src + got, (size_t)r) != 0) {
+				CHECK_FAIL_("bytes %zu..%zu differ", got, got + (size_t)r);
+				return got;
+			}
+			got += (size_t)r;
+		}
+	}
+	return got;
+}
+
+/* Both sides close (a first), then time passes: everything must be released. */
+static void close_both(struct pair *p)
+{
+	mos_tcp_close(core[A], p->a);
+	run(5);
+	CHECK_EQ(p->b->state, MOS_TCP_CLOSE_WAIT);
+	CHECK(mos_tcp_recv(core[B], p->b, (uint8_t[8]){ 0 }, 8) == 0);	/* EOF */
+	mos_tcp_close(core[B], p->b);
+	run(5);
+	mos_tcp_close(core[B], p->lst);
+	run(2000);
+}
+
+/* --- the tests ---------------------------------------------------------------------- */
+
+TEST(handshake_negotiates_options)
+{
+	struct pair p;
+
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40000) == 0);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(p.b->state, MOS_TCP_ESTABLISHED);
+	CHECK(p.a->flags & MOS_SF_TS);
+	CHECK(p.a->flags & MOS_SF_SACK);
+	CHECK(p.a->flags & MOS_SF_WSCALE);
+	CHECK(p.b->flags & MOS_SF_WSCALE);
+	CHECK_EQ(p.a->rcv_wscale, 3);	/* 256 KiB needs a shift of 3 */
+	CHECK_EQ(p.b->snd_wscale, 3);
+	CHECK_EQ(p.a->mss, 1460);
+	CHECK_EQ(p.a->cwnd, 14600);	/* RFC 6928 */
+	CHECK_EQ(p.a->snd_una, p.a->iss + 1);
+	CHECK_EQ(p.b->rcv.nxt, p.a->iss + 1);
+	CHECK(p.ca.events & MOS_EPOLLOUT);
+	CHECK(p.l.events & MOS_EPOLLIN);	/* the listener was told of the child */
+	CHECK_EQ(core[A]->tcp.active_opens, 1);
+	CHECK_EQ(core[B]->tcp.passive_opens, 1);
+	close_both(&p);
+	check_drained();
+}
+
+TEST(bulk_both_ways_with_window_scaling)
+{
+	struct pair p;
+
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40001) == 0);
+	CHECK_EQ(transfer(A, p.a, p.b, 4u << 20, 20000), 4u << 20);
+	CHECK_EQ(transfer(B, p.b, p.a, 1u << 20, 20000), 1u << 20);
+	CHECK(p.a->snd_wnd > 65535);	/* the scaled window was used */
+	CHECK_EQ(core[A]->tcp.retransmits, 0);
+	close_both(&p);
+	check_drained();
+}
+
+TEST(one_byte_and_close_orders)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(open_pair(&p, 40002) == 0);
+	CHECK_EQ(transfer(A, p.a, p.b, 1, 100), 1);
+	/* the server closes first this time */
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	CHECK(p.ca.events & MOS_EPOLLRDHUP);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[A], p.a);
+	run(5);
+	CHECK_EQ(core[A]->n_streams, 0);	/* LAST_ACK done */
+	CHECK_EQ(core[B]->n_streams, 2);	/* the listener and the TIME_WAIT stream */
+	run(1100);				/* tcp_timewait = 1 s */
+	CHECK_EQ(core[B]->n_streams, 1);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
+TEST(simultaneous_close)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(open_pair(&p, 40003) == 0);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_close(core[B], p.b);
+	run(0);
+	CHECK_EQ(p.a->state, MOS_TCP_TIME_WAIT);
+	CHECK_EQ(p.b->state, MOS_TCP_TIME_WAIT);
+	run(1100);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
+TEST(simultaneous_open)
+{
+	struct tsock ta = { 0 }, tb = { 0 };
+	struct mos_stream *a, *b;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	a = mos_tcp_connect(core[A], addr(A), htons(5000), addr(B), htons(6000), false, &ta, &err);
+	b = mos_tcp_connect(core[B], addr(B), htons(6000), addr(A), htons(5000), false, &tb, &err);
+	REQUIRE(a != NULL && b != NULL);
+	run(3000);
+	CHECK_EQ(a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(b->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(transfer(A, a, b, 10000, 1000), 10000);
+	mos_tcp_close(core[A], a);
+	mos_tcp_close(core[B], b);
+	run(100);
+	check_drained();
+}
+
+TEST(closed_port_is_refused)
+{
+	struct tsock t = { 0 };
+	struct mos_stream *a;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	a = mos_tcp_connect(core[A], addr(A), htons(5001), addr(B), htons(81), false, &t, &err);
+	REQUIRE(a != NULL);
+	run(10);
+	CHECK_EQ(a->so_error, ECONNREFUSED);
+	CHECK(t.events & MOS_EPOLLERR);
+	CHECK_EQ(core[B]->tcp.rst_out, 1);
+	CHECK_EQ(mos_tcp_recv(core[A], a, (uint8_t[4]){ 0 }, 4), -ECONNREFUSED);
+	mos_tcp_close(core[A], a);
+	check_drained();
+}
+
+TEST(silent_peer_times_out_after_the_syn_retries)
+{
+	struct tsock t = { 0 };
+	struct mos_stream *a;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	wire.down = true;
+	a = mos_tcp_connect(core[A], addr(A), htons(5002), addr(B), htons(80), false, &t, &err);
+	REQUIRE(a != NULL);
+	run(60000);
+	CHECK_EQ(a->state, MOS_TCP_SYN_SENT);	/* 1+2+4+8+16 s: still trying */
+	run(80000);
+	CHECK_EQ(a->so_error, ETIMEDOUT);	/* after 127 s, as Linux with 6 retries */
+	CHECK_EQ(wire.dropped, 1 + MOS_TCP_SYN_RETRIES);
+	mos_tcp_close(core[A], a);
+	check_drained();
+}
+
+TEST(lossy_wire_still_delivers_every_byte)
+{
+	struct pair p;
+
+	REQUIRE(setup(65536, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40004) == 0);
+	wire.loss = 50;
+	wire.reorder = 50;
+	wire.dup = 10;
+	wire.corrupt = 10;
+	CHECK_EQ(transfer(A, p.a, p.b, 2u << 20, 600000), 2u << 20);
+	CHECK_EQ(transfer(B, p.b, p.a, 1u << 20, 600000), 1u << 20);
+	CHECK(core[A]->tcp.retransmits > 0);
+	CHECK(core[A]->tcp.fast_retransmits > 0);
+	CHECK(core[B]->tcp.ooo_segs > 0);
+	CHECK(core[B]->net.stats.drop[MOS_DROP_TCP_CKSUM] + core[B]->net.stats.drop[MOS_DROP_IP_CKSUM] > 0);
+	wire.loss = wire.reorder = wire.dup = wire.corrupt = 0;
+	close_both(&p);
+	check_drained();
+}
+
+TEST(zero_window_is_probed_and_reopens)
+{
+	static uint8_t buf[65536];
+	struct pair p;
+	size_t sent = 0, got = 0;
+	long r;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40005) == 0);
+	for (int i = 0; i < 10; i++) {	/* the receiver reads nothing */
+		long w = mos_tcp_send(core[A], p.a, buf, sizeof(buf));
+
+		sent += w > 0 ? (size_t)w : 0;
+		run(10);
+	}
+	CHECK_EQ(sent, 2 * 16384);	/* its buffer and ours are full */
+	CHECK_EQ(p.a->snd_wnd, 0);
+	run(5000);
+	CHECK(core[A]->tcp.zero_window_probes > 0);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	while (got < sent) {
+		while ((r = mos_tcp_recv(core[B], p.b, buf, sizeof(buf))) > 0)
+			got += (size_t)r;
+		run(100);
+	}
+	CHECK_EQ(got, sent);
+	CHECK(core[B]->tcp.window_updates > 0);
+	close_both(&p);
+	check_drained();
+}
+
+TEST(idle_timeout_resets)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 2) == 0);
+	REQUIRE(open_pair(&p, 40006) == 0);
+	run(1000);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	run(1500);
+	CHECK_EQ(p.a->so_error, ETIMEDOUT);
+	CHECK(p.b->so_error == ECONNRESET || p.b->so_error == ETIMEDOUT);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_close(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
+/* --- hand-made segments ---------------------------------------------------------- */
+
+/*
+ * A segment as the peer of x (the stream on core xi) would send it, given
+ * straight to core xi: our header bytes, flags and options, a valid
+ * checksum unless bad_cksum.
+ */
+static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ack, uint8_t flags,
+		   const uint8_t *opts, int optlen, int doff_words, const char *data)
+{
+	struct fake_frame *f = fake_io_frame(NULL, 0);
+	uint16_t dlen = (uint16_t)(data ? strlen(data) : 0);
+	uint16_t hlen = (uint16_t)(MOS_TCP_HLEN + optlen), tcp_len = (uint16_t)(hlen + dlen);
+	uint8_t *th;
+	uint16_t c;
+
+	REQUIRE(f != NULL);
+	mos_net_write_hdr(&core[1 - xi]->net, f->data, 0, conf[xi].netdev[0].mac, x->flow.key.raddr,
+			  x->flow.key.laddr, IPPROTO_TCP, tcp_len, false);
+	th = f->data + MOS_NET_HDR_MAX;
+	memset(th, 0, MOS_TCP_HLEN);
+	memcpy(th, &x->flow.key.rport, 2);
+	memcpy(th + 2, &x->flow.key.lport, 2);
+	for (int i = 0; i < 4; i++) {
+		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		th[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	th[12] = (uint8_t)((doff_words ? doff_words : hlen / 4) << 4);
+	th[13] = flags;
+	th[14] = 0xff;
+	th[15] = 0xff;
+	if (optlen != 0)
+		memcpy(th + MOS_TCP_HLEN, opts, (size_t)optlen);
+	if (dlen != 0)
+		memcpy(th + hlen, data, dlen);
+	c = mos_cksum_fold(mos_cksum_add(mos_cksum_pseudo(x->flow.key.raddr, x->flow.key.laddr,
+							  IPPROTO_TCP, tcp_len), th, tcp_len));
+	th[16] = (uint8_t)(c >> 8);
+	th[17] = (uint8_t)c;
+	f->len = (uint16_t)(MOS_NET_HDR_MAX + tcp_len);
+	REQUIRE(fake_io_give(xi, f) == 0);
+	mos_core_poll(core[xi]);
+}
+
+TEST(rfc5961_reset_and_syn_checks)
+{
+	struct pair p;
+	uint64_t acks;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40010) == 0);
+	/* a reset inside the window but not at RCV.NXT: challenge ACK, connection lives */
+	acks = core[A]->tcp.challenge_acks;
+	inject(A, p.a, p.a->rcv.nxt + 100, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+	CHECK_EQ(core[A]->tcp.challenge_acks, acks + 1);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	/* a reset outside the window: dropped silently */
+	inject(A, p.a, p.a->rcv.nxt + 1000000, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	/* a SYN on an established connection: challenge ACK (RFC 5961 4.2) */
+	inject(A, p.a, p.a->rcv.nxt, 0, MOS_TH_SYN, NULL, 0, 0, NULL);
+	CHECK_EQ(core[A]->tcp.challenge_acks, acks + 2);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	/* an ACK of data never sent: dropped, answered (RFC 9293 3.10.7.4 fifth check) */
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_max + 5000, MOS_TH_ACK, NULL, 0, 0, "x");
+	CHECK_EQ(core[A]->tcp.drop_future_ack, 1);
+	CHECK_EQ(p.a->rcv.len, 0);
+	/* an old ACK far below SND.UNA - MAX.SND.WND (RFC 5961 5.2) */
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una - 10000000, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(core[A]->tcp.drop_old_ack, 1);
+	run(5);
+	CHECK_EQ(transfer(A, p.a, p.b, 5000, 100), 5000);	/* still a working connection */
+	/* the exact reset ends it */
+	inject(A, p.a, p.a->rcv.nxt, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->so_error, ECONNRESET);
+	CHECK(p.ca.events & MOS_EPOLLERR);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+TEST(malformed_segments_are_counted_and_dropped)
+{
+	static const uint8_t overrun[4] = { TCP_OPT_MSS, 40, 0, 0 };	/* runs past the header */
+	static const uint8_t zero_len[4] = { TCP_OPT_WSCALE, 0, 0, 0 };
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40011) == 0);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 4, NULL);	/* doff 4 */
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 15, "abc");	/* past end */
+	CHECK_EQ(core[A]->tcp.drop_bad_offset, 2);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, overrun, 4, 0, NULL);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, zero_len, 4, 0, NULL);
+	CHECK_EQ(core[A]->tcp.drop_bad_options, 2);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_SYN | MOS_TH_FIN, NULL, 0, 0, NULL);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_SYN | MOS_TH_RST, NULL, 0, 0, NULL);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, 0, NULL, 0, 0, "no flags");
+	CHECK_EQ(core[A]->tcp.drop_bad_flags, 3);
+	/* data far outside the window: not taken, answered with an ACK */
+	inject(A, p.a, p.a->rcv.nxt + 1000000, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "far");
+	CHECK_EQ(core[A]->tcp.drop_unacceptable, 1);
+	CHECK_EQ(p.a->rcv.len, 0);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	run(5);
+	CHECK_EQ(transfer(B, p.b, p.a, 3000, 100), 3000);
+	close_both(&p);
+	check_drained();
+}
+
+TEST(paws_drops_old_timestamps)
+{
+	uint8_t ts[12] = { TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_TS, 10 };
+	struct pair p;
+	uint32_t old;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40012) == 0);
+	REQUIRE(p.a->flags & MOS_SF_TS);
+	old = p.a->ts_recent - 1000;
+	for (int i = 0; i < 4; i++)
+		ts[4 + i] = (uint8_t)(old >> (24 - 8 * i));
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK | MOS_TH_PSH, ts, 12, 0, "stale");
+	CHECK_EQ(core[A]->tcp.drop_paws, 1);
+	CHECK_EQ(p.a->rcv.len, 0);
+	close_both(&p);
+	check_drained();
+}
+
+TEST(data_after_fin_is_dropped)
+{
+	struct pair p;
+	uint32_t fin_seq;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40013) == 0);
+	fin_seq = p.a->rcv.nxt;
+	inject(A, p.a, fin_seq, p.a->snd_una, MOS_TH_ACK | MOS_TH_FIN, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	inject(A, p.a, fin_seq + 1, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "late");
+	CHECK_EQ(core[A]->tcp.data_after_fin + core[A]->tcp.drop_unacceptable, 1);
+	CHECK_EQ(p.a->rcv.len, 0);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[8]){ 0 }, 8) == 0);
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+static const struct check_case cases[] = {
+	CASE(handshake_negotiates_options),
+	CASE(bulk_both_ways_with_window_scaling),
+	CASE(one_byte_and_close_orders),
+	CASE(simultaneous_close),
+	CASE(simultaneous_open),
+	CASE(closed_port_is_refused),
+	CASE(silent_peer_times_out_after_the_syn_retries),
+	CASE(lossy_wire_still_delivers_every_byte),
+	CASE(zero_window_is_probed_and_reopens),
+	CASE(idle_timeout_resets),
+	CASE(rfc5961_reset_and_syn_checks),
+	CASE(malformed_segments_are_counted_and_dropped),
+	CASE(paws_drops_old_timestamps),
+	CASE(data_after_fin_is_dropped),
+};
+
+CHECK_MAIN(cases)
