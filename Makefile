@@ -12,6 +12,7 @@ APP_SRCS   := epwget.c
 DPDK_SRCS  := mos_dpdk.c
 
 BUILD ?= build
+OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
 all: epwget
 

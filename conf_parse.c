@@ -638,6 +638,7 @@ static const struct key_def mos_keys[] = {
 	{ "wmem_size", NULL, BLK_MOS, set_int, MOS_OFF(wmem_size), CONF_BUF_MIN, CONF_BUF_MAX },
 	{ "tcp_timeout", NULL, BLK_MOS, set_timeout, MOS_OFF(tcp_timeout), -1, CONF_TIMEOUT_MAX },
 	{ "tcp_timewait", "tcp_tw_interval", BLK_MOS, set_int, MOS_OFF(tcp_timewait), 0, CONF_TIMEWAIT_MAX },
+	{ "tcp_syn_retries", NULL, BLK_MOS, set_int, MOS_OFF(tcp_syn_retries), 1, 10 },
 	{ "multiprocess", NULL, BLK_MOS, set_mp, 0, 0, 0 },
 	{ "eal_args", NULL, BLK_MOS, set_eal, MOS_OFF(eal_args), 0, CONF_EAL_ARGS_MAX },
 	{ "rss_key", NULL, BLK_MOS, set_rss, 0, 0, 0 },
@@ -1098,6 +1099,7 @@ void conf_mos_defaults(struct mos_conf *c)
 	c->wmem_size = 8192;
 	c->tcp_timeout = 30;
 	c->tcp_timewait = 0;
+	c->tcp_syn_retries = 6;
 	c->mp_mode = CONF_MP_NONE;
 	c->mp_master_core = -1;
 	c->rx_desc = 1024;

@@ -91,6 +91,7 @@ struct mos_conf {
 	int wmem_size;			/* send buffer bytes per socket */
 	int tcp_timeout;		/* idle seconds before a stream is dropped, 0 = never */
 	int tcp_timewait;		/* TIME_WAIT seconds, 0 = none (mOS default) */
+	int tcp_syn_retries;		/* SYN retransmissions before ETIMEDOUT (Linux: 6) */
 	enum conf_mp_mode mp_mode;
 	int mp_master_core;		/* the N of `multiprocess = N master`, else -1 */
 	int rx_desc;			/* RX ring size per queue */

@@ -338,6 +338,7 @@ int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtc
 	core->tcp_timeout = (uint32_t)mc->tcp_timeout * (1000000 / MOS_TCP_TICK_US);
 	core->tcp_timewait = (uint32_t)mc->tcp_timewait * (1000000 / MOS_TCP_TICK_US);
 	core->iss_secret = seed ^ 0x9e3779b97f4a7c15ULL;
+	core->syn_retries = (uint8_t)conf->tcp_syn_retries;
 	mos_arena_init(&core->arena, (uint8_t *)core + head, size - head);
 	ret = carve_pools(core, mc);
 	if (ret == 0)
@@ -584,32 +585,11 @@ int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max)
 /* --- the per-core loop ------------------------------------------------------- */
 
 #define RX_BURST 32
-#define ARP_WAIT_TICKS (1000000 / MOS_TCP_TICK_US)	/* a packet waits 1 s for its ARP reply */
 
 bool mos_core_stopping(const struct mos_core *core)
 {
 	(void)core;
 	return stack.stop != 0;
-}
-
-/* Frames that waited for ARP: the ones whose next hop answered go, the stale ones are freed. */
-static void arp_release(struct mos_core *core)
-{
-	uint8_t mac[6];
-	uint16_t iface;
-	void *pkt;
-
-	while (mos_net_pending_ready(&core->net, &pkt, &iface, mac) == 1) {
-		uint8_t *frame = mos_io_pkt_data(pkt);
-		uint16_t ip_len = (uint16_t)(frame[MOS_ETH_HLEN + 2] << 8 | frame[MOS_ETH_HLEN + 3]);
-		uint32_t ol = core->tx_cksum[iface] ? MOS_TX_IP_CKSUM | MOS_TX_TCP_CKSUM : 0;
-
-		memcpy(frame, mac, 6);
-		mos_io_tx_send(core, iface, pkt, (uint16_t)(MOS_ETH_HLEN + ip_len), ol);
-	}
-	if (core->now > ARP_WAIT_TICKS)
-		while (mos_net_pending_expired(&core->net, core->now - ARP_WAIT_TICKS, &pkt) == 1)
-			mos_io_pkt_free(core, pkt);
 }
 
 static void input_one(struct mos_core *core, struct mos_rxpkt *p)
@@ -624,11 +604,6 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 		break;
 	case MOS_NET_REPLY:
 		mos_io_tx_send(core, p->iface, p->pkt, len, 0);
-		arp_release(core);
-		break;
-	case MOS_NET_CONSUMED:
-		mos_io_pkt_free(core, p->pkt);
-		arp_release(core);
 		break;
 	default:
 		mos_io_pkt_free(core, p->pkt);
@@ -650,8 +625,8 @@ int mos_core_poll(struct mos_core *core)
 	n = mos_io_rx_burst(core, rx, RX_BURST);
 	for (int i = 0; i < n; i++)
 		input_one(core, &rx[i]);
-	if (core->net.n_pending != 0)
-		arp_release(core);
+	if (core->arp_wait != NULL)	/* the ARP answers of this burst, or a retry due */
+		mos_tcp_arp_check(core);
 	mos_tcp_timers(core, core->now);
 	mos_tcp_flush(core);
 	mos_io_tx_flush(core);

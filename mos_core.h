@@ -57,6 +57,7 @@ struct mos_core {
 	uint64_t now;			/* stack clock, in ticks of MOS_TCP_TICK_US */
 	uint32_t tcp_timeout;		/* idle timeout in ticks, 0 = none */
 	uint32_t tcp_timewait;		/* TIME_WAIT in ticks */
+	uint8_t syn_retries;		/* SYN retransmissions before ETIMEDOUT */
 	uint64_t iss_secret;		/* RFC 6528 */
 	struct mos_flow_table flows;
 	struct mos_wheel wheel;
@@ -64,6 +65,8 @@ struct mos_core {
 	struct mos_tcp_stats tcp;
 	struct mos_stream *tx_head;	/* streams with something to send */
 	struct mos_stream *tx_tail;
+	struct mos_stream *arp_wait;	/* streams waiting for their next hop's MAC */
+	uint64_t arp_last_request;	/* tick of the core's last ARP request */
 	int n_listener;
 	struct mos_stream *listener[MOS_LISTEN_MAX];
 	uint32_t n_streams;		/* streams alive, listeners and TIME_WAIT included */

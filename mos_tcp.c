@@ -116,6 +116,21 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 	return s;
 }
 
+/* Off the core's list of streams waiting for an ARP answer. */
+void tcp_arp_unwait(struct mos_core *core, struct mos_stream *s)
+{
+	if (!(s->flags & MOS_SF_ARP_WAIT))
+		return;
+	if (s->arp_prev != NULL)
+		s->arp_prev->arp_next = s->arp_next;
+	else
+		core->arp_wait = s->arp_next;
+	if (s->arp_next != NULL)
+		s->arp_next->arp_prev = s->arp_prev;
+	s->arp_next = s->arp_prev = NULL;
+	s->flags &= ~MOS_SF_ARP_WAIT;
+}
+
 /* Out of the flow table: no segment finds it any more. */
 static void unhash(struct mos_core *core, struct mos_stream *s)
 {
@@ -162,6 +177,7 @@ void tcp_free(struct mos_core *core, struct mos_stream *s)
 	if (s->flags & MOS_SF_DEAD)
 		return;
 	unqueue_child(s);
+	tcp_arp_unwait(core, s);
 	mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 	mos_timer_cancel(&core->wheel, &s->ack_timer.t);
 	mos_timer_cancel(&core->wheel, &s->life_timer.t);
@@ -579,7 +595,7 @@ static void rto_expired(struct mos_core *core, struct mos_stream *s)
 		}
 		return;
 	}
-	if (++s->retries > (syn ? MOS_TCP_SYN_RETRIES : MOS_TCP_DATA_RETRIES)) {
+	if (++s->retries > (syn ? core->syn_retries : MOS_TCP_DATA_RETRIES)) {
 		if (!syn)
 			tcp_send_flags(core, s, MOS_TH_RST | MOS_TH_ACK, s->snd_max);
 		tcp_fail(core, s, ETIMEDOUT);

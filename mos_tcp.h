@@ -59,7 +59,7 @@ enum mos_tcp_state {
 #define MOS_TCP_RTO_INIT      1000	/* RFC 6298 2.1 */
 #define MOS_TCP_RTO_MIN       200	/* as Linux; RFC 6298 says 1 s, RFC 6298 2.4 allows less */
 #define MOS_TCP_RTO_MAX       60000
-#define MOS_TCP_SYN_RETRIES   6		/* then ETIMEDOUT, as Linux's tcp_syn_retries */
+#define MOS_TCP_SYN_RETRIES   6		/* default of mos.conf tcp_syn_retries, as Linux's */
 #define MOS_TCP_DATA_RETRIES  15	/* as Linux's tcp_retries2 */
 #define MOS_TCP_DELACK        40	/* delayed ACK (RFC 9293 3.8.6.3 allows up to 500) */
 #define MOS_TCP_PERSIST_MIN   200
@@ -84,6 +84,9 @@ enum mos_tcp_state {
 #define MOS_SF_ACKED_ONCE  0x8000	/* a delayed ACK is owed for one full segment */
 #define MOS_SF_RSS_PAIR    0x10000	/* the source pair came from the core's RSS pool: give it back */
 #define MOS_SF_HASHED      0x20000	/* in the flow table */
+#define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
+
+#define MOS_ARP_RETRY      100		/* ticks between ARP requests of a core */
 
 /* The timers a stream carries; kind says which one fired. */
 enum mos_stream_timer_kind {
@@ -168,6 +171,8 @@ struct mos_stream {
 	void *snd_mem, *rcv_mem;	/* pool objects behind snd and rcv */
 
 	struct mos_stream *tx_next;	/* on the core's to-send list */
+	struct mos_stream *arp_next;	/* on the core's ARP wait list */
+	struct mos_stream *arp_prev;
 	struct mos_stream *listener;	/* a passive stream's listener until accepted */
 	struct mos_stream *accept_next;	/* on its listener's accept queue */
 	void *sock;			/* the socket layer's object */
@@ -210,6 +215,9 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *seg, uint64_t
 
 /* Send what every stream on the to-send list owes. */
 void mos_tcp_flush(struct mos_core *core);
+
+/* Wake the streams whose next hop is now known (call after ARP input); re-ask for the others. */
+void mos_tcp_arp_check(struct mos_core *core);
 
 /* Run the timers due by tick now. */
 void mos_tcp_timers(struct mos_core *core, uint64_t now);

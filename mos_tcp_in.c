@@ -131,6 +131,8 @@ static void syn_options_in(struct mos_core *core, struct mos_stream *s, const st
 		s->flags |= MOS_SF_TS;
 		s->ts_recent = seg->tsval;
 		s->ts_recent_age = core->now;
+		/* every segment carries the 12 option bytes: they come out of the MSS (RFC 9293 3.7.1) */
+		s->mss = (uint16_t)(s->mss - TCP_OPT_TS_ALIGNED);
 	}
 	if (seg->sack_perm)
 		s->flags |= MOS_SF_SACK;

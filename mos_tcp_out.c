@@ -85,8 +85,13 @@ static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_
 	return n;
 }
 
-/* Options of other segments: timestamps, then SACK blocks for what we hold out of order. */
-static int data_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o)
+/*
+ * Options of other segments: timestamps, and on segments without data
+ * SACK blocks for what we hold out of order (on data segments they would
+ * eat into the MSS).
+ */
+static int data_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o,
+			uint32_t len)
 {
 	struct mos_seq_range blk[TCP_SACK_MAX];
 	int n = 0, nb;
@@ -100,7 +105,7 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 		put32(o + n + 4, s->ts_recent);
 		n += 8;
 	}
-	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED)
+	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED || len != 0)
 		return n;
 	nb = mos_rcvbuf_sack(&s->rcv, blk, n != 0 ? 3 : 4);	/* 40 bytes of options at most */
 	o[n++] = TCP_OPT_NOP;
@@ -115,33 +120,54 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 }
 
 /* Make sure the stream knows its neighbour's MAC; false when it must wait for ARP. */
-static bool neigh_ready(struct mos_core *core, struct mos_stream *s, in_addr_t *nexthop)
+static bool neigh_ready(struct mos_core *core, struct mos_stream *s)
 {
+	in_addr_t nexthop;
 	uint16_t iface;
 
 	if (s->flags & MOS_SF_NEIGH_OK)
 		return true;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, nexthop) == 0 &&
-	    mos_net_neigh(&core->net, *nexthop, s->dst_mac) == 0) {
+	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) == 0 &&
+	    mos_net_neigh(&core->net, nexthop, s->dst_mac) == 0) {
 		s->flags |= MOS_SF_NEIGH_OK;
 		return true;
 	}
 	return false;
 }
 
-/* Hold a frame until its next hop answers, and ask for it. */
-static void wait_for_arp(struct mos_core *core, struct mos_stream *s, void *pkt,
-			 in_addr_t nexthop)
+/* Ask who has the stream's next hop (at most every MOS_ARP_RETRY ticks per core). */
+void tcp_arp_request(struct mos_core *core, struct mos_stream *s)
 {
 	struct mos_txbuf req;
+	in_addr_t nexthop;
+	uint16_t iface;
 
-	if (mos_net_pending_add(&core->net, pkt, s->iface, nexthop, core->now) != 0) {
-		mos_io_pkt_free(core, pkt);
+	if (core->arp_last_request != 0 && core->now - core->arp_last_request < MOS_ARP_RETRY)
 		return;
+	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) != 0 ||
+	    mos_io_tx_alloc(core, &req) != 0)
+		return;
+	core->arp_last_request = core->now;
+	mos_io_tx_send(core, iface, req.pkt, mos_net_arp_request(&core->net, iface, nexthop,
+								   req.data), 0);
+}
+
+/*
+ * No MAC for the next hop yet: the segment is lost as if on the wire (its
+ * timers run as usual), the stream waits on the core's ARP list, and the
+ * answer rewinds it so that everything goes out at once.
+ */
+static void wait_for_arp(struct mos_core *core, struct mos_stream *s)
+{
+	if (!(s->flags & MOS_SF_ARP_WAIT)) {
+		s->flags |= MOS_SF_ARP_WAIT;
+		s->arp_prev = NULL;
+		s->arp_next = core->arp_wait;
+		if (core->arp_wait != NULL)
+			core->arp_wait->arp_prev = s;
+		core->arp_wait = s;
 	}
-	if (mos_io_tx_alloc(core, &req) == 0)
-		mos_io_tx_send(core, s->iface, req.pkt,
-			       mos_net_arp_request(&core->net, s->iface, nexthop, req.data), 0);
+	tcp_arp_request(core, s);
 }
 
 /* Checksum in software, or leave the NIC the pseudo-header sum (DPDK's convention). */
@@ -203,18 +229,21 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 {
 	uint8_t opts[40];
 	struct mos_txbuf tb;
-	in_addr_t nexthop = 0;
 	int optlen;
 	uint16_t tcp_len;
 	uint32_t ol;
 	uint8_t *th;
 
+	if (!neigh_ready(core, s)) {
+		wait_for_arp(core, s);
+		return 0;
+	}
 	if (mos_io_tx_alloc(core, &tb) != 0) {
 		core->tcp.no_tx_buf++;
 		return -ENOBUFS;
 	}
 	optlen = (flags & MOS_TH_SYN) ? syn_options(core, s, opts, flags & MOS_TH_ACK) :
-		 (flags & MOS_TH_RST) ? 0 : data_options(core, s, opts);
+		 (flags & MOS_TH_RST) ? 0 : data_options(core, s, opts, len);
 	tcp_len = (uint16_t)(MOS_TCP_HLEN + optlen + len);
 	th = tb.data + MOS_NET_HDR_MAX;
 	write_tcp_header(s, th, seq, flags, optlen, window_field(s, flags));
@@ -222,16 +251,9 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 	if (len != 0)
 		mos_sndbuf_peek(&s->snd, seq, th + MOS_TCP_HLEN + optlen, len);
 	ol = tcp_checksum(core, s, th, tcp_len);
-	if (!neigh_ready(core, s, &nexthop)) {
-		mos_net_write_hdr(&core->net, tb.data, s->iface, (const uint8_t[6]){ 0 },
-				  s->flow.key.laddr, s->flow.key.raddr, IPPROTO_TCP, tcp_len,
-				  (ol & MOS_TX_IP_CKSUM) != 0);
-		wait_for_arp(core, s, tb.pkt, nexthop);
-	} else {
-		mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->flow.key.laddr,
-				  s->flow.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
-		mos_io_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
-	}
+	mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->flow.key.laddr,
+			  s->flow.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
+	mos_io_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
 	core->tcp.segs_out++;
 	if (flags & MOS_TH_RST)
 		core->tcp.rst_out++;
@@ -380,6 +402,28 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 		send_segment(core, &tmp, seg->ack, MOS_TH_RST, 0);
 	else
 		send_segment(core, &tmp, 0, MOS_TH_RST | MOS_TH_ACK, 0);
+}
+
+/* Streams whose next hop answered: rewind them and send again; ask again for the others. */
+void mos_tcp_arp_check(struct mos_core *core)
+{
+	struct mos_stream *s, *next;
+
+	for (s = core->arp_wait; s != NULL; s = next) {
+		next = s->arp_next;
+		if (!neigh_ready(core, s)) {
+			tcp_arp_request(core, s);
+			continue;
+		}
+		tcp_arp_unwait(core, s);
+		if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
+			s->snd_nxt = s->iss;
+		else if (s->snd_nxt != s->snd_una) {
+			s->snd_nxt = s->snd_una;
+			s->flags &= ~MOS_SF_FIN_SENT;
+		}
+		tcp_schedule(core, s);
+	}
 }
 
 void mos_tcp_flush(struct mos_core *core)

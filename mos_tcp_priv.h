@@ -21,6 +21,7 @@
 #define TCP_MSS_DEFAULT   536	/* RFC 9293 3.7.1: when the peer sends none */
 #define TCP_MSS_MIN       88	/* smaller peer MSS values are raised (RFC 9293 3.7.1 wants >= 1) */
 #define TCP_SACK_MAX      4
+#define TCP_OPT_TS_ALIGNED 12	/* NOP, NOP, timestamps */
 
 /* A parsed segment: header fields in host order and the options it carries. */
 struct tcp_seg {
@@ -55,6 +56,8 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 				  in_addr_t raddr, in_port_t rport, int *err);
 uint32_t tcp_iss(struct mos_core *core, const struct mos_flow_key *k);
 uint16_t tcp_our_mss(const struct mos_core *core, const struct mos_stream *s);
+void tcp_arp_unwait(struct mos_core *core, struct mos_stream *s);
+void tcp_arp_request(struct mos_core *core, struct mos_stream *s);
 void tcp_orphan_fin_wait_2(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_listener_find(struct mos_core *core, in_addr_t addr, in_port_t port);
 

@@ -41,9 +41,19 @@ $(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) |
 $(BUILD)/test:
 	mkdir -p $@
 
+# A client on the stack for the interoperability tests: static, like epwget.
+PROBE_OBJS = $(filter-out $(BUILD)/epwget.o,$(OBJS)) $(BUILD)/test/mos_probe.o
+$(BUILD)/test/mos_probe.o: test/mos_probe.c $(BUILD)/cflags.stamp | $(BUILD)/test
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(PROBE_OBJS))
+# The kernel-socket peer of those tests.
+$(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lxxhash
+
 unit: $(UNIT_BINS)
 
-test: deps-ok $(UNIT_BINS) epwget
+test: deps-ok $(UNIT_BINS) epwget $(BUILD)/test/mos_probe $(BUILD)/test/ksock
 	test/run.sh $(UNIT_BINS) $(E2E_TESTS)
 
 .PHONY: unit test

@@ -182,6 +182,8 @@ void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t l
 	f->len = len;
 	f->iface = iface;
 	f->ol = ol;
+	if (len > 1514)
+		fake_io.oversize++;
 	if (i < 0 || q_push(&fake_io.outbox[i], f) != 0)
 		fake_io_free(f);
 }

@@ -51,6 +51,7 @@ struct fake_io {
 	struct fake_queue outbox[FAKE_CORES];
 	unsigned frames_used;
 	bool alloc_fail;	/* mos_io_tx_alloc fails while set */
+	unsigned oversize;	/* frames sent beyond 1514 bytes: a real NIC drops them */
 };
 
 extern struct fake_io fake_io;

@@ -215,6 +215,7 @@ static void check_drained(void)
 		CHECK_EQ(core[i]->flows.count, 0);
 	}
 	CHECK_EQ(fake_io.frames_used, 0);
+	CHECK_EQ(fake_io.oversize, 0);
 }
 
 /* A connection A:aport -> B:80, accepted on B. */
@@ -313,8 +314,8 @@ TEST(handshake_negotiates_options)
 	CHECK(p.b->flags & MOS_SF_WSCALE);
 	CHECK_EQ(p.a->rcv_wscale, 3);	/* 256 KiB needs a shift of 3 */
 	CHECK_EQ(p.b->snd_wscale, 3);
-	CHECK_EQ(p.a->mss, 1460);
-	CHECK_EQ(p.a->cwnd, 14600);	/* RFC 6928 */
+	CHECK_EQ(p.a->mss, 1448);	/* 1460 less the timestamp option */
+	CHECK_EQ(p.a->cwnd, 14480);	/* RFC 6928 */
 	CHECK_EQ(p.a->snd_una, p.a->iss + 1);
 	CHECK_EQ(p.b->rcv.nxt, p.a->iss + 1);
 	CHECK(p.ca.events & MOS_EPOLLOUT);

@@ -1,0 +1,325 @@
+/*
+ * mos_probe.c - a test client on the epwget stack, for interoperability
+ * tests against kernel peers (test/ksock.c, nginx) over a veth lab.
+ *
+ * One core, the mtcp_* API only (so the socket and epoll layers are under
+ * test too). Modes:
+ *   send     each connection writes BYTES of the test pattern, then closes
+ *   recv     each connection reads to EOF and checks the pattern (BYTES expected)
+ *   echo     each connection writes BYTES and reads them back, then closes
+ *   connect  one connection that must fail with the errno named by -e
+ * -w: in recv mode, wait for the server to close first (else we close once
+ * BYTES arrived, as an HTTP client that read Content-Length bytes does).
+ * -k CONNS connections in all, -c CONCURRENCY at once. The pattern is the
+ * one of test/ksock.c: byte i = (uint8_t)((i * 2654435761 + 7) >> 13).
+ *
+ * Prints one line: "result=ok|fail conns=N bytes_out=B bytes_in=B errors=E
+ * bad_bytes=X ms=T conns_per_s=R" (plus "errno=NAME" in connect mode) and
+ * exits 0 when the result is ok.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mos_core.h"	/* a test tool: it may print the stack's counters */
+#include "mtcp_api.h"
+
+#define MAX_CONC 4096
+#define CHUNK    65536
+
+enum mode { M_SEND, M_RECV, M_ECHO, M_CONNECT };
+
+struct conn {
+	int sd;
+	size_t out, in;
+	bool writing;
+};
+
+static struct {
+	enum mode mode;
+	const char *conf;
+	in_addr_t daddr;
+	in_port_t dport;
+	size_t bytes;
+	long conns;
+	int conc;
+	int timeout_s;
+	const char *expect;
+	bool wait_eof;		/* -w: read until the server closes, even after BYTES */
+} opt = { .conns = 1, .conc = 1, .timeout_s = 60 };
+
+static struct {
+	long started, done, errors;
+	size_t out, in, bad;
+	int last_errno;
+} res;
+
+static struct conn conns[MAX_CONC];
+static uint8_t pat[1u << 21];
+static mctx_t mctx;
+static int ep;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *errno_name(int e)
+{
+	return e == ECONNREFUSED ? "ECONNREFUSED" : e == ETIMEDOUT ? "ETIMEDOUT" :
+	       e == ECONNRESET ? "ECONNRESET" : e == 0 ? "0" : strerror(e);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int c;
+	char *colon;
+
+	while ((c = getopt(argc, argv, "f:d:m:n:k:c:t:e:w")) != -1) {
+		switch (c) {
+		case 'f': opt.conf = optarg; break;
+		case 'd':
+			colon = strchr(optarg, ':');
+			if (colon == NULL)
+				return -1;
+			*colon = '\0';
+			opt.daddr = inet_addr(optarg);
+			opt.dport = htons((uint16_t)atoi(colon + 1));
+			break;
+		case 'm':
+			opt.mode = !strcmp(optarg, "send") ? M_SEND : !strcmp(optarg, "recv") ? M_RECV :
+				   !strcmp(optarg, "echo") ? M_ECHO : M_CONNECT;
+			break;
+		case 'n': opt.bytes = strtoull(optarg, NULL, 10); break;
+		case 'k': opt.conns = atol(optarg); break;
+		case 'c': opt.conc = atoi(optarg); break;
+		case 't': opt.timeout_s = atoi(optarg); break;
+		case 'e': opt.expect = optarg; break;
+		case 'w': opt.wait_eof = true; break;
+		default: return -1;
+		}
+	}
+	if (opt.conf == NULL || opt.dport == 0 || opt.conc < 1 || opt.conc > MAX_CONC)
+		return -1;
+	return 0;
+}
+
+static void finish(struct conn *c, bool ok, int err)
+{
+	mtcp_epoll_ctl(mctx, ep, MOS_EPOLL_CTL_DEL, c->sd, NULL);
+	mtcp_close(mctx, c->sd);
+	c->sd = -1;
+	res.done++;
+	if (!ok) {
+		res.errors++;
+		res.last_errno = err;
+	}
+}
+
+static int start_one(struct conn *c)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLOUT };
+
+	memset(c, 0, sizeof(*c));
+	c->sd = mtcp_socket(mctx, AF_INET, SOCK_STREAM, 0);
+	if (c->sd < 0)
+		return -errno;
+	mtcp_setsock_nonblock(mctx, c->sd);
+	sa.sin_addr.s_addr = opt.daddr;
+	sa.sin_port = opt.dport;
+	c->writing = opt.mode == M_SEND || opt.mode == M_ECHO;
+	ev.data.ptr = c;
+	if (mtcp_connect(mctx, c->sd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+
+		mtcp_close(mctx, c->sd);
+		c->sd = -1;
+		return -e;
+	}
+	mtcp_epoll_ctl(mctx, ep, MOS_EPOLL_CTL_ADD, c->sd, &ev);
+	res.started++;
+	return 0;
+}
+
+static void on_write(struct conn *c)
+{
+	while (c->out < opt.bytes) {
+		size_t off = c->out % sizeof(pat), n = opt.bytes - c->out;
+		ssize_t w;
+
+		if (n > sizeof(pat) - off)
+			n = sizeof(pat) - off;
+		w = mtcp_write(mctx, c->sd, (const char *)pat + off, n > CHUNK ? CHUNK : n);
+		if (w <= 0)
+			return;
+		c->out += (size_t)w;
+		res.out += (size_t)w;
+	}
+	c->writing = false;
+	if (opt.mode == M_SEND) {
+		finish(c, true, 0);
+		return;
+	}
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN, .data.ptr = c };
+
+	mtcp_epoll_ctl(mctx, ep, MOS_EPOLL_CTL_MOD, c->sd, &ev);
+}
+
+static void on_read(struct conn *c)
+{
+	static uint8_t buf[CHUNK];
+	ssize_t r;
+
+	while ((r = mtcp_read(mctx, c->sd, (char *)buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < r; i++)
+			res.bad += buf[i] != pat[(c->in + (size_t)i) % sizeof(pat)];
+		c->in += (size_t)r;
+		res.in += (size_t)r;
+		/* the client knows how much comes (as HTTP's Content-Length): it closes first */
+		if ((opt.mode == M_ECHO || opt.mode == M_RECV) && c->in >= opt.bytes && !opt.wait_eof) {
+			finish(c, c->in == opt.bytes, 0);
+			return;
+		}
+	}
+	if (r == 0)
+		finish(c, c->in == opt.bytes || opt.mode == M_SEND, 0);
+	else if (errno != EAGAIN)
+		finish(c, false, errno);
+}
+
+static void on_event(struct mtcp_epoll_event *ev)
+{
+	struct conn *c = ev->data.ptr;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (c->sd < 0)
+		return;
+	if (ev->events & MOS_EPOLLERR) {
+		mtcp_getsockopt(mctx, c->sd, SOL_SOCKET, SO_ERROR, &err, &len);
+		finish(c, false, err);
+		return;
+	}
+	if ((ev->events & MOS_EPOLLOUT) && c->writing)
+		on_write(c);
+	if (c->sd >= 0 && (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP)))
+		on_read(c);
+}
+
+static int setup(void)
+{
+	struct mtcp_conf mc;
+
+	if (mtcp_init(opt.conf) != 0)
+		return -1;
+	mtcp_getconf(&mc);
+	mc.num_cores = 1;
+	mc.max_concurrency = mc.max_num_buffers = 3 * opt.conc + 16;
+	mc.rcvbuf_size = mc.sndbuf_size = 65536;
+	if (mtcp_setconf(&mc) != 0)
+		return -1;
+	mctx = mtcp_create_context(0);
+	if (mctx == NULL || mtcp_init_rss(mctx, INADDR_ANY, 1, opt.daddr, opt.dport) != 0)
+		return -1;
+	ep = mtcp_epoll_create(mctx, MAX_CONC);
+	return ep < 0 ? -1 : 0;
+}
+
+static void run(void)
+{
+	static struct mtcp_epoll_event evs[256];
+	uint64_t deadline = now_ms() + (uint64_t)opt.timeout_s * 1000;
+	long live = 0;
+
+	while (res.done < opt.conns && now_ms() < deadline) {
+		for (int i = 0; i < opt.conc && res.started < opt.conns; i++) {
+			if (conns[i].sd >= 0)
+				continue;
+			if (start_one(&conns[i]) != 0) {
+				res.started++;
+				res.done++;
+				res.errors++;
+			}
+		}
+		live = mtcp_epoll_wait(mctx, ep, evs, 256, 100);
+		if (live < 0 && errno == EINTR)
+			break;
+		for (long i = 0; i < live; i++)
+			on_event(&evs[i]);
+	}
+}
+
+/* The core's counters, for a failing test's log. */
+static void print_stats(void)
+{
+	const struct mos_core *c = mos_core_of(mctx);
+	const struct mos_tcp_stats *t = &c->tcp;
+	const struct mos_io_stats *io = mos_io_stats(c);
+
+	fprintf(stderr, "io: rx %lu tx %lu tx_dropped %lu no_mbuf %lu handed_over %lu\n",
+		io->rx_pkts, io->tx_pkts, io->tx_dropped, io->no_mbuf, io->handed_over);
+	fprintf(stderr, "tcp: in %lu out %lu retrans %lu fast %lu rto %lu unacceptable %lu "
+		"no_stream %lu bad_off %lu bad_opt %lu paws %lu old_ack %lu future_ack %lu "
+		"rst_in %lu rst_out %lu challenge %lu no_tx_buf %lu\n",
+		t->segs_in, t->segs_out, t->retransmits, t->fast_retransmits, t->rto_timeouts,
+		t->drop_unacceptable, t->drop_no_stream, t->drop_bad_offset, t->drop_bad_options,
+		t->drop_paws, t->drop_old_ack, t->drop_future_ack, t->rst_in, t->rst_out,
+		t->challenge_acks, t->no_tx_buf);
+	for (int i = 0; i < MOS_DROP_COUNT; i++)
+		if (c->net.stats.drop[i] != 0)
+			fprintf(stderr, "net drop %d: %lu\n", i, c->net.stats.drop[i]);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t t0, ms;
+	bool ok;
+
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)((i * 2654435761u + 7) >> 13);
+	if (parse_args(argc, argv) != 0) {
+		fprintf(stderr, "usage: mos_probe -f mos.conf -d ADDR:PORT -m send|recv|echo|connect "
+			"[-n BYTES] [-k CONNS] [-c CONC] [-t SECONDS] [-e ERRNO_NAME] [-w]\n");
+		return 2;
+	}
+	if (opt.mode == M_CONNECT)
+		opt.conns = opt.conc = 1;
+	for (int i = 0; i < MAX_CONC; i++)
+		conns[i].sd = -1;
+	if (setup() != 0) {
+		fprintf(stderr, "mos_probe: set-up failed: %s\n", strerror(errno));
+		return 1;
+	}
+	t0 = now_ms();
+	run();
+	ms = now_ms() - t0;
+	if (opt.mode == M_CONNECT)
+		ok = res.errors == 1 && opt.expect && !strcmp(errno_name(res.last_errno), opt.expect);
+	else
+		ok = res.done == opt.conns && res.errors == 0 && res.bad == 0;
+	printf("result=%s conns=%ld bytes_out=%zu bytes_in=%zu errors=%ld bad_bytes=%zu ms=%llu "
+	       "conns_per_s=%.0f errno=%s\n", ok ? "ok" : "fail", res.done, res.out, res.in,
+	       res.errors, res.bad, (unsigned long long)ms,
+	       ms ? (double)res.done * 1000.0 / (double)ms : 0.0, errno_name(res.last_errno));
+	if (getenv("MOS_PROBE_STATS") != NULL)
+		print_stats();
+	/* let the closing streams finish (FIN exchange, TIME_WAIT) before the pools go */
+	for (uint64_t end = now_ms() + 3000; mtcp_get_connection_cnt(mctx) != 0 && now_ms() < end;) {
+		struct mtcp_epoll_event ev[16];
+
+		mtcp_epoll_wait(mctx, ep, ev, 16, 10);
+	}
+	mtcp_close(mctx, ep);
+	mtcp_destroy_context(mctx);
+	mtcp_destroy();
+	return ok ? 0 : 1;
+}
