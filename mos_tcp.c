@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <xxhash.h>
 
 #include "mos_core.h"
+#include "mos_log.h"
 #include "mos_tcp_priv.h"
 #include "mtcp_api.h"
 
@@ -213,6 +215,11 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
  */
 void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 {
+	MOS_LOG(DEBUG, "stream :%u -> :%u failed in %s: %s (una %u nxt %u max %u wnd %u, "
+		"rcv.nxt %u, retries %u)", ntohs(s->flow.key.lport), ntohs(s->flow.key.rport),
+		mos_tcp_state_name(s->state), err ? strerror(err) : "closed", s->snd_una - s->iss,
+		s->snd_nxt - s->iss, s->snd_max - s->iss, s->snd_wnd, s->rcv.nxt - s->irs,
+		s->retries);
 	if (err == ETIMEDOUT)
 		core->tcp.conn_timeout++;
 	else if (err == ECONNRESET)
@@ -274,19 +281,19 @@ void tcp_rtt_sample(struct mos_stream *s, uint32_t rtt)
 		s->rto = MOS_TCP_RTO_MAX;
 }
 
-/* RFC 9293 3.10.7.4: TIME_WAIT lasts tcp_timewait (mOS's 2 MSL setting); 0 frees at once. */
+/*
+ * RFC 9293 3.10.7.4: TIME_WAIT lasts tcp_timewait (mOS's 2 MSL setting).
+ * Even with 0 it lasts one tick: the ACK of the peer's FIN, owed now, goes
+ * out in this turn of the loop before the timer can free the stream.
+ */
 void tcp_enter_timewait(struct mos_core *core, struct mos_stream *s)
 {
 	tcp_set_state(core, s, MOS_TCP_TIME_WAIT);
 	mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 	mos_timer_cancel(&core->wheel, &s->ack_timer.t);
 	tcp_notify(core, s);
-	if (core->tcp_timewait == 0 && (s->flags & MOS_SF_APP_CLOSED) &&
-	    !(s->flags & (MOS_SF_ACK_NOW | MOS_SF_DELACK))) {
-		tcp_free(core, s);
-		return;
-	}
-	mos_timer_arm(&core->wheel, &s->life_timer.t, core->now + core->tcp_timewait);
+	mos_timer_arm(&core->wheel, &s->life_timer.t,
+		      core->now + (core->tcp_timewait > 0 ? core->tcp_timewait : 1));
 }
 
 /* The idle timeout runs from the last segment in or out. */
@@ -620,6 +627,10 @@ static void life_expired(struct mos_core *core, struct mos_stream *s)
 {
 	uint64_t idle_end;
 
+	if (s->state == MOS_TCP_TIME_WAIT && (s->flags & MOS_SF_ACK_NOW)) {
+		mos_timer_arm(&core->wheel, &s->life_timer.t, core->now + 1);	/* its ACK first */
+		return;
+	}
 	if (s->state == MOS_TCP_TIME_WAIT ||
 	    (s->state == MOS_TCP_FIN_WAIT_2 && (s->flags & MOS_SF_APP_CLOSED))) {
 		tcp_free(core, s);

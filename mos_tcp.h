@@ -147,6 +147,7 @@ struct mos_stream {
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh;
 	uint32_t recover;
+	uint32_t sack_high;		/* highest sequence the peer SACKed (RFC 6675 HighACK side) */
 	uint8_t dupacks;
 
 	/* round trip time (RFC 6298), in ticks */

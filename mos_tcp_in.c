@@ -329,6 +329,27 @@ static void recovery_ack(struct mos_core *core, struct mos_stream *s, uint32_t a
 	tcp_rto_arm(core, s);
 }
 
+/*
+ * Whether the segment SACKs data above anything SACKed before: RFC 6675's
+ * definition of a duplicate ACK, which holds even when the window changed
+ * (a Linux receiver grows its window while it reports losses).
+ */
+static bool new_sack(struct mos_stream *s, const struct tcp_seg *seg)
+{
+	bool more = false;
+
+	for (int i = 0; i < seg->n_sack; i++) {
+		uint32_t end = seg->sack[i].end;
+
+		if (MOS_SEQ_GT(end, s->snd_una) && MOS_SEQ_LEQ(end, s->snd_max) &&
+		    MOS_SEQ_LT(seg->sack[i].start, end) && MOS_SEQ_GT(end, s->sack_high)) {
+			s->sack_high = end;
+			more = true;
+		}
+	}
+	return more;
+}
+
 /* RFC 5681 3.2 with RFC 6582: three duplicate ACKs start fast retransmit and recovery. */
 static void dup_ack(struct mos_core *core, struct mos_stream *s)
 {
@@ -339,7 +360,11 @@ static void dup_ack(struct mos_core *core, struct mos_stream *s)
 		tcp_schedule(core, s);
 		return;
 	}
-	if (++s->dupacks != 3 || MOS_SEQ_LT(s->snd_una - 1, s->recover - 1))
+	if (++s->dupacks < 3) {	/* RFC 3042 limited transmit: new data may go */
+		tcp_schedule(core, s);
+		return;
+	}
+	if (s->dupacks != 3 || MOS_SEQ_LT(s->snd_una - 1, s->recover - 1))
 		return;
 	core->tcp.fast_retransmits++;
 	s->ssthresh = flight / 2 > 2u * s->mss ? flight / 2 : 2u * s->mss;
@@ -420,8 +445,8 @@ static bool ack_step(struct mos_core *core, struct mos_stream *s, const struct t
 	win_changed = wnd != s->snd_wnd;
 	if (MOS_SEQ_GT(seg->ack, s->snd_una))
 		new_ack(core, s, seg);
-	else if (seg->ack == s->snd_una && seg->len == 0 && !win_changed &&
-		 s->snd_una != s->snd_max && !(seg->flags & (MOS_TH_SYN | MOS_TH_FIN)))
+	else if (seg->ack == s->snd_una && seg->len == 0 && s->snd_una != s->snd_max &&
+		 !(seg->flags & (MOS_TH_SYN | MOS_TH_FIN)) && (new_sack(s, seg) || !win_changed))
 		dup_ack(core, s);
 	/* the send window, from the newest segment only (SND.WL1, SND.WL2) */
 	if (MOS_SEQ_LT(s->snd_wl1, seg->seq) ||

@@ -306,7 +306,10 @@ static int output_syn(struct mos_core *core, struct mos_stream *s)
 /* How many bytes from snd_nxt the windows allow now. */
 static uint32_t sendable(const struct mos_stream *s)
 {
-	uint32_t wnd = s->snd_wnd < s->cwnd ? s->snd_wnd : s->cwnd;
+	/* RFC 3042: the first two duplicate ACKs each let one more segment out */
+	uint32_t cwnd = s->cwnd + (!(s->flags & MOS_SF_IN_RECOVERY) && s->dupacks < 3 ?
+				   (uint32_t)s->dupacks * s->mss : 0);
+	uint32_t wnd = s->snd_wnd < cwnd ? s->snd_wnd : cwnd;
 	uint32_t end = mos_sndbuf_end(&s->snd);
 	int32_t avail = mos_seq_diff(end, s->snd_nxt);
 	int32_t room = mos_seq_diff(s->snd_una + wnd, s->snd_nxt);

@@ -57,6 +57,10 @@ static int check_failures;
 	if (!(cond)) { CHECK_FAIL_("required: %s", #cond); return; } \
 } while (0)
 
+#define REQUIRE_RET(cond, ret) do { \
+	if (!(cond)) { CHECK_FAIL_("required: %s", #cond); return (ret); } \
+} while (0)
+
 static inline int check_run(const char *prog, const struct check_case *cases, size_t n)
 {
 	unsigned passed = 0, failed = 0;

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "mos_core.h"	/* a test tool: it may print the stack's counters */
+#include "mos_log.h"
 #include "mtcp_api.h"
 
 #define MAX_CONC 4096
@@ -119,6 +120,9 @@ static void finish(struct conn *c, bool ok, int err)
 	c->sd = -1;
 	res.done++;
 	if (!ok) {
+		if (res.errors < 3 && getenv("MOS_PROBE_STATS") != NULL)
+			fprintf(stderr, "mos_probe: connection %ld failed: %ld bytes in, %s\n",
+				res.done, (long)c->in, err ? strerror(err) : "end of stream");
 		res.errors++;
 		res.last_errno = err;
 	}
@@ -219,11 +223,14 @@ static int setup(void)
 {
 	struct mtcp_conf mc;
 
+	if (getenv("MOS_PROBE_DEBUG") != NULL)
+		mos_log_set("mos_probe", MOS_LOG_DEBUG);
 	if (mtcp_init(opt.conf) != 0)
 		return -1;
 	mtcp_getconf(&mc);
 	mc.num_cores = 1;
-	mc.max_concurrency = mc.max_num_buffers = 3 * opt.conc + 16;
+	/* room for streams still closing (FIN_WAIT, TIME_WAIT) beside the open ones */
+	mc.max_concurrency = mc.max_num_buffers = 3 * opt.conc + 1024;
 	mc.rcvbuf_size = mc.sndbuf_size = 65536;
 	if (mtcp_setconf(&mc) != 0)
 		return -1;
@@ -244,7 +251,12 @@ static void run(void)
 		for (int i = 0; i < opt.conc && res.started < opt.conns; i++) {
 			if (conns[i].sd >= 0)
 				continue;
-			if (start_one(&conns[i]) != 0) {
+			int e = start_one(&conns[i]);
+
+			if (e != 0) {
+				if (res.errors < 3 && getenv("MOS_PROBE_STATS") != NULL)
+					fprintf(stderr, "mos_probe: connect failed: %s\n", strerror(-e));
+				res.last_errno = -e;
 				res.started++;
 				res.done++;
 				res.errors++;

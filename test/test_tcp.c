@@ -660,6 +660,136 @@ TEST(data_after_fin_is_dropped)
 	check_drained();
 }
 
+/*
+ * Many short flows as epwget makes them, on a wire losing 10% of frames:
+ * the server writes 64 bytes and closes after the client's FIN; the client
+ * reads 64 bytes and closes. Every flow must finish, none by a timeout.
+ */
+TEST(short_flows_survive_heavy_loss)
+{
+	enum { FLOWS = 300, CONC = 30 };
+	enum { SRV = 8 * CONC };	/* server streams outlive their clients' slots */
+	static struct tsock tc[CONC], ts[SRV];
+	struct mos_stream *c[CONC] = { 0 }, *sv[SRV] = { 0 }, *l;
+	struct tsock tl = { 0 };
+	int started = 0, done = 0, err, failures = 0;
+	uint8_t buf[128];
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 64, &tl, &err);
+	REQUIRE(l != NULL);
+	wire.loss = 100;
+	for (int t = 0; t < 600000; t++) {
+		struct mos_stream *a;
+		int open = 0;
+
+		for (int i = 0; i < CONC && started < FLOWS; i++)
+			if (c[i] == NULL) {
+				memset(&tc[i], 0, sizeof(tc[i]));
+				c[i] = mos_tcp_connect(core[A], addr(A), htons((uint16_t)(20000 + started)),
+						       addr(B), htons(80), false, &tc[i], &err);
+				REQUIRE(c[i] != NULL);
+				started++;
+			}
+		while ((a = mos_tcp_accept(core[B], l)) != NULL) {
+			int j = 0;
+
+			while (j < SRV && sv[j] != NULL)
+				j++;
+			REQUIRE(j < SRV);
+			sv[j] = a;
+			memset(&ts[j], 0, sizeof(ts[j]));
+			a->sock = &ts[j];
+			REQUIRE(mos_tcp_send(core[B], a, buf, 64) == 64);
+		}
+		run(1);
+		for (int i = 0; i < SRV; i++) {
+			if (sv[i] != NULL && (sv[i]->so_error != 0 ||
+			    mos_tcp_recv(core[B], sv[i], buf, sizeof(buf)) == 0)) {
+				mos_tcp_close(core[B], sv[i]);
+				sv[i] = NULL;
+			}
+			open += sv[i] != NULL;
+		}
+		if (done == FLOWS && open == 0)
+			break;
+		for (int i = 0; i < CONC; i++) {
+			if (c[i] == NULL)
+				continue;
+			if (c[i]->so_error != 0) {
+				failures++;
+				fprintf(stderr, "  flow failed: %s in %s\n", strerror(c[i]->so_error),
+					mos_tcp_state_name(c[i]->state));
+			} else if (c[i]->rcv.len < 64) {
+				continue;
+			} else {
+				CHECK_EQ(mos_tcp_recv(core[A], c[i], buf, sizeof(buf)), 64);
+			}
+			mos_tcp_close(core[A], c[i]);
+			c[i] = NULL;
+			done++;
+		}
+	}
+	CHECK_EQ(done, FLOWS);
+	CHECK_EQ(failures, 0);
+	wire.loss = 0;
+	run(130000);	/* a FIN backed off by several losses takes a while to come again */
+	for (uint32_t i = 0; i <= core[B]->flows.mask; i++)
+		for (struct mos_flow_node *n = core[B]->flows.bucket[i]; n != NULL; n = n->next) {
+			struct mos_stream *x = stream_of_flow(n);
+
+			fprintf(stderr, "  left: %s flags %x sock %p listener %p so_error %d\n",
+				mos_tcp_state_name(x->state), x->flags, x->sock, (void *)x->listener,
+				x->so_error);
+		}
+	mos_tcp_close(core[B], l);
+	run(1);
+	check_drained();
+}
+
+/* Move every frame waiting in core i's outbox to the other core's inbox. */
+static int carry(int i)
+{
+	struct fake_frame *f;
+	int n = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		REQUIRE_RET(fake_io_give(1 - i, f) == 0, n);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The peer's ACK of our FIN and its own FIN arrive in one burst (as from a
+ * kernel whose application closes at once): with tcp_timewait 0 the final
+ * ACK must still go out before the stream is freed.
+ */
+TEST(final_ack_sent_when_ack_and_fin_arrive_together)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40020) == 0);
+	mos_tcp_close(core[A], p.a);
+	mos_core_poll(core[A]);		/* FIN out */
+	carry(A);
+	mos_core_poll(core[B]);		/* B: CLOSE_WAIT, ACK out */
+	CHECK(mos_tcp_recv(core[B], p.b, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[B], p.b);
+	mos_core_poll(core[B]);		/* B: LAST_ACK, FIN out */
+	CHECK_EQ(carry(B), 2);		/* the ACK and the FIN together */
+	mos_core_poll(core[A]);
+	CHECK_EQ(carry(A), 1);		/* the final ACK */
+	mos_core_poll(core[B]);
+	CHECK_EQ(core[B]->n_streams, 1);	/* only the listener: LAST_ACK ended by the ACK */
+	run(10);
+	CHECK_EQ(core[A]->tcp.rst_out + core[B]->tcp.rst_out, 0);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
 static const struct check_case cases[] = {
 	CASE(handshake_negotiates_options),
 	CASE(bulk_both_ways_with_window_scaling),
@@ -675,6 +805,8 @@ static const struct check_case cases[] = {
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
+	CASE(short_flows_survive_heavy_loss),
+	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
 };
 
 CHECK_MAIN(cases)
