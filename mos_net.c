@@ -1,8 +1,8 @@
 /*
  * mos_net.c - layers 2 and 3 of one core (see mos_net.h): Ethernet input,
- * ARP (RFC 826) with its learned table and pending queue, IPv4 input
- * checks (RFC 791, RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet
- * checksum (RFC 1071), header output and routes.
+ * ARP (RFC 826) with its learned table, IPv4 input checks (RFC 791,
+ * RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet checksum (RFC 1071),
+ * header output and routes.
  *
  * Packets are read and written at explicit byte offsets, never through a
  * struct laid over the buffer, so nothing depends on where the NIC put
@@ -70,7 +70,6 @@
 
 _Static_assert((MOS_ARP_LEARNED_MAX & (MOS_ARP_LEARNED_MAX - 1)) == 0,
 	       "MOS_ARP_LEARNED_MAX must be a power of two");
-_Static_assert(MOS_ARP_PENDING_PER_HOP <= MOS_ARP_PENDING_MAX, "per-hop share above the total");
 
 static const uint8_t mac_broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -680,61 +679,4 @@ uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t next
 	put_addr(arp + ARP_TPA, nexthop);
 	net->stats.arp_requests_sent++;
 	return ETH_ZLEN;
-}
-
-/* ---- packets waiting for ARP: one array in arrival order ---- */
-
-static void pending_take(struct mos_net *net, uint32_t i)
-{
-	net->n_pending--;
-	memmove(&net->pending[i], &net->pending[i + 1],
-		(net->n_pending - i) * sizeof(net->pending[0]));
-}
-
-int mos_net_pending_add(struct mos_net *net, void *pkt, uint16_t iface, in_addr_t nexthop,
-			uint64_t now)
-{
-	struct mos_arp_pending *p;
-	uint32_t same = 0;
-
-	for (uint32_t i = 0; i < net->n_pending; i++)
-		same += net->pending[i].nexthop == nexthop;
-	if (net->n_pending >= MOS_ARP_PENDING_MAX || same >= MOS_ARP_PENDING_PER_HOP) {
-		net->stats.arp_pending_full++;
-		return -ENOBUFS;
-	}
-	p = &net->pending[net->n_pending++];
-	p->pkt = pkt;
-	p->nexthop = nexthop;
-	p->iface = iface;
-	p->since = now;
-	return 0;
-}
-
-int mos_net_pending_ready(struct mos_net *net, void **pkt, uint16_t *iface, uint8_t mac[6])
-{
-	for (uint32_t i = 0; i < net->n_pending; i++) {
-		const struct mos_arp_pending *p = &net->pending[i];
-
-		if (mos_net_neigh(net, p->nexthop, mac) == 0) {
-			*pkt = p->pkt;
-			*iface = p->iface;
-			pending_take(net, i);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-int mos_net_pending_expired(struct mos_net *net, uint64_t before, void **pkt)
-{
-	for (uint32_t i = 0; i < net->n_pending; i++) {
-		if (net->pending[i].since < before) {
-			*pkt = net->pending[i].pkt;
-			pending_take(net, i);
-			net->stats.arp_pending_expired++;
-			return 1;
-		}
-	}
-	return 0;
 }

@@ -7,8 +7,8 @@
  * its reason, answers ARP requests and ICMP echo requests by rewriting the
  * frame in place (the caller transmits it back), learns neighbours, and
  * hands TCP segments up as a validated view. Output writes Ethernet + IPv4
- * headers in front of a segment. Packets waiting for an ARP reply are the
- * caller's buffers, remembered here as opaque handles with their next hop.
+ * headers in front of a segment. Nothing is held here while a next hop is
+ * resolved: the caller keeps whatever waits for the ARP answer.
  *
  * Byte order: addresses and ports in network order, as on the wire.
  * Threading: a struct mos_net belongs to one core.
@@ -29,8 +29,6 @@
 #define MOS_NET_HDR_MAX     (MOS_ETH_HLEN + MOS_IP_HLEN)
 #define MOS_ARP_LEARNED_MAX 1024	/* learned-table slots per core (a power of two); at most
 					 * 3/4 of them are filled, so that probes stay short */
-#define MOS_ARP_PENDING_MAX 256		/* packets waiting for a reply per core */
-#define MOS_ARP_PENDING_PER_HOP 16	/* of which for one next hop */
 
 /* Receive flags from the NIC (checksums it verified). */
 #define MOS_RX_IP_CKSUM_GOOD  0x1
@@ -69,8 +67,6 @@ struct mos_net_stats {
 	uint64_t arp_consumed;		/* ARP taken in, no answer: MOS_NET_CONSUMED */
 	uint64_t arp_requests_sent;	/* counted by mos_net_arp_request */
 	uint64_t arp_learned_full;	/* a neighbour not learned: table full */
-	uint64_t arp_pending_full;	/* packets refused: pending queue full */
-	uint64_t arp_pending_expired;
 	uint64_t icmp_echo_answered;
 	uint64_t tcp_delivered;
 };
@@ -90,21 +86,12 @@ struct mos_neigh {
 	bool used;
 };
 
-struct mos_arp_pending {
-	void *pkt;			/* the caller's buffer */
-	in_addr_t nexthop;
-	uint16_t iface;
-	uint64_t since;			/* caller's time, for expiry */
-};
-
 struct mos_net {
 	const struct mos_conf *conf;	/* routes and static neighbours */
 	int n_iface;
 	struct mos_iface iface[CONF_MAX_NETDEV];
 	struct mos_neigh learned[MOS_ARP_LEARNED_MAX];	/* open addressing by address */
 	uint32_t n_learned;
-	struct mos_arp_pending pending[MOS_ARP_PENDING_MAX];
-	uint32_t n_pending;
 	uint16_t ip_id;			/* next IPv4 identification */
 	struct mos_net_stats stats;
 };
@@ -138,9 +125,9 @@ void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_
 
 /*
  * Process one received frame (*len bytes, Ethernet header first, no FCS)
- * from interface iface. rx_flags: MOS_RX_* from the NIC. A learned
- * neighbour may release pending packets: after MOS_NET_CONSUMED or
- * MOS_NET_REPLY, mos_net_pending_ready says which. For MOS_NET_REPLY the
+ * from interface iface. rx_flags: MOS_RX_* from the NIC. ARP input may
+ * learn a neighbour: after MOS_NET_CONSUMED or MOS_NET_REPLY the caller
+ * can wake its streams waiting for that next hop. For MOS_NET_REPLY the
  * frame now holds the answer, *len bytes, never more than were received:
  * padded with zeros to the 60-byte Ethernet minimum when the received
  * frame was at least that long, else left short for the NIC to pad.
@@ -177,26 +164,6 @@ void mos_net_write_hdr(struct mos_net *net, uint8_t *hdr, uint16_t iface, const 
  */
 uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t nexthop,
 			     uint8_t *frame);
-
-/*
- * Remember pkt until nexthop answers. 0, or -ENOBUFS when the queue (or
- * this next hop's share) is full: counted, the caller frees pkt.
- */
-int mos_net_pending_add(struct mos_net *net, void *pkt, uint16_t iface, in_addr_t nexthop,
-			uint64_t now);
-
-/*
- * Take one pending packet that can go now (its next hop is known) into
- * *pkt with the MAC in mac; 1 when one was taken, 0 when none. The oldest
- * goes first, so each next hop's packets leave in the order they came.
- */
-int mos_net_pending_ready(struct mos_net *net, void **pkt, uint16_t *iface, uint8_t mac[6]);
-
-/*
- * Take one packet pending since before `before` (since < before; the
- * oldest first): expired, counted, the caller frees it. 1 or 0.
- */
-int mos_net_pending_expired(struct mos_net *net, uint64_t before, void **pkt);
 
 /*
  * Internet checksum (RFC 1071) helpers. Sums are of 16-bit words read in

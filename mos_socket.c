@@ -562,7 +562,11 @@ static long readv_sock(struct mos_core *core, struct mos_socket *so, const struc
 	return total > 0 ? (long)total : settle(so, r, 0);
 }
 
-ssize_t mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt)
+typedef long vec_op(struct mos_core *core, struct mos_socket *so, const struct iovec *iov,
+		    int iovcnt);
+
+/* The frame of mtcp_readv and mtcp_writev: look up, check the vector, run op, settle. */
+static ssize_t vec_call(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt, vec_op *op)
 {
 	struct mos_core *core;
 	struct mos_socket *so = lookup_io(mctx, sockid, &core);
@@ -576,9 +580,14 @@ ssize_t mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt)
 		return fail((int)-r);
 	if (sum == 0)
 		return 0;
-	r = readv_sock(core, so, iov, iovcnt);
+	r = op(core, so, iov, iovcnt);
 	after_op(so);
 	return r < 0 ? fail((int)-r) : r;
+}
+
+ssize_t mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt)
+{
+	return vec_call(mctx, sockid, iov, iovcnt, readv_sock);
 }
 
 ssize_t mtcp_read(mctx_t mctx, int sockid, char *buf, size_t len)
@@ -644,21 +653,7 @@ static long writev_sock(struct mos_core *core, struct mos_socket *so, const stru
 
 ssize_t mtcp_writev(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt)
 {
-	struct mos_core *core;
-	struct mos_socket *so = lookup_io(mctx, sockid, &core);
-	size_t sum;
-	long r;
-
-	if (so == NULL)
-		return -1;
-	r = iov_check(iov, iovcnt, &sum);
-	if (r != 0)
-		return fail((int)-r);
-	if (sum == 0)
-		return 0;
-	r = writev_sock(core, so, iov, iovcnt);
-	after_op(so);
-	return r < 0 ? fail((int)-r) : r;
+	return vec_call(mctx, sockid, iov, iovcnt, writev_sock);
 }
 
 ssize_t mtcp_write(mctx_t mctx, int sockid, const char *buf, size_t len)

@@ -3,7 +3,7 @@
 # are present); `make run` and `make test` call it through deps-ok.
 DEB_BUILD := gcc make binutils libc6-dev pkg-config libdpdk-dev libxxhash-dev libnuma-dev \
 	     libbsd-dev libmd-dev
-DEB_TEST  := file python3 iproute2
+DEB_TEST  := file python3 iproute2 ethtool nftables nginx-light procps util-linux
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST)
 
 deps_missing = $(shell for p in $(DEB_PACKAGES); do \

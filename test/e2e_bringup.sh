@@ -15,8 +15,7 @@ failed=0
 cleanup() {
 	echo "$hp_before" > /proc/sys/vm/nr_hugepages 2>/dev/null
 	rm -rf "$tmp"
-	for d in /var/run/dpdk/epwget-*; do [ -d "$d" ] && rm -rf "$d"; done
-	rmdir /var/run/dpdk 2>/dev/null
+	rmdir /var/run/dpdk 2>/dev/null	# only when empty: others may be running
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -27,7 +26,9 @@ bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo " 
 # run NAME EXPECTED_RC ARGS...: run epwget, keep stdout/stderr in $tmp/out, $tmp/err
 run() {
 	name=$1; want=$2; shift 2
-	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err"
+	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err" &
+	pid=$!	# the EAL's runtime directory, if one is made, is /var/run/dpdk/epwget-$pid
+	wait "$pid"
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name" "exit $rc, expected $want" "stderr: $(head -c 600 "$tmp/err")"
@@ -43,16 +44,16 @@ usage_err() {
 	lines=$(wc -l < "$tmp/err")
 	if [ "$lines" -ne 1 ] || ! grep -q -- "$pat" "$tmp/err"; then
 		bad "$name" "want one line matching '$pat', got $lines:" "$(cat "$tmp/err")"
-	elif grep -q EAL "$tmp/err" || [ -n "$(ls /var/run/dpdk 2>/dev/null)" ]; then
+	elif grep -q EAL "$tmp/err" || [ -e "/var/run/dpdk/epwget-$pid" ]; then
 		bad "$name" "DPDK was started before the error"
 	else
 		ok "$name"
 	fi
 }
 
-no_runtime_left() {
-	if [ -n "$(ls /var/run/dpdk 2>/dev/null)" ]; then
-		bad "$1: DPDK runtime files removed" "left: $(ls /var/run/dpdk)"
+no_runtime_left() {	# of the last run (other DPDK programs may run beside this test)
+	if [ -e "/var/run/dpdk/epwget-$pid" ]; then
+		bad "$1: DPDK runtime files removed" "left: /var/run/dpdk/epwget-$pid"
 	else
 		ok "$1: DPDK runtime files removed"
 	fi

@@ -1,7 +1,7 @@
 /*
- * test_net.c - unit tests of mos_net: Ethernet, ARP with learning and the
- * pending queue, IPv4 checks, ICMP echo, TCP hand-off, checksums, header
- * output, and a seeded mutation run of ~100k damaged frames.
+ * test_net.c - unit tests of mos_net: Ethernet, ARP with learning, IPv4
+ * checks, ICMP echo, TCP hand-off, checksums, header output, and a seeded
+ * mutation run of ~100k damaged frames.
  *
  * Frames are built by small helpers whose checksums come from ref_cksum
  * below, written apart from mos_cksum_*. Every frame is handed to
@@ -419,7 +419,6 @@ TEST(init_takes_addresses_macs_and_ports)
 	CHECK(memcmp(net.iface[1].mac, our_mac1, 6) == 0);	/* mos.conf wins over the port */
 	CHECK_EQ(net.iface[1].port, 5);
 	CHECK_EQ(net.n_learned, 0);
-	CHECK_EQ(net.n_pending, 0);
 }
 
 TEST(ethernet_drops)
@@ -1048,7 +1047,7 @@ TEST(write_hdr_bytes_and_round_trip)
 	CHECK_EQ(pn.stats.tcp_delivered, 2);
 }
 
-/* The whole ARP dance: route, miss, queue, ask, answer, release, send. */
+/* The whole ARP dance: route, miss, ask, answer, learn, send. */
 TEST(arp_resolution_round_trip)
 {
 	static const char peer_mos[] =
@@ -1057,8 +1056,6 @@ TEST(arp_resolution_round_trip)
 	struct mos_conf pc;
 	struct mos_net pn;
 	uint8_t f[128], mac[6];
-	int pkt_a, pkt_b;
-	void *pkt = NULL;
 	uint16_t iface = 9, len;
 	in_addr_t hop;
 	size_t tn;
@@ -1066,10 +1063,9 @@ TEST(arp_resolution_round_trip)
 	setup();
 	setup_net(&pn, &pc, peer_mos);
 	REQUIRE(mos_net_route(&net, ip("10.0.0.7"), &iface, &hop) == 0);
+	CHECK_EQ(iface, 0);
+	CHECK_EQ(hop, ip("10.0.0.7"));
 	CHECK_EQ(mos_net_neigh(&net, hop, mac), -ENOENT);
-	CHECK_EQ(mos_net_pending_add(&net, &pkt_a, iface, hop, 100), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &pkt_b, iface, hop, 101), 0);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
 
 	len = mos_net_arp_request(&net, iface, hop, f);
 	CHECK_EQ(feed_on(&pn, 0, f, &len, 0), MOS_NET_REPLY);	/* the peer answers */
@@ -1077,14 +1073,9 @@ TEST(arp_resolution_round_trip)
 	CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_CONSUMED);	/* we learn */
 	CHECK_EQ(net.stats.arp_replies_learned, 1);
 
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-	CHECK(pkt == &pkt_a);
-	CHECK_EQ(iface, 0);
+	CHECK_EQ(mos_net_neigh(&net, hop, mac), 0);
 	CHECK(memcmp(mac, peer7, 6) == 0);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-	CHECK(pkt == &pkt_b);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
-	CHECK_EQ(net.n_pending, 0);
+	CHECK_EQ(net.n_learned, 1);
 
 	tn = tcp_seg(f + 34, "10.0.0.2", "10.0.0.7", "");
 	mos_net_write_hdr(&net, f, iface, mac, ip("10.0.0.2"), hop, IPPROTO_TCP, (uint16_t)tn,
@@ -1093,113 +1084,6 @@ TEST(arp_resolution_round_trip)
 	CHECK_EQ(feed_on(&pn, 0, f, &len, 0), MOS_NET_TCP);
 	/* the peer learned us from our request */
 	CHECK_EQ(pn.n_learned, 1);
-}
-
-/* ---- the pending queue ---- */
-
-TEST(pending_limits)
-{
-	static int pkts[MOS_ARP_PENDING_MAX + 1];
-	void *pkt;
-	unsigned i, hop = 0;
-
-	setup();
-	for (i = 0; i < MOS_ARP_PENDING_PER_HOP; i++)
-		CHECK_EQ(mos_net_pending_add(&net, &pkts[i], 0, ip("10.0.0.50"), i), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &pkts[i], 0, ip("10.0.0.50"), i), -ENOBUFS);
-	CHECK_EQ(net.stats.arp_pending_full, 1);
-	for (; net.n_pending < MOS_ARP_PENDING_MAX; i++) {
-		char a[32];
-
-		snprintf(a, sizeof(a), "10.0.0.%u", 100 + hop / MOS_ARP_PENDING_PER_HOP);
-		CHECK_EQ(mos_net_pending_add(&net, &pkts[i], 0, ip(a), i), 0);
-		hop++;
-	}
-	CHECK_EQ(mos_net_pending_add(&net, &pkts[i], 0, ip("10.0.0.200"), i), -ENOBUFS);
-	CHECK_EQ(net.stats.arp_pending_full, 2);
-	/* drain: every packet comes back once */
-	while (mos_net_pending_expired(&net, UINT64_MAX, &pkt) == 1)
-		*(int *)pkt += 1;
-	CHECK_EQ(net.n_pending, 0);
-	CHECK_EQ(net.stats.arp_pending_expired, MOS_ARP_PENDING_MAX);
-	for (i = 0; i < MOS_ARP_PENDING_MAX; i++)
-		CHECK_EQ(pkts[i], 1);
-	CHECK_EQ(pkts[MOS_ARP_PENDING_MAX], 0);
-	/* room again */
-	CHECK_EQ(mos_net_pending_add(&net, &pkts[0], 0, ip("10.0.0.50"), 0), 0);
-}
-
-TEST(pending_fifo_per_hop_and_ready)
-{
-	int a[3], b[2], s[1];
-	void *pkt;
-	uint16_t iface;
-	uint8_t mac[6], f[60];
-
-	setup();
-	CHECK_EQ(mos_net_pending_add(&net, &a[0], 0, ip("10.0.0.10"), 1), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &b[0], 1, ip("10.1.0.11"), 2), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &a[1], 0, ip("10.0.0.10"), 3), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &b[1], 1, ip("10.1.0.11"), 4), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &a[2], 0, ip("10.0.0.10"), 5), 0);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
-
-	arp_frame(f, our_mac1, 2, other_mac, "10.1.0.11", our_mac1, "10.1.0.2");
-	CHECK_EQ(feed_on(&net, 1, f, &(uint16_t){ 42 }, 0), MOS_NET_CONSUMED);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-	CHECK(pkt == &b[0]);
-	CHECK_EQ(iface, 1);
-	CHECK(memcmp(mac, other_mac, 6) == 0);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-	CHECK(pkt == &b[1]);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
-
-	/* a static next hop is ready at once */
-	CHECK_EQ(mos_net_pending_add(&net, &s[0], 0, ip("10.0.0.4"), 6), 0);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-	CHECK(pkt == &s[0]);
-	CHECK(memcmp(mac, static_mac, 6) == 0);
-
-	arp_frame(f, our_mac, 2, peer_mac, "10.0.0.10", our_mac, "10.0.0.2");
-	CHECK_EQ(feed(f, 42, 0), MOS_NET_CONSUMED);
-	for (int i = 0; i < 3; i++) {
-		CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 1);
-		CHECK(pkt == &a[i]);
-		CHECK_EQ(iface, 0);
-		CHECK(memcmp(mac, peer_mac, 6) == 0);
-	}
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
-	CHECK_EQ(net.n_pending, 0);
-}
-
-TEST(pending_expiry)
-{
-	int p[4];
-	void *pkt;
-	uint16_t iface;
-	uint8_t mac[6];
-
-	setup();
-	/* times need not arrive in order */
-	CHECK_EQ(mos_net_pending_add(&net, &p[0], 0, ip("10.0.0.10"), 20), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &p[1], 0, ip("10.0.0.11"), 10), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &p[2], 0, ip("10.0.0.10"), 30), 0);
-	CHECK_EQ(mos_net_pending_add(&net, &p[3], 0, ip("10.0.0.12"), 20), 0);
-	CHECK_EQ(mos_net_pending_expired(&net, 10, &pkt), 0);	/* strictly before */
-	CHECK_EQ(mos_net_pending_expired(&net, 11, &pkt), 1);
-	CHECK(pkt == &p[1]);
-	CHECK_EQ(mos_net_pending_expired(&net, 11, &pkt), 0);
-	CHECK_EQ(mos_net_pending_expired(&net, 21, &pkt), 1);
-	CHECK(pkt == &p[0]);
-	CHECK_EQ(mos_net_pending_expired(&net, 21, &pkt), 1);
-	CHECK(pkt == &p[3]);
-	CHECK_EQ(mos_net_pending_expired(&net, 21, &pkt), 0);
-	CHECK_EQ(net.stats.arp_pending_expired, 3);
-	CHECK_EQ(net.n_pending, 1);
-	CHECK_EQ(mos_net_pending_ready(&net, &pkt, &iface, mac), 0);
-	CHECK_EQ(mos_net_pending_expired(&net, 31, &pkt), 1);
-	CHECK(pkt == &p[2]);
-	CHECK_EQ(net.n_pending, 0);
 }
 
 /* ---- mutation run ---- */
@@ -1414,9 +1298,6 @@ static const struct check_case cases[] = {
 	CASE(route_and_neigh),
 	CASE(write_hdr_bytes_and_round_trip),
 	CASE(arp_resolution_round_trip),
-	CASE(pending_limits),
-	CASE(pending_fifo_per_hop_and_ready),
-	CASE(pending_expiry),
 	CASE(mutation_run),
 	CASE(every_drop_reason_is_exercised),
 };
