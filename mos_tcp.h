@@ -113,6 +113,7 @@ struct mos_tcp_stats {
 	uint64_t drop_old_ack, drop_future_ack;
 	uint64_t rst_in, rst_out, challenge_acks;
 	uint64_t ooo_segs, dup_segs;
+	uint64_t sack_out;		/* segments we sent carrying SACK blocks (RFC 2018) */
 	uint64_t zero_window_probes, window_updates;
 	uint64_t conn_timeout, conn_reset, conn_refused;
 	uint64_t no_stream_mem, no_tx_buf;

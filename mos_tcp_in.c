@@ -504,8 +504,10 @@ static void data_step(struct mos_core *core, struct mos_stream *s, const struct 
 		tcp_notify(core, s);
 	if (adv <= 0 || s->rcv.n_ooo != 0) {
 		/* out of order, old or a filled hole: ACK at once (RFC 5681 4.2) */
-		if (adv <= 0 && seg->seq != s->rcv.nxt)
-			core->tcp.ooo_segs += MOS_SEQ_GT(seg->seq, s->rcv.nxt);
+		if (adv <= 0 && MOS_SEQ_GT(seg->seq, s->rcv.nxt))
+			core->tcp.ooo_segs++;
+		else if (adv <= 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
+			core->tcp.dup_segs++;	/* all of it held already: a retransmission */
 		ack_now(core, s);
 		return;
 	}
@@ -607,6 +609,8 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 	}
 	if (!acceptable(s, seg)) {
 		core->tcp.drop_unacceptable++;
+		if (seg->len != 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
+			core->tcp.dup_segs++;	/* old data again: a duplicate or a retransmission */
 		if (!(seg->flags & MOS_TH_RST))
 			ack_now(core, s);
 		return;

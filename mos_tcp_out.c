@@ -108,6 +108,7 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED || len != 0)
 		return n;
 	nb = mos_rcvbuf_sack(&s->rcv, blk, n != 0 ? 3 : 4);	/* 40 bytes of options at most */
+	core->tcp.sack_out++;
 	o[n++] = TCP_OPT_NOP;
 	o[n++] = TCP_OPT_NOP;
 	o[n++] = TCP_OPT_SACK;

@@ -330,9 +330,18 @@ TEST(bulk_both_ways_with_window_scaling)
 {
 	struct pair p;
 
+	uint64_t data_segs, acks;
+
 	REQUIRE(setup(262144, 0, 0) == 0);
 	REQUIRE(open_pair(&p, 40001) == 0);
+	data_segs = core[A]->tcp.segs_out;
+	acks = core[B]->tcp.segs_out;
 	CHECK_EQ(transfer(A, p.a, p.b, 4u << 20, 20000), 4u << 20);
+	data_segs = core[A]->tcp.segs_out - data_segs;
+	acks = core[B]->tcp.segs_out - acks;
+	/* delayed ACKs: about one ACK for every two full segments (RFC 9293 3.8.6.3) */
+	CHECK(data_segs >= (4u << 20) / 1448);
+	CHECK(acks * 10 < data_segs * 7);
 	CHECK_EQ(transfer(B, p.b, p.a, 1u << 20, 20000), 1u << 20);
 	CHECK(p.a->snd_wnd > 65535);	/* the scaled window was used */
 	CHECK_EQ(core[A]->tcp.retransmits, 0);
@@ -453,6 +462,8 @@ TEST(lossy_wire_still_delivers_every_byte)
 	CHECK(core[A]->tcp.retransmits > 0);
 	CHECK(core[A]->tcp.fast_retransmits > 0);
 	CHECK(core[B]->tcp.ooo_segs > 0);
+	CHECK(core[B]->tcp.sack_out > 0);	/* the holes were reported with SACK blocks */
+	CHECK(core[B]->tcp.dup_segs > 0);	/* duplicated frames were recognised */
 	CHECK(core[B]->net.stats.drop[MOS_DROP_TCP_CKSUM] + core[B]->net.stats.drop[MOS_DROP_IP_CKSUM] > 0);
 	wire.loss = wire.reorder = wire.dup = wire.corrupt = 0;
 	close_both(&p);
