@@ -488,13 +488,29 @@ long mos_tcp_recv(struct mos_core *core, struct mos_stream *s, void *buf, uint32
 	return got;
 }
 
+/* Children of l still in SYN_RCVD: reset them (a walk of the flow table, on the control path). */
+static void abort_half_open(struct mos_core *core, struct mos_stream *l)
+{
+	for (uint32_t b = 0; b <= core->flows.mask; b++) {
+		struct mos_flow_node *n = core->flows.bucket[b], *next;
+
+		for (; n != NULL; n = next) {
+			struct mos_stream *c = stream_of_flow(n);
+
+			next = n->next;
+			if (c->listener == l)
+				mos_tcp_abort(core, c);
+		}
+	}
+}
+
 static void close_listener(struct mos_core *core, struct mos_stream *l)
 {
 	struct mos_stream *c;
 
 	while ((c = mos_tcp_accept(core, l)) != NULL)
 		mos_tcp_abort(core, c);
-	/* children still in SYN_RCVD lose their listener: they are reset when they complete */
+	abort_half_open(core, l);
 	for (int i = 0; i < core->n_listener; i++)
 		if (core->listener[i] == l) {
 			core->listener[i] = core->listener[--core->n_listener];

@@ -801,6 +801,33 @@ TEST(final_ack_sent_when_ack_and_fin_arrive_together)
 	check_drained();
 }
 
+/* A listener closed while a handshake is half done: the child goes too (no dangling listener). */
+TEST(listener_closed_with_a_half_open_child)
+{
+	struct tsock t = { 0 }, tl = { 0 };
+	struct mos_stream *a, *l;
+	struct fake_frame *f;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
+	a = mos_tcp_connect(core[A], addr(A), htons(5100), addr(B), htons(80), false, &t, &err);
+	REQUIRE(l != NULL && a != NULL);
+	mos_core_poll(core[A]);
+	carry(A);			/* the SYN reaches B */
+	mos_core_poll(core[B]);		/* B: a child in SYN_RCVD, its SYN-ACK waits in B's outbox */
+	CHECK_EQ(core[B]->n_streams, 2);
+	mos_tcp_close(core[B], l);	/* the child is reset with its listener */
+	CHECK_EQ(core[B]->n_streams, 0);
+	while ((f = fake_io_take(B)) != NULL)
+		fake_io_free(f);	/* the SYN-ACK is lost */
+	run(10);
+	CHECK_EQ(core[B]->tcp.rst_out, 1);
+	mos_tcp_abort(core[A], a);
+	run(1);
+	check_drained();
+}
+
 static const struct check_case cases[] = {
 	CASE(handshake_negotiates_options),
 	CASE(bulk_both_ways_with_window_scaling),
@@ -818,6 +845,7 @@ static const struct check_case cases[] = {
 	CASE(data_after_fin_is_dropped),
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
+	CASE(listener_closed_with_a_half_open_child),
 };
 
 CHECK_MAIN(cases)
