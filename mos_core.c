@@ -435,6 +435,7 @@ void mtcp_destroy_context(mctx_t mctx)
 	if (core == NULL || !stack.inited)
 		return;
 	cpu = core->ctx.cpu;
+	mos_io_tx_flush(core);	/* frames still batched belong to the mbuf pool, not to us */
 	for (int i = 0; i < MOS_POOL_COUNT; i++)
 		if (core->pool[i].in_use != 0)
 			MOS_LOG(WARN, "core %d: pool %s still lends %u objects at destroy (a leak)",
