@@ -5,14 +5,18 @@
 #                            owns it through net_af_packet,iface=epwNAMEd;
 #                            run the binary with lab_exec_cli
 #   namespace epw-NAME-srv   veth end epwNAMEs, 10.99.N.4/24: the kernel
-#                            peer (ksock, nginx), run with lab_start_srv
+#                            peer (ksock, nginx), run with lab_start_srv;
+#                            lab_loss adds epwNAMEx/epwNAMEy, a veth pair
+#                            left down that discards the lost packets
 #
 # The veth pair is created directly inside the two namespaces: nothing is
 # ever added to the root namespace, and deleting the namespaces removes the
 # pair. On both ends: checksum and segmentation offloads off (a kernel peer
 # on veth otherwise hands over 64 KB segments and unfinished checksums),
 # MTU 1500, one TCP segment per packet handed to the device (gso_max_segs
-# 1), IPv6 off (no router solicitations or DAD), our end promiscuous.
+# 1), IPv6 off (no router solicitations or DAD), our end promiscuous. In
+# both namespaces the kernel keeps no TCP metrics (tcp_no_metrics_save):
+# each connection starts afresh, whatever the ones before it measured.
 #
 # Needs Debian 12 packages: iproute2 (ip, ss), ethtool, procps (sysctl),
 # util-linux (flock), nftables (lab_loss, lab_dup), nginx-light or nginx
@@ -44,7 +48,11 @@
 #                           worker_cpu_affinity (default auto); sets
 #                           LAB_NGINX_PID, LAB_NGINX_DIR (conf, error.log)
 #   lab_mac_srv, lab_mac_cli   print the MAC of that veth end
-#   lab_loss PCT            drop PCT% of the kernel side's packets, each way
+#   lab_loss PCT            drop PCT% of the kernel side's packets, each way,
+#                           as a wire would: the kernel never learns of a drop
+#                           (see _lab_nft_tables); tcpdump on the server's end
+#                           shows the packets dropped on the way in (it sees
+#                           them first), not those dropped on the way out
 #   lab_dup PCT             duplicate PCT% of the packets the kernel sends
 #   lab_clear               remove the loss and duplication rules
 #   lab_nft_packets loss|dup   print how many packets the rules hit so far
@@ -147,11 +155,23 @@ _lab_teardown() {
 	return 0
 }
 
-# Offloads off, MTU 1500, IPv6 off on interface IF of namespace NS, then up.
+# Offloads off, MTU 1500, IPv6 off on interface IF of namespace NS, then up;
+# no TCP metrics cache in NS.
 _lab_if_setup() {
 	local ns=$1 ifc=$2 feat
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 "net.ipv6.conf.$ifc.disable_ipv6=1" || return 1
+	# The kernel caches per destination the RTT of each connection that
+	# closes, and starts the next one to that address with an RTO of three
+	# times the cached RTT when that is above its own first sample. Our side
+	# has one address for every connection, so one connection with a long
+	# RTT sample (a handshake whose ACK was lost: the ACK of the SYN-ACK
+	# retransmission echoes the first SYN-ACK's timestamp, which makes the
+	# RTT the whole handshake, seconds) gave later ones, in that run and the
+	# next, RTOs of up to 35 s: one lost data segment then stalled a
+	# connection past a client's timeout. Without the cache, tests are
+	# independent of the ones that ran before them in the same lab.
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1 || return 1
 	# TCP hands the device multi-segment (GSO) packets whatever its features
 	# and segments them after the netfilter hooks, so loss and duplication
 	# rules would hit whole bursts: one segment per packet makes them per packet
@@ -353,16 +373,32 @@ _lab_pct() {
 
 _lab_nft() { ip netns exec "$LAB_NS_SRV" nft "$@"; }
 
-# The lab's tables, empty chains on first use: loss on input and output of
-# the inet family, duplication at the netdev egress of the server's end.
+# The lab's tables, empty chains on first use: loss at the input hook of the
+# inet family and at the netdev egress of the server's end, duplication at
+# that egress after the loss.
+#
+# A drop must be silent to the kernel, as on a wire. An input drop is. An
+# output drop is not where the verdict is "drop" (inet output hook, or netdev
+# egress): the sender gets an error (-EPERM, NET_XMIT_DROP), and TCP treats
+# that unlike loss. A listener whose SYN-ACK retransmission fails so forgets
+# the half-open connection at once (reqsk_timer_handler drops the request
+# when inet_rtx_syn_ack fails), while the peer, whose handshake ACK was lost,
+# stays ESTABLISHED: with 10% loss about 1% of connections hung for good. So
+# the output loss forwards ("fwd", a stolen packet: the sender sees success)
+# to epwNAMEx, one end of a veth pair in the server namespace that is left
+# down, where the packet is discarded.
 _lab_nft_tables() {
+	local bh=epw${LAB_NAME}x
 	_lab_need_cmds nft || return 1
+	if ! ip -n "$LAB_NS_SRV" link show dev "$bh" > /dev/null 2>&1; then
+		ip -n "$LAB_NS_SRV" link add "$bh" type veth peer name "epw${LAB_NAME}y" || return 1
+	fi
 	_lab_nft -f - <<-EOF
 	table inet epwlab {
 		chain loss_in { type filter hook input priority 0; policy accept; }
-		chain loss_out { type filter hook output priority 0; policy accept; }
 	}
 	table netdev epwlab {
+		chain loss_out { type filter hook egress device "$LAB_IF_SRV" priority -10; policy accept; }
 		chain dup_out { type filter hook egress device "$LAB_IF_SRV" priority 0; policy accept; }
 	}
 	EOF
@@ -370,10 +406,11 @@ _lab_nft_tables() {
 
 lab_loss() {
 	_lab_need_up && _lab_pct "${1:-}" && _lab_nft_tables || return 1
-	_lab_nft flush chain inet epwlab loss_in && _lab_nft flush chain inet epwlab loss_out || return 1
+	_lab_nft flush chain inet epwlab loss_in && _lab_nft flush chain netdev epwlab loss_out || return 1
 	[ "$1" -eq 0 ] && return 0
 	_lab_nft add rule inet epwlab loss_in iifname "$LAB_IF_SRV" numgen random mod 100 "<" "$1" counter drop &&
-	_lab_nft add rule inet epwlab loss_out oifname "$LAB_IF_SRV" numgen random mod 100 "<" "$1" counter drop
+	_lab_nft add rule netdev epwlab loss_out meta protocol "{ ip, ip6 }" numgen random mod 100 "<" "$1" \
+		counter fwd to "\"epw${LAB_NAME}x\""
 }
 
 lab_dup() {
@@ -395,7 +432,7 @@ lab_nft_packets() {
 	local c
 	_lab_need_up || return 1
 	case ${1:-} in
-	loss) set -- "inet epwlab loss_in" "inet epwlab loss_out" ;;
+	loss) set -- "inet epwlab loss_in" "netdev epwlab loss_out" ;;
 	dup) set -- "netdev epwlab dup_out" ;;
 	*) _lab_err "lab_nft_packets: say loss or dup"; return 1 ;;
 	esac
