@@ -1,7 +1,8 @@
 /*
  * mos_core.c - process set-up and the per-core contexts: mtcp_init,
- * mtcp_getconf/mtcp_setconf, mtcp_create_context and its memory pools,
- * mtcp_init_rss, signals, mtcp_destroy.
+ * mtcp_getconf/mtcp_setconf, mtcp_create_context and its memory (pools,
+ * flow table, timer wheel, sockets), mtcp_init_rss, signals, mtcp_destroy,
+ * and the per-core loop (mos_core_poll) that mtcp_epoll_wait turns.
  *
  * Process-wide state is `stack` below: written by the main thread between
  * mtcp_init and the first context, read-only afterwards (the port start in

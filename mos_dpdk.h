@@ -6,8 +6,11 @@
  * and redirection table programmed into each port, and the lcore identity
  * of each core's thread. The rest of the stack sees plain C types.
  *
- * Threading: everything here but mos_dpdk_thread_attach runs on the main
- * thread, during start-up and shut-down (control path).
+ * Threading: the set-up and shut-down calls run on the main thread (control
+ * path); mos_dpdk_thread_attach and the mos_io_* packet path run on each
+ * core's own thread, on that core's queues only. With software steering a
+ * core's queue also carries other cores' frames, which it hands over while
+ * it polls: every core must keep polling until all cores are done.
  */
 #ifndef EPWGET_MOS_DPDK_H
 #define EPWGET_MOS_DPDK_H
