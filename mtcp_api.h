@@ -17,7 +17,11 @@
  * may use it. Blocking calls and mtcp_epoll_wait run the core's stack
  * while they wait (the application's thread is the stack's thread); they
  * return -1 with EINTR once SIGINT has asked every core to stop. Nothing
- * raises SIGPIPE.
+ * raises SIGPIPE. On devices that cannot hash for us (tap, af_packet,
+ * memif, ring) a core's queue also receives other cores' frames and hands
+ * them over while its application polls: keep every core's loop turning
+ * (mtcp_epoll_wait) until all cores are done, not only until its own flows
+ * are.
  */
 #ifndef EPWGET_MTCP_API_H
 #define EPWGET_MTCP_API_H
