@@ -17,8 +17,9 @@ STACK_NO_IO    := mos_core.c conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flo
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
 TEST_MODS_tcp  := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
+TEST_MODS_stats := epw_stats.c
 
-UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core
+UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core stats
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
@@ -36,7 +37,7 @@ endif
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
 $(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
-	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash
+	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
 
 $(BUILD)/test:
 	mkdir -p $@
