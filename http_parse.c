@@ -1,0 +1,343 @@
+/*
+ * http_parse.c - the incremental HTTP/1.x response parser.
+ *
+ * The header is scanned a byte at a time (header_byte): each line is kept
+ * in r->line, up to HTTP_LINE_MAX bytes, and handled when its LF arrives,
+ * first as the status line, then as header fields, until the empty line.
+ * The body is then a count, taken in bulk in http_resp_feed.
+ */
+#include "http_parse.h"
+
+#include <string.h>
+
+static const char *const error_names[HTTP_ERR_COUNT] = {
+	[HTTP_ERR_NONE] = "none",
+	[HTTP_ERR_HEADER_TOO_LONG] = "header_too_long",
+	[HTTP_ERR_BAD_STATUS_LINE] = "bad_status_line",
+	[HTTP_ERR_BAD_CONTENT_LENGTH] = "bad_content_length",
+	[HTTP_ERR_BAD_HEADER_LINE] = "bad_header_line",
+	[HTTP_ERR_UNSUPPORTED_ENCODING] = "unsupported_encoding",
+	[HTTP_ERR_HEADER_INCOMPLETE] = "header_incomplete",
+};
+
+const char *http_error_name(int error)
+{
+	if (error < 0 || error >= HTTP_ERR_COUNT)
+		return "unknown";
+	return error_names[error];
+}
+
+void http_resp_init(struct http_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->state = HTTP_STATUS_LINE;
+}
+
+static int fail(struct http_resp *r, int error)
+{
+	r->state = HTTP_ERROR;
+	r->error = error;
+	return -1;
+}
+
+/* A bad line is a bad status line until the status line is through. */
+static int fail_line(struct http_resp *r)
+{
+	return fail(r, r->state == HTTP_STATUS_LINE ? HTTP_ERR_BAD_STATUS_LINE
+						    : HTTP_ERR_BAD_HEADER_LINE);
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+static bool is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* RFC 9110 5.6.2 tchar */
+static bool is_tchar(uint8_t c)
+{
+	if (is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z'))
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* p[0..n) equals the lower-case word w, ignoring case */
+static bool eq_word(const uint8_t *p, size_t n, const char *w)
+{
+	if (n != strlen(w))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(p[i]) != (uint8_t)w[i])
+			return false;
+	return true;
+}
+
+/* A byte range of r->line: [off, end). */
+struct span {
+	size_t off, end;
+};
+
+static struct span trim(const uint8_t *p, struct span s)
+{
+	while (s.off < s.end && is_ows(p[s.off]))
+		s.off++;
+	while (s.end > s.off && is_ows(p[s.end - 1]))
+		s.end--;
+	return s;
+}
+
+/*
+ * The next element of the comma list in s, trimmed; s advances past it.
+ * Returns false at the end of the list.
+ */
+static bool next_elem(const uint8_t *p, struct span *s, struct span *elem)
+{
+	size_t i = s->off;
+
+	if (s->off >= s->end)
+		return false;
+	while (i < s->end && p[i] != ',')
+		i++;
+	*elem = trim(p, (struct span){ s->off, i });
+	s->off = i < s->end ? i + 1 : i;
+	return true;
+}
+
+/* RFC 9112 4: "HTTP/1.x NNN reason", the reason possibly empty or absent */
+static int parse_status(struct http_resp *r)
+{
+	const uint8_t *p = r->line;
+	size_t n = r->line_len;
+	int status;
+
+	if (n < 12 || memcmp(p, "HTTP/1.", 7) != 0 || !is_digit(p[7]) || p[8] != ' ')
+		return fail_line(r);
+	if (!is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]) || (n > 12 && p[12] != ' '))
+		return fail_line(r);
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (status < 100 || status > 599 || status == 101)
+		return fail_line(r);
+	r->status = status;
+	r->minor = (uint8_t)(p[7] - '0');
+	r->state = HTTP_HEADERS;
+	return 0;
+}
+
+/* One decimal below 2^63; false when empty, not digits or too large. */
+static bool parse_u63(const uint8_t *p, struct span s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s.off >= s.end)
+		return false;
+	for (size_t i = s.off; i < s.end; i++) {
+		if (!is_digit(p[i]))
+			return false;
+		if (v > (INT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * RFC 9110 8.6: a list of identical values may stand for one, and so may
+ * a repeated field; anything else makes the framing unknowable.
+ */
+static int content_length(struct http_resp *r, struct span val)
+{
+	struct span elem;
+	uint64_t v;
+
+	if (r->line_long || val.off >= val.end)
+		return fail(r, HTTP_ERR_BAD_CONTENT_LENGTH);
+	while (next_elem(r->line, &val, &elem)) {
+		if (!parse_u63(r->line, elem, &v))
+			return fail(r, HTTP_ERR_BAD_CONTENT_LENGTH);
+		if (r->has_length && v != r->content_length)
+			return fail(r, HTTP_ERR_BAD_CONTENT_LENGTH);
+		r->content_length = v;
+		r->has_length = true;
+	}
+	return 0;
+}
+
+static int transfer_encoding(struct http_resp *r, struct span val)
+{
+	struct span elem;
+
+	while (next_elem(r->line, &val, &elem))
+		if (eq_word(r->line + elem.off, elem.end - elem.off, "chunked"))
+			r->chunked = true;
+	return fail(r, HTTP_ERR_UNSUPPORTED_ENCODING);
+}
+
+static int connection(struct http_resp *r, struct span val)
+{
+	struct span elem;
+
+	while (next_elem(r->line, &val, &elem)) {
+		/* the last element of a cut line may be cut too: ignore it */
+		if (r->line_long && val.off >= val.end)
+			break;
+		if (eq_word(r->line + elem.off, elem.end - elem.off, "close"))
+			r->conn_close = true;
+		else if (eq_word(r->line + elem.off, elem.end - elem.off, "keep-alive"))
+			r->conn_keep = true;
+	}
+	return 0;
+}
+
+/* RFC 9112 5: field-name ":" OWS field-value OWS */
+static int parse_field(struct http_resp *r)
+{
+	const uint8_t *p = r->line;
+	size_t n = r->line_len, colon = 0;
+	struct span val;
+
+	while (colon < n && p[colon] != ':')
+		colon++;
+	if (colon == n)	/* no colon kept: fine only for a name too long to be ours */
+		return r->colon && r->line_long ? 0 : fail_line(r);
+	if (colon == 0)
+		return fail_line(r);
+	for (size_t i = 0; i < colon; i++)	/* also refuses obs-fold: SP/HT first */
+		if (!is_tchar(p[i]))
+			return fail_line(r);
+	val = trim(p, (struct span){ colon + 1, n });
+	if (eq_word(p, colon, "content-length"))
+		return content_length(r, val);
+	if (eq_word(p, colon, "transfer-encoding"))
+		return transfer_encoding(r, val);
+	if (eq_word(p, colon, "connection"))
+		return connection(r, val);
+	return 0;
+}
+
+/* Forget what an interim (1xx) response said; the header count goes on. */
+static void next_response(struct http_resp *r)
+{
+	r->state = HTTP_STATUS_LINE;
+	r->status = 0;
+	r->content_length = 0;
+	r->has_length = false;
+	r->conn_close = false;
+	r->conn_keep = false;
+}
+
+/* The empty line: decide how the body is framed. */
+static int end_header(struct http_resp *r)
+{
+	bool no_body = r->status == 204 || r->status == 304;
+
+	if (r->status < 200) {
+		next_response(r);
+		return 0;
+	}
+	/* RFC 9112 9.3: 1.1 persists unless closed, 1.0 only when asked */
+	r->keep_alive = r->minor >= 1 ? !r->conn_close : r->conn_keep && !r->conn_close;
+	if (no_body || (r->has_length && r->content_length == 0)) {
+		r->state = HTTP_DONE;
+		return 0;
+	}
+	if (!r->has_length)
+		r->keep_alive = false;	/* only the close ends this body */
+	r->state = HTTP_BODY;
+	return 0;
+}
+
+static int end_line(struct http_resp *r)
+{
+	int ret;
+
+	if (r->state == HTTP_STATUS_LINE)
+		ret = parse_status(r);
+	else if (r->line_len == 0)
+		ret = end_header(r);
+	else
+		ret = parse_field(r);
+	r->line_len = 0;
+	r->line_long = false;
+	r->colon = false;
+	return ret;
+}
+
+/* One byte of the status line or the header; -1 on error. */
+static int header_byte(struct http_resp *r, uint8_t c)
+{
+	if (++r->header_bytes > HTTP_HEADER_MAX)
+		return fail(r, HTTP_ERR_HEADER_TOO_LONG);
+	if (r->cr) {
+		r->cr = false;
+		return c == '\n' ? end_line(r) : fail_line(r);
+	}
+	if (c == '\r') {
+		r->cr = true;
+		return 0;
+	}
+	if (c == '\n')
+		return end_line(r);
+	if (c == ':')
+		r->colon = true;
+	if (r->line_len < HTTP_LINE_MAX)
+		r->line[r->line_len++] = c;
+	else
+		r->line_long = true;
+	return 0;
+}
+
+int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *used,
+		   size_t *body_off, size_t *body_len)
+{
+	size_t i = 0;
+
+	*body_off = 0;
+	*body_len = 0;
+	while (i < n && r->state < HTTP_BODY)
+		if (header_byte(r, buf[i++]) < 0)
+			break;
+	if (r->state == HTTP_BODY && i < n) {
+		uint64_t take = n - i;
+
+		if (r->has_length && take > r->content_length - r->body_bytes)
+			take = r->content_length - r->body_bytes;
+		*body_off = i;
+		*body_len = (size_t)take;
+		i += (size_t)take;
+		r->body_bytes += take;
+		if (r->has_length && r->body_bytes == r->content_length)
+			r->state = HTTP_DONE;
+	}
+	*used = i;
+	if (r->state == HTTP_DONE)
+		return 1;
+	return r->state == HTTP_ERROR ? -1 : 0;
+}
+
+int http_resp_eof(struct http_resp *r)
+{
+	switch (r->state) {
+	case HTTP_STATUS_LINE:
+	case HTTP_HEADERS:
+		return fail(r, HTTP_ERR_HEADER_INCOMPLETE);
+	case HTTP_BODY:
+		if (r->has_length)
+			return 0;
+		r->state = HTTP_DONE;
+		return 1;
+	case HTTP_DONE:
+		return 1;
+	default:
+		return -1;
+	}
+}
