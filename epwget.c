@@ -3,23 +3,28 @@
  * short HTTP flows to one server, at most total_concurrency at once, split
  * over the cores, each core on its own stack instance and NIC queue.
  *
- * This build carries the foundation: command line, configuration, the
- * flow split, and per core the stack context, its pools and its RSS
- * source pairs. `-C` brings all of that up, reports it and stops; the
- * flows themselves need the TCP stack, which is not in this build yet.
+ * main() parses the command line and both configuration files, sizes the
+ * stack for each core's share, starts one thread per core running its
+ * flows (epw_flow.c), prints mTCP's line every second and the summary at
+ * the end. `-C` only brings everything up, reports it and stops.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "conf_parse.h"
+#include "epw_flow.h"
+#include "epw_stats.h"
 #include "mos_log.h"
 #include "mtcp_api.h"
 
@@ -314,6 +319,187 @@ static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int co
 	return failed == 0 ? 0 : 1;
 }
 
+/* --- the run ------------------------------------------------------------------ */
+
+static struct epw_run run;
+static struct epw_core ecore[CONF_MAX_CORES];
+
+/* The first SIGINT ends the run (a summary is printed); the second exits at once. */
+static void on_sigint(int sig)
+{
+	static volatile sig_atomic_t seen;
+
+	(void)sig;
+	if (seen++)
+		_exit(130);
+	run.stop = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *core_thread(void *arg)
+{
+	epw_core_run(arg, &run);
+	return NULL;
+}
+
+/* The seed's request, byte for byte (REFERENCE.md section 1). */
+static size_t build_request(const struct epwget_conf *wc, char *buf, size_t len)
+{
+	char host[INET_ADDRSTRLEN];
+	int n;
+
+	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
+	n = snprintf(buf, len, "GET %s HTTP/1.0\r\nUser-Agent: Wget/1.12 (linux-gnu)\r\n"
+		     "Accept: */*\r\nHost: %s\r\nConnection: %s\r\n\r\n", wc->path, host,
+		     wc->keep_alive ? "Keep-Alive" : "Close");
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+static void totals(int cores, struct epw_counters *t, uint64_t *lat_n, uint64_t *lat_sum,
+		   uint64_t *max_us)
+{
+	memset(t, 0, sizeof(*t));
+	*lat_n = *lat_sum = *max_us = 0;
+	for (int i = 0; i < cores; i++) {
+		epw_counters_add(t, &ecore[i].c);
+		*lat_n += ecore[i].lat.count;
+		*lat_sum += ecore[i].lat.sum;
+		if (ecore[i].max_us_last_sec > *max_us)
+			*max_us = ecore[i].max_us_last_sec;
+	}
+}
+
+/* mTCP's line, once a second, for the second that just ended. */
+static void per_second(int cores, struct epw_counters *last, uint64_t *last_n, uint64_t *last_sum)
+{
+	struct epw_counters t;
+	struct epw_stats_sample v;
+	uint64_t n, sum, max;
+	char line[256];
+
+	totals(cores, &t, &n, &sum, &max);
+	v.connects = t.started - last->started;
+	v.bytes_read = t.bytes_received - last->bytes_received;
+	v.bytes_written = t.bytes_written - last->bytes_written;
+	v.completes = t.completed - last->completed;
+	v.resp_avg_us = n > *last_n ? (sum - *last_sum) / (n - *last_n) : 0;
+	v.resp_max_us = max;
+	if (epw_stats_line(line, sizeof(line), "ALL", &v) > 0)
+		fprintf(stderr, "%s\n", line);
+	*last = t;
+	*last_n = n;
+	*last_sum = sum;
+}
+
+static void summary_fill(struct epw_summary *s, int cores, double secs)
+{
+	memset(s, 0, sizeof(*s));
+	epw_hist_init(&s->latency);
+	for (int i = 0; i < cores; i++) {
+		epw_counters_add(&s->total, &ecore[i].c);
+		epw_hist_merge(&s->latency, &ecore[i].lat);
+		s->per_core[i] = (struct epw_core_row){ i, ecore[i].c.completed, ecore[i].c.errors,
+						       ecore[i].c.incompletes, ecore[i].rss_handovers };
+	}
+	s->n_cores = (uint32_t)cores;
+	s->duration_s = secs;
+	s->flows_per_s = secs > 0 ? (double)s->total.completed / secs : 0;
+}
+
+static void print_summary(const struct epw_summary *s, int cores)
+{
+	const struct epw_counters *t = &s->total;
+	const struct epw_hist *h = &s->latency;
+
+	for (int i = 0; i < cores; i++)
+		printf("[CPU %d] Completed %lu connections, errors: %lu incompletes: %lu\n", i,
+		       (unsigned long)ecore[i].c.completed, (unsigned long)ecore[i].c.errors,
+		       (unsigned long)ecore[i].c.incompletes);
+	printf("[ ALL ] flows: %lu completed, %lu ok, %lu http non-2xx, %lu incomplete, %lu errors "
+	       "(%lu timeouts, %lu resets, %lu refused), %lu local shortages\n",
+	       (unsigned long)t->completed, (unsigned long)t->ok, (unsigned long)t->http_non_2xx,
+	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
+	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->local_errors);
+	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
+	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
+	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);
+	printf("[ ALL ] response time us: p50 %lu, p90 %lu, p99 %lu, p99.9 %lu, max %lu\n",
+	       (unsigned long)epw_hist_percentile(h, 50), (unsigned long)epw_hist_percentile(h, 90),
+	       (unsigned long)epw_hist_percentile(h, 99), (unsigned long)epw_hist_percentile(h, 99.9),
+	       (unsigned long)h->max);
+}
+
+static int write_json(const char *path, const struct epw_summary *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (f == NULL) {
+		fprintf(stderr, "epwget: -j %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	ret = epw_summary_json(f, s);
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret != 0)
+		fprintf(stderr, "epwget: -j %s: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+/* Run every core's flows; print the seed's lines and the summary. Exit status 0 when all were ok. */
+static int flow_run(const struct options *o, const struct epwget_conf *wc, struct core_job *jobs,
+		    int cores)
+{
+	static char request[CONF_PATH_MAX + 256];
+	struct epw_counters last = { 0 };
+	struct epw_summary sum;
+	uint64_t last_n = 0, last_sum = 0;
+	long first = 0, total = 0;
+	double t0;
+
+	run.daddr = wc->host;
+	run.dport = htons(wc->port);
+	run.request = request;
+	run.request_len = build_request(wc, request, sizeof(request));
+	run.keep_alive = wc->keep_alive;
+	run.outfile = o->outfile;
+	run.ncores = cores;
+	mtcp_register_signal(SIGINT, on_sigint);
+	t0 = now_s();
+	for (int i = 0; i < cores; i++) {
+		ecore[i] = (struct epw_core){ .core = i, .flows = jobs[i].flows, .first_flow = first,
+					      .concurrency = jobs[i].concurrency, .ep = -1 };
+		first += jobs[i].flows;
+		total += jobs[i].flows;
+		pthread_create(&jobs[i].thread, NULL, core_thread, &ecore[i]);
+	}
+	while (__atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores) {
+		double next = now_s() + 1.0;
+
+		while (now_s() < next && __atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores)
+			usleep(20000);
+		per_second(cores, &last, &last_n, &last_sum);
+	}
+	for (int i = 0; i < cores; i++)
+		pthread_join(jobs[i].thread, NULL);
+	for (int i = 0; i < cores; i++)
+		if (ecore[i].failed != NULL)
+			fprintf(stderr, "epwget: core %d: %s failed: %s\n", i, ecore[i].failed,
+				strerror(ecore[i].err));
+	summary_fill(&sum, cores, now_s() - t0);
+	print_summary(&sum, cores);
+	if (o->json != NULL && write_json(o->json, &sum) != 0)
+		return 1;
+	return (long)sum.total.ok == total ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct core_job jobs[CONF_MAX_CORES];
@@ -328,17 +514,12 @@ int main(int argc, char **argv)
 		mos_log_set("epwget", MOS_LOG_DEBUG);
 	if (load_wget_conf(&o, &wc) != 0)
 		return EXIT_USAGE;
-	if (!o.check) {
-		fprintf(stderr, "epwget: this build has no TCP stack yet, so it cannot run flows; "
-			"-C checks the set-up (DPDK, ports, pools, RSS source pairs)\n");
-		return 1;
-	}
 	if (mtcp_init(o.mos_conf) != 0)	/* a configuration it cannot read or use: usage */
 		return errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||
 		       errno == EISDIR ? EXIT_USAGE : 1;
 	ret = plan_cores(&wc, jobs, &cores);
 	if (ret == 0)
-		ret = check_run(&wc, jobs, cores);
+		ret = o.check ? check_run(&wc, jobs, cores) : flow_run(&o, &wc, jobs, cores);
 	else
 		ret = EXIT_USAGE;
 	mtcp_destroy();

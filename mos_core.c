@@ -584,6 +584,21 @@ int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max)
 	return n;
 }
 
+int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
+{
+	const struct mos_io_stats *io;
+
+	if (mctx == NULL || out == NULL)
+		return fail(EINVAL);
+	io = mos_io_stats(mos_core_of(mctx));
+	out->rx_pkts = io->rx_pkts;
+	out->tx_pkts = io->tx_pkts;
+	out->tx_dropped = io->tx_dropped;
+	out->rss_handovers = io->handed_over;
+	out->handed_in = io->handed_in;
+	return 0;
+}
+
 /* --- the per-core loop ------------------------------------------------------- */
 
 #define RX_BURST 32

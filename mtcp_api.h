@@ -284,6 +284,17 @@ struct mtcp_pool_stat {
  */
 int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max);
 
+/* A core's packet I/O counters. */
+struct mtcp_io_stat {
+	uint64_t rx_pkts, tx_pkts;
+	uint64_t tx_dropped;	/* the NIC queue stayed full */
+	uint64_t rss_handovers;	/* frames this core received for another core and handed over */
+	uint64_t handed_in;	/* frames other cores handed to this one */
+};
+
+/* Fill out with the core's I/O counters. 0, or -1/EINVAL. */
+int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out);
+
 #ifdef __cplusplus
 }
 #endif

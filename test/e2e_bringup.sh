@@ -134,8 +134,14 @@ if run "no route to the server" 1 -C -f "$tmp/noroute.conf" && grep -q 'no route
 fi
 no_runtime_left "after a failed core"
 
-if run "flows without the stack are refused" 1 && grep -q 'no TCP stack yet' "$tmp/err"; then
-	ok "flows without the stack are refused, not faked"
+# A flow to a server that never answers (the null device swallows every SYN):
+# counted as a timeout after the SYN retries, exit status 1, valid JSON.
+sed 's/tcp_timewait = 0/tcp_timewait = 0\n\ttcp_syn_retries = 1/' conf/mos.conf > "$tmp/dead.conf"
+if run "a dead server: timeouts" 1 -f "$tmp/dead.conf" -N 1 -c 1 -j "$tmp/dead.json" 10.0.0.4/ 1 &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["timeouts"] == 1 and d["flows_ok"] == 0 and d["flows_completed"] == 1 else 1)' "$tmp/dead.json"; then
+	ok "a dead server: the flow ends as a timeout after the SYN retries, JSON says so"
+else
+	bad "a dead server" "$(cat "$tmp/out" "$tmp/dead.json" 2>/dev/null | tail -5)"
 fi
 
 echo "e2e_bringup: $passed passed, $failed failed"

@@ -1,0 +1,336 @@
+/*
+ * epw_flow.c - one core of epwget (see epw_flow.h): its connections, the
+ * request, the response parser, the outcome of every flow, and the -o files.
+ */
+#include "epw_flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_parse.h"
+
+#define MAX_EVENTS 1024
+#define READ_CHUNK 65536
+
+struct epw_flow {
+	int sd;			/* -1: slot free */
+	long number;		/* global flow number */
+	size_t req_off;		/* request bytes written */
+	uint64_t sent_us;	/* request fully written */
+	struct http_resp resp;
+	FILE *out;		/* -o file of this flow, or NULL */
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void open_body_file(struct epw_core *c, struct epw_flow *f)
+{
+	char path[4096];
+
+	f->out = NULL;
+	if (c->run->outfile == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s.%ld", c->run->outfile, f->number);
+	f->out = fopen(path, "w");
+	if (f->out == NULL)
+		c->c.local_errors++;
+}
+
+/* Close the flow's file: a write error anywhere in it counts as a local error. */
+static void close_body_file(struct epw_core *c, struct epw_flow *f)
+{
+	if (f->out == NULL)
+		return;
+	if (ferror(f->out) | (fclose(f->out) != 0))
+		c->c.local_errors++;
+	f->out = NULL;
+}
+
+/* A flow ended: count it (kind: 0 ok or non-2xx by status, else the counter to bump). */
+static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
+{
+	c->c.completed++;
+	if (kind != NULL) {
+		(*kind)++;
+		c->c.errors += kind != &c->c.incompletes;
+	} else if (f->resp.status >= 200 && f->resp.status < 300) {
+		uint64_t us = now_us() - f->sent_us;
+
+		c->c.ok++;
+		epw_hist_add(&c->lat, us);
+		if (us > c->max_us_this_sec)
+			c->max_us_this_sec = us;
+	} else {
+		c->c.http_non_2xx++;
+	}
+	close_body_file(c, f);
+}
+
+static void conn_close(struct epw_core *c, struct epw_flow *f)
+{
+	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_DEL, f->sd, NULL);
+	mtcp_close(c->mctx, f->sd);
+	f->sd = -1;
+	c->active--;
+}
+
+/* The next flow of this core on connection f (new or kept alive). */
+static void flow_begin(struct epw_core *c, struct epw_flow *f)
+{
+	f->number = c->first_flow + c->next_flow++;
+	f->req_off = 0;
+	f->sent_us = 0;
+	http_resp_init(&f->resp);
+	open_body_file(c, f);
+	c->c.started++;
+}
+
+static int conn_open(struct epw_core *c, struct epw_flow *f)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLOUT, .data.ptr = f };
+	int e;
+
+	f->sd = mtcp_socket(c->mctx, AF_INET, SOCK_STREAM, 0);
+	if (f->sd < 0)
+		return -errno;
+	mtcp_setsock_nonblock(c->mctx, f->sd);
+	sa.sin_addr.s_addr = c->run->daddr;
+	sa.sin_port = c->run->dport;
+	if (mtcp_connect(c->mctx, f->sd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		e = errno;
+		mtcp_close(c->mctx, f->sd);
+		f->sd = -1;
+		return -e;
+	}
+	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, f->sd, &ev);
+	c->active++;
+	flow_begin(c, f);
+	return 0;
+}
+
+/* EPOLLOUT: the request goes out; once it is all written, wait for the response. */
+static void on_writable(struct epw_core *c, struct epw_flow *f)
+{
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN, .data.ptr = f };
+
+	while (f->req_off < c->run->request_len) {
+		ssize_t w = mtcp_write(c->mctx, f->sd, c->run->request + f->req_off,
+				       c->run->request_len - f->req_off);
+
+		if (w <= 0)
+			return;	/* EAGAIN: the next EPOLLOUT; errors come as EPOLLERR */
+		f->req_off += (size_t)w;
+		c->c.bytes_written += (uint64_t)w;
+	}
+	f->sent_us = now_us();
+	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
+}
+
+/* The response is whole: count it, then keep the connection for the next flow or close it. */
+static void response_done(struct epw_core *c, struct epw_flow *f)
+{
+	bool again = c->run->keep_alive && f->resp.keep_alive && !c->run->stop &&
+		     c->next_flow < c->flows;
+
+	flow_end(c, f, NULL);
+	if (!again) {
+		conn_close(c, f);
+		return;
+	}
+	flow_begin(c, f);
+	on_writable(c, f);
+}
+
+/* Feed what was read to the parser; the body to the -o file. 1 done, -1 error, 0 more. */
+static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, size_t n)
+{
+	size_t used, off, len;
+	int r = http_resp_feed(&f->resp, p, n, &used, &off, &len);
+
+	if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len)
+		c->c.local_errors++;
+	c->c.body_bytes += len;
+	return r;
+}
+
+static void on_readable(struct epw_core *c, struct epw_flow *f)
+{
+	static _Thread_local uint8_t buf[READ_CHUNK];
+	ssize_t r;
+	int st = 0;
+
+	while ((r = mtcp_read(c->mctx, f->sd, (char *)buf, sizeof(buf))) > 0) {
+		c->c.bytes_received += (uint64_t)r;
+		st = consume(c, f, buf, (size_t)r);
+		if (st != 0)
+			break;
+	}
+	if (st == 1) {
+		response_done(c, f);
+		return;
+	}
+	if (st < 0) {
+		flow_end(c, f, &c->c.errors);	/* a response we cannot parse */
+		conn_close(c, f);
+		return;
+	}
+	if (r == 0) {	/* the server closed: the end of the body, or a cut */
+		st = http_resp_eof(&f->resp);
+		if (st == 1)
+			flow_end(c, f, NULL);
+		else
+			flow_end(c, f, &c->c.incompletes);
+		conn_close(c, f);
+	} else if (errno != EAGAIN) {
+		flow_end(c, f, &c->c.errors);
+		conn_close(c, f);
+	}
+}
+
+static void on_error(struct epw_core *c, struct epw_flow *f)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	mtcp_getsockopt(c->mctx, f->sd, SOL_SOCKET, SO_ERROR, &err, &len);
+	flow_end(c, f, err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
+		 err == ECONNREFUSED ? &c->c.refused : &c->c.errors);
+	conn_close(c, f);
+}
+
+static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
+{
+	struct epw_flow *f = ev->data.ptr;
+
+	if (f->sd < 0)
+		return;
+	if (ev->events & MOS_EPOLLERR) {
+		on_error(c, f);
+		return;
+	}
+	if ((ev->events & MOS_EPOLLOUT) && f->req_off < c->run->request_len)
+		on_writable(c, f);
+	else if (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP))
+		on_readable(c, f);
+}
+
+/* Fill the free slots with new connections (the seed's CreateConnection loop). */
+static void open_more(struct epw_core *c)
+{
+	for (int i = 0; i < c->concurrency && c->next_flow < c->flows && !c->run->stop; i++) {
+		int e;
+
+		if (c->slot[i].sd >= 0)
+			continue;
+		e = conn_open(c, &c->slot[i]);
+		if (e == 0)
+			continue;
+		/* no socket, no source port, no memory: a local shortage, counted; retry later */
+		c->c.local_errors++;
+		break;
+	}
+}
+
+static void tick(struct epw_core *c)
+{
+	uint64_t s = now_us() / 1000000;
+
+	if (s != c->sec) {
+		c->sec = s;
+		c->max_us_last_sec = c->max_us_this_sec;
+		c->max_us_this_sec = 0;
+	}
+}
+
+static int setup(struct epw_core *c)
+{
+	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
+	c->mctx = mtcp_create_context(c->core);
+	if (c->slot == NULL || c->mctx == NULL) {
+		c->failed = c->slot == NULL ? "calloc" : "mtcp_create_context";
+		return -(c->err = errno);
+	}
+	for (int i = 0; i < c->concurrency; i++)
+		c->slot[i].sd = -1;
+	if (mtcp_init_rss(c->mctx, INADDR_ANY, 1, c->run->daddr, c->run->dport) != 0) {
+		c->failed = "mtcp_init_rss";
+		return -(c->err = errno);
+	}
+	c->ep = mtcp_epoll_create(c->mctx, MAX_EVENTS);
+	if (c->ep < 0) {
+		c->failed = "mtcp_epoll_create";
+		return -(c->err = errno);
+	}
+	return 0;
+}
+
+/* Close what is still open at the end (stop): in-flight flows are incomplete. */
+static void abandon(struct epw_core *c)
+{
+	for (int i = 0; i < c->concurrency; i++) {
+		struct epw_flow *f = &c->slot[i];
+
+		if (f->sd < 0)
+			continue;
+		flow_end(c, f, &c->c.incompletes);
+		mtcp_abort(c->mctx, f->sd);
+		f->sd = -1;
+		c->active--;
+	}
+}
+
+void epw_core_run(struct epw_core *c, struct epw_run *run)
+{
+	struct mtcp_epoll_event ev[MAX_EVENTS];
+
+	c->run = run;
+	epw_hist_init(&c->lat);
+	if (setup(c) == 0) {
+		while (!run->stop && (c->next_flow < c->flows || c->active > 0)) {
+			int n;
+
+			open_more(c);
+			n = mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
+			for (int i = 0; i < n; i++)
+				on_event(c, &ev[i]);
+			tick(c);
+		}
+		abandon(c);
+	}
+	__atomic_add_fetch(&run->cores_done, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Software steering: this core's queue carries other cores' frames until
+	 * all are done; then its own closing streams finish (bounded).
+	 */
+	for (uint64_t end = 0; c->mctx != NULL && c->ep >= 0;) {
+		bool others = __atomic_load_n(&run->cores_done, __ATOMIC_SEQ_CST) < run->ncores;
+
+		if (!others && end == 0)
+			end = now_us() + 2000000;
+		if ((!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end)) ||
+		    (run->stop && !others))
+			break;
+		if (mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10) < 0 && errno == EINTR &&
+		    !others)
+			break;
+	}
+	if (c->mctx != NULL) {
+		struct mtcp_io_stat io;
+
+		if (mtcp_get_io_stats(c->mctx, &io) == 0)
+			c->rss_handovers = io.rss_handovers;
+		mtcp_destroy_context(c->mctx);
+	}
+	free(c->slot);
+	c->slot = NULL;
+}

@@ -1,0 +1,62 @@
+/*
+ * epw_flow.h - one core of epwget: its share of the flows, run on its own
+ * stack context (the seed's RunWget: keep `concurrency` connections open,
+ * send the GET on EPOLLOUT, read the response on EPOLLIN, count the outcome).
+ *
+ * Threading: a struct epw_core is written by its core's thread only; the
+ * main thread reads its counters for the per-second line (a snapshot).
+ */
+#ifndef EPWGET_EPW_FLOW_H
+#define EPWGET_EPW_FLOW_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "epw_stats.h"
+#include "mtcp_api.h"
+
+/* What every core shares, read-only while the cores run. */
+struct epw_run {
+	in_addr_t daddr;	/* network order */
+	in_port_t dport;	/* network order */
+	const char *request;	/* the GET, byte for byte */
+	size_t request_len;
+	bool keep_alive;	/* run the next flow on the same connection when the server allows */
+	const char *outfile;	/* -o: bodies go to outfile.<flow number>; NULL: not kept */
+	int ncores;
+	volatile int stop;	/* SIGINT: start nothing more, end now */
+	int cores_done;		/* cores whose own flows are all done (atomic) */
+};
+
+struct epw_flow;
+
+struct epw_core {
+	int core;
+	long flows;		/* this core's share */
+	long first_flow;	/* global number of its first flow (for -o) */
+	int concurrency;
+	const struct epw_run *run;
+
+	struct epw_counters c;	/* cumulative */
+	struct epw_hist lat;	/* response times, us */
+	uint64_t max_us_last_sec;	/* the per-second line's max */
+	uint64_t max_us_this_sec;
+	uint64_t sec;
+	uint64_t rss_handovers;
+	int err;		/* a set-up step failed: its errno */
+	const char *failed;
+
+	/* private to the core */
+	mctx_t mctx;
+	int ep;
+	long next_flow;		/* flows started */
+	int active;
+	struct epw_flow *slot;	/* concurrency slots, allocated at start */
+};
+
+/* Run core c's flows to the end (or to stop). The thread function's body. */
+void epw_core_run(struct epw_core *c, struct epw_run *run);
+
+#endif
