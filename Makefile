@@ -37,10 +37,10 @@ epwget: $(OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(OBJS))
 
 # Run the main job with the shipped configuration; CORES=N overrides its core count.
-# Until the TCP stack lands this is the bring-up check (-C): DPDK, ports, pools, RSS pools.
+# The shipped configuration is a veth lab with nginx (mk/run-lab.sh builds and removes it).
 CORES ?=
 run: deps-ok epwget
-	./epwget -C -f conf/mos.conf -w conf/epwget.conf $(if $(CORES),-N $(CORES))
+	mk/run-lab.sh $(CORES)
 
 audit: epwget
 	mk/audit.sh epwget $(BUILD)/epwget.map

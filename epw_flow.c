@@ -64,10 +64,14 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
 		uint64_t us = now_us() - f->sent_us;
 
+		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
+
 		c->c.ok++;
 		epw_hist_add(&c->lat, us);
-		if (us > c->max_us_this_sec)
-			c->max_us_this_sec = us;
+		/* the main thread takes the interval's max with an exchange: raise it atomically */
+		while (us > m && !__atomic_compare_exchange_n(&c->max_us_interval, &m, us, false,
+							     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
 	} else {
 		c->c.http_non_2xx++;
 	}
@@ -241,17 +245,6 @@ static void open_more(struct epw_core *c)
 	}
 }
 
-static void tick(struct epw_core *c)
-{
-	uint64_t s = now_us() / 1000000;
-
-	if (s != c->sec) {
-		c->sec = s;
-		c->max_us_last_sec = c->max_us_this_sec;
-		c->max_us_this_sec = 0;
-	}
-}
-
 static int setup(struct epw_core *c)
 {
 	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
@@ -303,7 +296,6 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 			n = mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
 			for (int i = 0; i < n; i++)
 				on_event(c, &ev[i]);
-			tick(c);
 		}
 		abandon(c);
 	}

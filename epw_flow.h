@@ -41,9 +41,7 @@ struct epw_core {
 
 	struct epw_counters c;	/* cumulative */
 	struct epw_hist lat;	/* response times, us */
-	uint64_t max_us_last_sec;	/* the per-second line's max */
-	uint64_t max_us_this_sec;
-	uint64_t sec;
+	uint64_t max_us_interval;	/* largest response time since the main thread last took it */
 	uint64_t rss_handovers;
 	int err;		/* a set-up step failed: its errno */
 	const char *failed;

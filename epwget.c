@@ -371,8 +371,10 @@ static void totals(int cores, struct epw_counters *t, uint64_t *lat_n, uint64_t 
 		epw_counters_add(t, &ecore[i].c);
 		*lat_n += ecore[i].lat.count;
 		*lat_sum += ecore[i].lat.sum;
-		if (ecore[i].max_us_last_sec > *max_us)
-			*max_us = ecore[i].max_us_last_sec;
+		uint64_t m = __atomic_exchange_n(&ecore[i].max_us_interval, 0, __ATOMIC_RELAXED);
+
+		if (m > *max_us)
+			*max_us = m;
 	}
 }
 

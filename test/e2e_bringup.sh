@@ -20,13 +20,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+printf 'url = 10.0.0.4/index-64.html\ntotal_flows = 100000\ntotal_concurrency = 4000\n' > "$tmp/null.wconf"
+
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 # run NAME EXPECTED_RC ARGS...: run epwget, keep stdout/stderr in $tmp/out, $tmp/err
 run() {
 	name=$1; want=$2; shift 2
-	"$BIN" "$@" > "$tmp/out" 2> "$tmp/err" &
+	# the null device and a server behind it, unless the test names other files
+	"$BIN" -f conf/mos-null.conf -w "$tmp/null.wconf" "$@" > "$tmp/out" 2> "$tmp/err" &
 	pid=$!	# the EAL's runtime directory, if one is made, is /var/run/dpdk/epwget-$pid
 	wait "$pid"
 	rc=$?
@@ -93,7 +96,7 @@ printf 'url = 10.0.0.4/\ntotal_flows = many\n' > "$tmp/bad.wconf"
 usage_err "epwget.conf bad number" "$tmp/bad.wconf:2: total_flows: 'many' is not a number" -C -w "$tmp/bad.wconf"
 printf 'total_flows = 5\n' > "$tmp/nourl.wconf"
 usage_err "no URL anywhere" "no URL: give URL" -C -w "$tmp/nourl.wconf"
-sed "s/0xFFFF/0x8000000000000000/g" conf/mos.conf > "$tmp/nocpu.conf"
+sed "s/0xFFFF/0x8000000000000000/g" conf/mos-null.conf > "$tmp/nocpu.conf"
 usage_err "core mask without a usable CPU" "names none of the CPUs" -C -f "$tmp/nocpu.conf"
 
 # --- bring-up -------------------------------------------------------------
@@ -128,7 +131,7 @@ else
 	echo "skip hugepages: the kernel reserved none"
 fi
 
-sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos.conf > "$tmp/noroute.conf"
+sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos-null.conf > "$tmp/noroute.conf"
 if run "no route to the server" 1 -C -f "$tmp/noroute.conf" && grep -q 'no route to 10.0.0.4' "$tmp/err"; then
 	ok "no route to the server: a clear error"
 fi
@@ -136,7 +139,7 @@ no_runtime_left "after a failed core"
 
 # A flow to a server that never answers (the null device swallows every SYN):
 # counted as a timeout after the SYN retries, exit status 1, valid JSON.
-sed 's/tcp_timewait = 0/tcp_timewait = 0\n\ttcp_syn_retries = 1/' conf/mos.conf > "$tmp/dead.conf"
+sed 's/tcp_timewait = 0/tcp_timewait = 0\n\ttcp_syn_retries = 1/' conf/mos-null.conf > "$tmp/dead.conf"
 if run "a dead server: timeouts" 1 -f "$tmp/dead.conf" -N 1 -c 1 -j "$tmp/dead.json" 10.0.0.4/ 1 &&
    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["timeouts"] == 1 and d["flows_ok"] == 0 and d["flows_completed"] == 1 else 1)' "$tmp/dead.json"; then
 	ok "a dead server: the flow ends as a timeout after the SYN retries, JSON says so"
