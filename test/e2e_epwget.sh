@@ -1,0 +1,122 @@
+#!/bin/bash
+# e2e_epwget.sh - epwget against nginx in the veth lab: the full run on one
+# and two cores (every flow ok, exact byte totals, JSON parsed), -o bodies
+# byte-identical to the served files, keep-alive, a 404, and SIGINT mid-run.
+# The lab is removed on every exit path (test/lab.sh).
+set -u
+cd "$(dirname "$0")/.."
+. test/lab.sh
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
+
+if [ "$(id -u)" != 0 ]; then
+	echo "e2e_epwget: needs root (network namespaces); skipped"
+	echo "e2e_epwget: 0 passed, 0 failed"
+	exit 0
+fi
+lab_up epw 62 || { echo "e2e_epwget: 0 passed, 1 failed"; exit 1; }
+lab_trap
+www=$LAB_TMP/www
+mkdir -p "$www"
+for n in 0 64 8192 1048576; do head -c "$n" /dev/urandom > "$www/f$n"; done
+chmod -R a+rX "$www"
+lab_nginx "$www" 80 || { echo "e2e_epwget: 0 passed, 1 failed"; exit 1; }
+
+mos() {	# CORES: a mos.conf for the lab with that many cores and queue pairs
+	local mask=$((1 << $1))
+	mask=$(printf '0x%x' $((mask - 1)))
+	sed "s/iface=epwrund/iface=$LAB_IF_CLI/; s/qpairs=[0-9]*/qpairs=$1/; s/10.99.1.2/$LAB_CLI_IP/; \
+	     s/10.99.1.0/${LAB_CLI_IP%.*}.0/; s/0xFFFF/$mask/g" conf/mos.conf > "$LAB_TMP/mos$1.conf"
+	echo "$LAB_TMP/mos$1.conf"
+}
+
+# epw NAME EXPECTED_RC ARGS...: run epwget in our namespace, JSON in $LAB_TMP/out.json
+epw() {
+	local name=$1 want=$2
+	shift 2
+	rm -f "$LAB_TMP/out.json"
+	lab_exec_cli ./epwget -j "$LAB_TMP/out.json" "$@" > "$LAB_TMP/out" 2> "$LAB_TMP/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name" "exit $rc, expected $want" "$(tail -4 "$LAB_TMP/out")" \
+			"$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+		return 1
+	fi
+	return 0
+}
+
+# jcheck NAME PYTHON_EXPR: the expression over the JSON summary `d` must hold
+jcheck() {
+	if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" \
+		"$LAB_TMP/out.json" 2> "$LAB_TMP/py.err"; then
+		ok "$1"
+	else
+		bad "$1" "$2" "$(head -c 400 "$LAB_TMP/out.json" 2>/dev/null)" "$(tail -2 "$LAB_TMP/py.err")"
+	fi
+}
+
+url=$LAB_SRV_IP/f64
+for cores in 1 2; do
+	conf=$(mos "$cores")
+	if epw "$cores core(s): 100,000 flows" 0 -f "$conf" -N "$cores" -c 4000 "$url" 100000; then
+		jcheck "$cores core(s): 100,000 flows at concurrency 4,000 all ok, 6,400,000 body bytes ($(sed -n 's/.* \([0-9]*\) flows\/s/\1/p' "$LAB_TMP/out") flows/s)" \
+			"d['flows_ok'] == 100000 and d['flows_completed'] == 100000 and d['body_bytes'] == 6400000 and d['errors'] == 0 and len(d['per_core']) == $cores"
+	fi
+done
+conf=$(mos 1)
+
+for n in 0 64 8192 1048576; do
+	rm -f "$LAB_TMP"/body.*
+	if epw "-o $n B" 0 -f "$conf" -c 2 -o "$LAB_TMP/body" "$LAB_SRV_IP/f$n" 3; then
+		same=0
+		for i in 0 1 2; do cmp -s "$LAB_TMP/body.$i" "$www/f$n" && same=$((same + 1)); done
+		if [ "$same" -eq 3 ] && [ ! -e "$LAB_TMP/body.3" ]; then
+			ok "-o: 3 bodies of $n B, byte-identical to the served file, numbered 0..2"
+		else
+			bad "-o $n B" "$same of 3 identical" "$(ls -l "$LAB_TMP"/body.* 2>&1 | head -4)"
+		fi
+	fi
+done
+
+# keep-alive: the kernel's count of accepted connections shows the reuse
+passive() { lab_exec_srv nstat -asz TcpPassiveOpens | awk '/TcpPassiveOpens/ { print $2 }'; }
+printf 'url = %s\ntotal_flows = 2000\ntotal_concurrency = 20\nkeep_alive = 1\n' "$url" > "$LAB_TMP/ka.conf"
+before=$(passive)
+if epw "keep-alive" 0 -f "$conf" -w "$LAB_TMP/ka.conf"; then
+	opened=$(( $(passive) - before ))
+	if [ "$opened" -le 200 ]; then
+		jcheck "keep-alive: 2,000 flows, all ok, over $opened connections" \
+			"d['flows_ok'] == 2000 and d['body_bytes'] == 128000"
+	else
+		bad "keep-alive" "nginx accepted $opened connections for 2,000 flows"
+	fi
+fi
+
+if epw "404" 1 -f "$conf" -c 5 "$LAB_SRV_IP/missing" 50; then
+	jcheck "a missing file: 50 flows counted http_non_2xx, exit status 1" \
+		"d['http_non_2xx'] == 50 and d['flows_ok'] == 0 and d['errors'] == 0"
+fi
+
+# SIGINT mid-run: the summary and the JSON still come
+rm -f "$LAB_TMP/out.json"
+lab_exec_cli ./epwget -f "$conf" -c 100 -j "$LAB_TMP/out.json" "$LAB_SRV_IP/f8192" 100000000 \
+	> "$LAB_TMP/out" 2> "$LAB_TMP/err" &
+pid=$!
+sleep 2
+pkill -INT -x epwget
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^\[CPU 0\] Completed' "$LAB_TMP/out"; then
+	jcheck "SIGINT mid-run: exit 1, per-core lines, valid JSON with the flows done so far" \
+		"0 < d['flows_ok'] < 100000000 and d['duration_s'] > 1"
+else
+	bad "SIGINT mid-run" "exit $rc" "$(tail -3 "$LAB_TMP/out")"
+fi
+
+lab_down
+[ "$(ip netns list | grep -c 'epw-epw')" -eq 0 ] && ok "lab removed" || bad "lab removed"
+echo "e2e_epwget: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
