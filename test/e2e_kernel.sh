@@ -47,7 +47,8 @@ EOF
 probe() {
 	local name=$1
 	shift
-	out=$(MOS_PROBE_STATS=1 lab_exec_cli "$PROBE" -f "$conf" -t 60 "$@" 2> "$LAB_TMP/probe.err")
+	out=$(MOS_PROBE_STATS=1 lab_exec_cli "$PROBE" -f "$conf" -t "${PROBE_TIMEOUT:-60}" "$@" \
+	      2> "$LAB_TMP/probe.err")
 	if ! grep -q '^result=ok' <<< "$out"; then
 		bad "$name" "$out" "$(grep -v '^EAL' "$LAB_TMP/probe.err" | tail -5)"
 		return 1
@@ -157,8 +158,12 @@ conf=$conf1
 # Under loss, SYNs get lost too: the default 6 SYN retries (as Linux), not the 2 above.
 # Our sender recovers with NewReno (no SACK-based recovery yet): at 10% loss it is
 # slow, so that run moves 1 MB rather than 10.
-sed 's/tcp_syn_retries = 2/tcp_syn_retries = 6/' "$conf" > "$LAB_TMP/loss.conf"
+# No idle timeout either: a connection whose handshake ACKs were lost gets a long
+# retransmission timeout from the kernel (its RTT sample spans the lost ACKs), and
+# at 10% loss it may wait longer than mOS's 30 s default; it must still finish.
+sed 's/tcp_syn_retries = 2/tcp_syn_retries = 6\n\ttcp_timeout = 0/' "$conf" > "$LAB_TMP/loss.conf"
 conf=$LAB_TMP/loss.conf
+PROBE_TIMEOUT=240
 for pct in 2 10; do
 	size=$([ "$pct" = 2 ] && echo 10485760 || echo 1048576)
 	lab_loss "$pct" || { bad "loss $pct%: nftables rule"; continue; }
