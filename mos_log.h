@@ -10,6 +10,7 @@
 #define EPWGET_MOS_LOG_H
 
 enum mos_log_level {
+	MOS_LOG_QUIET = -1,	/* nothing: for tests that provoke errors on purpose */
 	MOS_LOG_ERR = 0,
 	MOS_LOG_WARN,
 	MOS_LOG_INFO,

@@ -45,6 +45,7 @@ static int write_conf(const char *text)
 
 static int start(const char *text)
 {
+	mos_log_set("test_core", MOS_LOG_QUIET);	/* the tests provoke errors on purpose */
 	memset(&fake_dpdk, 0, sizeof(fake_dpdk));
 	if (write_conf(text) != 0)
 		return -1;
@@ -89,7 +90,6 @@ TEST(init_fails_cleanly_on_a_bad_file)
 {
 	struct mtcp_conf c;
 
-	mos_log_set("test_core", MOS_LOG_ERR + 0);
 	CHECK(start("mos { rmem_size = 12 }\n") == -1 && errno == EINVAL);
 	CHECK_EQ(fake_dpdk.init_calls, 0);	/* nothing started */
 	CHECK(mtcp_getconf(&c) == -1);
