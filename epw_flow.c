@@ -289,7 +289,8 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	c->run = run;
 	epw_hist_init(&c->lat);
 	if (setup(c) == 0) {
-		while (!run->stop && (c->next_flow < c->flows || c->active > 0)) {
+		while ((!run->stop && c->next_flow < c->flows) ||
+		       (c->active > 0 && (!run->stop || now_us() < run->stop_deadline_us))) {
 			int n;
 
 			open_more(c);
@@ -309,12 +310,9 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 
 		if (!others && end == 0)
 			end = now_us() + 2000000;
-		if ((!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end)) ||
-		    (run->stop && !others))
+		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end))
 			break;
-		if (mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10) < 0 && errno == EINTR &&
-		    !others)
-			break;
+		mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
 	}
 	if (c->mctx != NULL) {
 		struct mtcp_io_stat io;

@@ -26,7 +26,8 @@ struct epw_run {
 	bool keep_alive;	/* run the next flow on the same connection when the server allows */
 	const char *outfile;	/* -o: bodies go to outfile.<flow number>; NULL: not kept */
 	int ncores;
-	volatile int stop;	/* SIGINT: start nothing more, end now */
+	volatile int stop;	/* first SIGINT: start nothing more, finish in-flight flows */
+	volatile uint64_t stop_deadline_us;	/* ...until then (monotonic us); the rest are cut */
 	int cores_done;		/* cores whose own flows are all done (atomic) */
 };
 

@@ -324,15 +324,33 @@ static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int co
 static struct epw_run run;
 static struct epw_core ecore[CONF_MAX_CORES];
 
-/* The first SIGINT ends the run (a summary is printed); the second exits at once. */
+/*
+ * The first SIGINT stops new flows and gives those in flight up to one
+ * second; the second exits at once. Installed with sigaction rather than
+ * mtcp_register_signal: that one makes every mtcp_epoll_wait return EINTR
+ * at once, which would leave no stack running for the grace second.
+ */
 static void on_sigint(int sig)
 {
 	static volatile sig_atomic_t seen;
+	struct timespec ts;
 
 	(void)sig;
 	if (seen++)
 		_exit(130);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	run.stop_deadline_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 + 1000000;
 	run.stop = 1;
+}
+
+static void catch_sigint(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 static double now_s(void)
@@ -362,42 +380,62 @@ static size_t build_request(const struct epwget_conf *wc, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
-static void totals(int cores, struct epw_counters *t, uint64_t *lat_n, uint64_t *lat_sum,
-		   uint64_t *max_us)
-{
-	memset(t, 0, sizeof(*t));
-	*lat_n = *lat_sum = *max_us = 0;
-	for (int i = 0; i < cores; i++) {
-		epw_counters_add(t, &ecore[i].c);
-		*lat_n += ecore[i].lat.count;
-		*lat_sum += ecore[i].lat.sum;
-		uint64_t m = __atomic_exchange_n(&ecore[i].max_us_interval, 0, __ATOMIC_RELAXED);
+/* A snapshot of the numbers the per-second line is made of (for one core or all). */
+struct snap {
+	struct epw_counters c;
+	uint64_t lat_n, lat_sum, max_us;
+};
 
-		if (m > *max_us)
-			*max_us = m;
-	}
+static void snap_core(struct snap *sn, int i)
+{
+	sn->c = ecore[i].c;
+	sn->lat_n = ecore[i].lat.count;
+	sn->lat_sum = ecore[i].lat.sum;
+	sn->max_us = __atomic_exchange_n(&ecore[i].max_us_interval, 0, __ATOMIC_RELAXED);
 }
 
-/* mTCP's line, once a second, for the second that just ended. */
-static void per_second(int cores, struct epw_counters *last, uint64_t *last_n, uint64_t *last_sum)
+static void snap_add(struct snap *t, const struct snap *sn)
 {
-	struct epw_counters t;
+	epw_counters_add(&t->c, &sn->c);
+	t->lat_n += sn->lat_n;
+	t->lat_sum += sn->lat_sum;
+	if (sn->max_us > t->max_us)
+		t->max_us = sn->max_us;
+}
+
+/* One line for what changed between last and now; last becomes now. */
+static void print_line(const char *who, const struct snap *now, struct snap *last)
+{
 	struct epw_stats_sample v;
-	uint64_t n, sum, max;
 	char line[256];
 
-	totals(cores, &t, &n, &sum, &max);
-	v.connects = t.started - last->started;
-	v.bytes_read = t.bytes_received - last->bytes_received;
-	v.bytes_written = t.bytes_written - last->bytes_written;
-	v.completes = t.completed - last->completed;
-	v.resp_avg_us = n > *last_n ? (sum - *last_sum) / (n - *last_n) : 0;
-	v.resp_max_us = max;
-	if (epw_stats_line(line, sizeof(line), "ALL", &v) > 0)
+	v.connects = now->c.started - last->c.started;
+	v.bytes_read = now->c.bytes_received - last->c.bytes_received;
+	v.bytes_written = now->c.bytes_written - last->c.bytes_written;
+	v.completes = now->c.completed - last->c.completed;
+	v.resp_avg_us = now->lat_n > last->lat_n ?
+			(now->lat_sum - last->lat_sum) / (now->lat_n - last->lat_n) : 0;
+	v.resp_max_us = now->max_us;
+	if (epw_stats_line(line, sizeof(line), who, &v) > 0)
 		fprintf(stderr, "%s\n", line);
-	*last = t;
-	*last_n = n;
-	*last_sum = sum;
+	*last = *now;
+}
+
+/* mTCP's line once a second for the second that just ended; with -v one per core first. */
+static void per_second(int cores, bool verbose, struct snap *last_core, struct snap *last_all)
+{
+	struct snap all, sn;
+	char who[16];
+
+	memset(&all, 0, sizeof(all));
+	for (int i = 0; i < cores; i++) {
+		snap_core(&sn, i);
+		snap_add(&all, &sn);
+		snprintf(who, sizeof(who), "CPU%2d", i);
+		if (verbose)
+			print_line(who, &sn, &last_core[i]);
+	}
+	print_line("ALL", &all, last_all);
 }
 
 static void summary_fill(struct epw_summary *s, int cores, double secs)
@@ -460,9 +498,8 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 		    int cores)
 {
 	static char request[CONF_PATH_MAX + 256];
-	struct epw_counters last = { 0 };
+	static struct snap last_core[CONF_MAX_CORES], last_all;
 	struct epw_summary sum;
-	uint64_t last_n = 0, last_sum = 0;
 	long first = 0, total = 0;
 	double t0;
 
@@ -473,7 +510,7 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 	run.keep_alive = wc->keep_alive;
 	run.outfile = o->outfile;
 	run.ncores = cores;
-	mtcp_register_signal(SIGINT, on_sigint);
+	catch_sigint();
 	t0 = now_s();
 	for (int i = 0; i < cores; i++) {
 		ecore[i] = (struct epw_core){ .core = i, .flows = jobs[i].flows, .first_flow = first,
@@ -487,7 +524,7 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 
 		while (now_s() < next && __atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores)
 			usleep(20000);
-		per_second(cores, &last, &last_n, &last_sum);
+		per_second(cores, o->verbose, last_core, &last_all);
 	}
 	for (int i = 0; i < cores; i++)
 		pthread_join(jobs[i].thread, NULL);

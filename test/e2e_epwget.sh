@@ -100,6 +100,33 @@ if epw "404" 1 -f "$conf" -c 5 "$LAB_SRV_IP/missing" 50; then
 		"d['http_non_2xx'] == 50 and d['flows_ok'] == 0 and d['errors'] == 0"
 fi
 
+# A server that promises 1000 bytes and closes after 10: every flow incomplete
+cat > "$LAB_TMP/short.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 8081))
+s.listen(128)
+s.settimeout(60)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+    c.close()
+PY
+if lab_start_srv -p 8081 python3 "$LAB_TMP/short.py" "$LAB_SRV_IP" &&
+   epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
+	jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
+		"d['incompletes'] == 20 and d['flows_ok'] == 0 and d['errors'] == 0 and d['body_bytes'] == 200"
+fi
+
 # SIGINT mid-run: the summary and the JSON still come
 rm -f "$LAB_TMP/out.json"
 lab_exec_cli ./epwget -f "$conf" -c 100 -j "$LAB_TMP/out.json" "$LAB_SRV_IP/f8192" 100000000 \
