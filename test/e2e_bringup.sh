@@ -122,6 +122,14 @@ check_bringup() {	# LABEL: -C on every core, then on one core
 	fi
 }
 
+# mTCP's order: URL and FLOWS first, options after (as the seed's README writes it)
+if run "mTCP's argument order" 0 10.0.0.4/index.html 100 -N 1 -c 10 -C &&
+   grep -q '^\[CPU 0\] flows 100, concurrency 10,' "$tmp/out"; then
+	ok "mTCP's argument order: epwget URL FLOWS -N 1 -c 10"
+else
+	bad "mTCP's argument order" "$(cat "$tmp/out" "$tmp/err" | tail -3)"
+fi
+
 echo 0 > /proc/sys/vm/nr_hugepages
 check_bringup "no hugepages"
 if echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null && [ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ]; then
