@@ -208,7 +208,7 @@ static long share(long total, int cores, int core)
 }
 
 /* Decide the core count, then size each core's stack for its share (max_fds = 3 x concurrency). */
-static int plan_cores(const struct epwget_conf *wc, struct core_job *jobs, int *ncores)
+static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores)
 {
 	struct mtcp_conf mc;
 	int cores;
@@ -223,6 +223,8 @@ static int plan_cores(const struct epwget_conf *wc, struct core_job *jobs, int *
 	}
 	if (wc->total_flows < cores)
 		cores = (int)wc->total_flows;
+	if (wc->total_concurrency == 0)	/* not given anywhere: 100 per core, as mOS */
+		wc->total_concurrency = 100 * cores;
 	if (wc->total_concurrency < cores) {
 		fprintf(stderr, "epwget: total_concurrency %d is below the %d cores; each core needs "
 			"at least one connection\n", wc->total_concurrency, cores);
