@@ -221,7 +221,7 @@ static int parse_ipv4(const char *s, in_addr_t *out)
 	for (i = 0; i < 4; i++) {
 		if (i > 0 && *s++ != '.')
 			return -EINVAL;
-		for (v = 0, nd = 0; is_digit(s[nd]) && nd < 4; nd++)
+		for (v = 0, nd = 0; nd < 4 && is_digit(s[nd]); nd++)
 			v = v * 10 + (uint32_t)(s[nd] - '0');
 		if (nd == 0 || nd > 3 || v > 255 || (nd > 1 && s[0] == '0'))
 			return -EINVAL;
