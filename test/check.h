@@ -57,6 +57,18 @@ static int check_failures;
 	if (!(cond)) { CHECK_FAIL_("required: %s", #cond); return; } \
 } while (0)
 
+/* splitmix64: a seeded generator, so that a failing randomized test replays exactly. */
+static uint64_t check_rng_state;
+
+static inline uint64_t check_rand(void)
+{
+	uint64_t z = (check_rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 #define REQUIRE_RET(cond, ret) do { \
 	if (!(cond)) { CHECK_FAIL_("required: %s", #cond); return (ret); } \
 } while (0)

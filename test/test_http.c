@@ -12,21 +12,10 @@
 
 #include "check.h"
 
-/* splitmix64: a seeded PRNG so a failure replays */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static size_t rng_below(size_t n)
 {
-	return (size_t)(rng() % n);
+	return (size_t)(check_rand() % n);
 }
 
 /* What one way of feeding a response ended with. */
@@ -267,7 +256,7 @@ static void check_expected(const struct resp_case *c, const struct outcome *o, s
 
 TEST(table_whole_bytewise_random)
 {
-	rng_state = 0x4854545031ull;
+	check_rng_state = 0x4854545031ull;
 	for (size_t i = 0; i < sizeof(resp_cases) / sizeof(resp_cases[0]); i++) {
 		const struct resp_case *c = &resp_cases[i];
 		size_t len;
@@ -390,7 +379,7 @@ static size_t mutate(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 		size_t at = rng_below(len + 1), op = rng_below(4);
 
 		if (op == 0 && at < len) {		/* replace a byte */
-			out[at] = (uint8_t)rng();
+			out[at] = (uint8_t)check_rand();
 		} else if (op == 1 && at < len) {	/* delete a run */
 			size_t k = 1 + rng_below(len - at < 8 ? len - at : 8);
 
@@ -418,7 +407,7 @@ TEST(mutations_200k)
 	uint8_t scratch[CAP];
 	unsigned bad = 0, done = 0, errors = 0;
 
-	rng_state = 0x6d75746174ull;
+	check_rng_state = 0x6d75746174ull;
 	for (int i = 0; i < N; i++) {
 		const struct resp_case *c;
 		size_t n, len;

@@ -11,21 +11,10 @@
 
 #include "check.h"
 
-/* splitmix64: a seeded PRNG so a failure replays */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint32_t rng_below(uint32_t n)
 {
-	return (uint32_t)(rng() % n);
+	return (uint32_t)(check_rand() % n);
 }
 
 /* the byte a stream carries at sequence seq, in the deterministic cases */
@@ -113,7 +102,7 @@ TEST(sndbuf_wraps_ring_and_sequence_space)
 	uint32_t una = 0xffffff00, end = una;
 	uint64_t acked = 0;
 
-	rng_state = 1;
+	check_rng_state = 1;
 	mos_sndbuf_init(&sb, mem, sizeof(mem), una);
 	for (int it = 0; it < 20000; it++) {
 		uint32_t n = rng_below(40), off, k, got;
@@ -675,7 +664,7 @@ static void random_run(uint32_t size, uint32_t seq0, uint64_t seed, int segments
 	memset(st, 0, sizeof(*st));
 	m.seq0 = seq0;
 	m.size = size;
-	rng_state = seed;
+	check_rng_state = seed;
 	mos_rcvbuf_init(&rb, mem, size, seq0);
 	for (int it = 0; it < segments;) {
 		int64_t o;
@@ -694,7 +683,7 @@ static void random_run(uint32_t size, uint32_t seq0, uint64_t seed, int segments
 		/* short ones scatter into many ranges, long ones join them */
 		n = rng_below(2) ? rng_below(max_len / 8 + 2) : rng_below(max_len + 1);
 		for (uint32_t i = 0; i < n; i++)
-			seg[i] = (uint8_t)rng();	/* fresh bytes: retransmissions differ */
+			seg[i] = (uint8_t)check_rand();	/* fresh bytes: retransmissions differ */
 		want = model_put(&m, o, n, seg);
 		got = mos_rcvbuf_put(&rb, seq0 + (uint32_t)o, seg, n);
 		if (got != want || !model_agrees(&rb, &m)) {
