@@ -14,7 +14,7 @@ DPDK_SRCS  := mos_dpdk.c
 BUILD ?= build
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-all: epwget
+all: epwget epwget-mp
 
 include mk/flags.mk
 include mk/dpdk.mk
@@ -36,21 +36,33 @@ $(BUILD):
 epwget: $(OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(OBJS))
 
+# epwget-mp: the same sources, one process per core (mos.conf multiprocess).
+MP_OBJS = $(filter-out $(BUILD)/epwget.o,$(OBJS)) $(BUILD)/epwget-mp.o
+$(BUILD)/epwget-mp.o: epwget.c $(BUILD)/cflags.stamp | $(BUILD)
+	$(CC) $(CFLAGS) -DEPWGET_MP=1 -c $< -o $@
+epwget-mp: $(MP_OBJS) $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(MP_OBJS))
+
 # Run the main job with the shipped configuration; CORES=N overrides its core count.
 # The shipped configuration is a veth lab with nginx (mk/run-lab.sh builds and removes it).
 CORES ?=
 run: deps-ok epwget
 	mk/run-lab.sh $(CORES)
 
+# The multi-process mode: a master and CORES-1 slaves against nginx over net_tap.
+run-mp: deps-ok epwget-mp
+	mk/run-mp.sh $(CORES)
+
 audit: epwget
 	mk/audit.sh epwget $(BUILD)/epwget.map
 
 clean:
-	rm -rf $(BUILD) epwget
+	rm -rf $(BUILD) epwget epwget-mp
 
 help:
 	@echo "make              build ./epwget (static; PMDS=\"net_ixgbe ...\" picks the drivers)"
 	@echo "make run CORES=N  run epwget with conf/mos.conf and conf/epwget.conf"
+	@echo "make run-mp CORES=N  epwget-mp: a master and N-1 slave processes (hugepages, net_tap)"
 	@echo "make test         unit tests and end-to-end tests (SAN=1: with sanitizers)"
 	@echo "make audit        every archive linked into ./epwget, with its Debian package"
 	@echo "make deps         install the Debian packages needed to build, run and test"
@@ -58,6 +70,6 @@ help:
 
 FORCE:
 
-.PHONY: all run audit clean help FORCE
+.PHONY: all run run-mp audit clean help FORCE
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/epwget-mp.d

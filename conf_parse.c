@@ -640,6 +640,7 @@ static const struct key_def mos_keys[] = {
 	{ "tcp_timewait", "tcp_tw_interval", BLK_MOS, set_int, MOS_OFF(tcp_timewait), 0, CONF_TIMEWAIT_MAX },
 	{ "tcp_syn_retries", NULL, BLK_MOS, set_int, MOS_OFF(tcp_syn_retries), 1, 10 },
 	{ "multiprocess", NULL, BLK_MOS, set_mp, 0, 0, 0 },
+	{ "mp_wait", NULL, BLK_MOS, set_int, MOS_OFF(mp_wait), 1, 3600 },
 	{ "eal_args", NULL, BLK_MOS, set_eal, MOS_OFF(eal_args), 0, CONF_EAL_ARGS_MAX },
 	{ "rss_key", NULL, BLK_MOS, set_rss, 0, 0, 0 },
 	{ "rx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(rx_desc), 64, 16384 },
@@ -1102,6 +1103,7 @@ void conf_mos_defaults(struct mos_conf *c)
 	c->tcp_syn_retries = 6;
 	c->mp_mode = CONF_MP_NONE;
 	c->mp_master_core = -1;
+	c->mp_wait = 30;
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
 	c->reta_size = 128;

@@ -94,6 +94,8 @@ struct mos_conf {
 	int tcp_syn_retries;		/* SYN retransmissions before ETIMEDOUT (Linux: 6) */
 	enum conf_mp_mode mp_mode;
 	int mp_master_core;		/* the N of `multiprocess = N master`, else -1 */
+	int mp_wait;			/* seconds a slave waits for its master, and the
+					   group for processes that have not started */
 	int rx_desc;			/* RX ring size per queue */
 	int tx_desc;			/* TX ring size per queue */
 	int reta_size;			/* RETA entries for devices with no table of their own */

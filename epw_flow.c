@@ -282,9 +282,46 @@ static void abandon(struct epw_core *c)
 	}
 }
 
+/* The once-a-second hook of epwget-mp, which has no thread to print from. */
+static void tick(const struct epw_run *run, uint64_t *next)
+{
+	uint64_t now;
+
+	if (run->each_second == NULL)
+		return;
+	now = now_us();
+	if (*next == 0)
+		*next = now + 1000000;
+	if (now < *next)
+		return;
+	*next += 1000000;
+	run->each_second();
+}
+
+/*
+ * Whether other cores (threads, or processes of the group) still need
+ * this one's queue polled. A slave whose master is gone: no, and it
+ * reports that as its failure.
+ */
+static bool others_working(struct epw_core *c, struct epw_run *run)
+{
+	int n;
+
+	if (!run->mp)
+		return __atomic_load_n(&run->cores_done, __ATOMIC_SEQ_CST) < run->ncores;
+	n = mtcp_mp_others(c->mctx);
+	if (n < 0 && errno == EPIPE && c->failed == NULL) {
+		c->failed = "the group's master";
+		c->err = EPIPE;
+	}
+	return n > 0;
+}
+
 void epw_core_run(struct epw_core *c, struct epw_run *run)
 {
 	struct mtcp_epoll_event ev[MAX_EVENTS];
+	uint64_t next_tick = 0;
+	bool halted = false;	/* the stack stopped (EINTR): a slave's master is gone */
 
 	c->run = run;
 	epw_hist_init(&c->lat);
@@ -295,25 +332,36 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 
 			open_more(c);
 			n = mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
+			if (n < 0 && errno == EINTR) {
+				halted = true;
+				break;
+			}
 			for (int i = 0; i < n; i++)
 				on_event(c, &ev[i]);
+			tick(run, &next_tick);
 		}
 		abandon(c);
 	}
 	__atomic_add_fetch(&run->cores_done, 1, __ATOMIC_SEQ_CST);
+	if (run->mp && c->mctx != NULL)
+		mtcp_mp_finish(c->mctx);
 	/*
 	 * Software steering: this core's queue carries other cores' frames until
 	 * all are done; then its own closing streams finish (bounded).
 	 */
-	for (uint64_t end = 0; c->mctx != NULL && c->ep >= 0;) {
-		bool others = __atomic_load_n(&run->cores_done, __ATOMIC_SEQ_CST) < run->ncores;
+	for (uint64_t end = 0; !halted && c->mctx != NULL && c->ep >= 0;) {
+		bool others = others_working(c, run);
 
 		if (!others && end == 0)
 			end = now_us() + 2000000;
 		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end))
 			break;
-		mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
+		if (mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10) < 0 && errno == EINTR)
+			break;
+		tick(run, &next_tick);
 	}
+	if (halted && run->mp && c->failed == NULL)
+		others_working(c, run);	/* names the cause: the master */
 	if (c->mctx != NULL) {
 		struct mtcp_io_stat io;
 

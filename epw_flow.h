@@ -26,6 +26,8 @@ struct epw_run {
 	bool keep_alive;	/* run the next flow on the same connection when the server allows */
 	const char *outfile;	/* -o: bodies go to outfile.<flow number>; NULL: not kept */
 	int ncores;
+	bool mp;		/* one process of an epwget-mp group: the group, not ncores, is waited for */
+	void (*each_second)(void);	/* called once a second from the core's loop (epwget-mp) */
 	volatile int stop;	/* first SIGINT: start nothing more, finish in-flight flows */
 	volatile uint64_t stop_deadline_us;	/* ...until then (monotonic us); the rest are cut */
 	int cores_done;		/* cores whose own flows are all done (atomic) */

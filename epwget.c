@@ -7,6 +7,12 @@
  * stack for each core's share, starts one thread per core running its
  * flows (epw_flow.c), prints mTCP's line every second and the summary at
  * the end. `-C` only brings everything up, reports it and stops.
+ *
+ * Built with EPWGET_MP=1 it is epwget-mp, the seed's multi-process mode:
+ * one process per core (no threads), `-c CORE` naming the CPU; the master
+ * (mos.conf `multiprocess = N master`) starts the NIC for the group, the
+ * slaves attach to it; each runs its share of the flows on the main
+ * thread, prints its own lines and writes its own JSON.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,8 +34,15 @@
 #include "mos_log.h"
 #include "mtcp_api.h"
 
+#ifndef EPWGET_MP
+#define EPWGET_MP 0
+#endif
+
 #define EXIT_USAGE 2
 #define MAX_POOL_ROWS 8
+
+static const bool mp_binary = EPWGET_MP;
+static const char *const prog = EPWGET_MP ? "epwget-mp" : "epwget";
 
 struct options {
 	const char *mos_conf;
@@ -40,6 +53,7 @@ struct options {
 	long flows;		/* -n or FLOWS; 0 = from epwget.conf */
 	int cores;		/* -N; 0 = from epwget.conf, else the core mask */
 	int concurrency;	/* -c; 0 = from epwget.conf */
+	int core;		/* epwget-mp -c: this process's CPU; -1 = not given */
 	bool verbose;
 	bool check;
 };
@@ -58,8 +72,26 @@ struct core_job {
 	struct mtcp_pool_stat stats[MAX_POOL_ROWS];
 };
 
+static void usage_mp(FILE *f)
+{
+	fprintf(f,
+		"usage: epwget-mp -c CORE [-f mos.conf] [-w epwget.conf] [-n total_flows]\n"
+		"                 [-o outfile] [-j summary.json] [-C] [-v] [-h] [URL [FLOWS]]\n"
+		"  -c CORE        the CPU this process runs on, one of mos.conf's core_mask; the\n"
+		"                 master (multiprocess = CORE master) first, then one slave\n"
+		"                 (multiprocess = slave) per other CPU of the mask\n"
+		"  URL, FLOWS, -n, -f, -w, -o, -C, -v as for epwget; total_flows and\n"
+		"                 total_concurrency (epwget.conf) are split over the processes\n"
+		"  -j FILE        JSON summary of this process: FILE with -CORE before .json\n"
+		"e.g. epwget-mp -f conf/mos-master.conf -c 0 & epwget-mp -f conf/mos-slave.conf -c 1\n");
+}
+
 static void usage(FILE *f)
 {
+	if (mp_binary) {
+		usage_mp(f);
+		return;
+	}
 	fprintf(f,
 		"usage: epwget [-f mos.conf] [-w epwget.conf] [-N cores] [-c total_concurrency]\n"
 		"              [-n total_flows] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
@@ -88,7 +120,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "epwget: %s; see epwget -h\n", msg);
+	fprintf(stderr, "%s: %s; see %s -h\n", prog, msg, prog);
 	return -EINVAL;
 }
 
@@ -121,10 +153,18 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'v': o->verbose = true; break;
 	case 'C': o->check = true; break;
 	case 'N':
+		if (mp_binary)
+			return usage_error("-N: epwget-mp runs one core per process (-c CORE); the "
+					   "core mask sets the size of the group");
 		ret = parse_num("-N", arg, 1, CONF_MAX_CORES, &v);
 		o->cores = (int)v;
 		break;
 	case 'c':
+		if (mp_binary) {
+			ret = parse_num("-c", arg, 0, CONF_MAX_CORES - 1, &v);
+			o->core = (int)v;
+			break;
+		}
 		ret = parse_num("-c", arg, 1, CONF_MAX_CONCURRENCY, &v);
 		o->concurrency = (int)v;
 		break;
@@ -142,6 +182,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 	int c, ret;
 
 	memset(o, 0, sizeof(*o));
+	o->core = -1;
 	o->mos_conf = "conf/mos.conf";
 	o->wget_conf = "conf/epwget.conf";
 	opterr = 0;	/* our own messages */
@@ -165,6 +206,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 		return ret;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (mp_binary && o->core < 0)
+		return usage_error("-c CORE is needed: the CPU of the core mask this process runs on");
 	return 0;
 }
 
@@ -175,16 +218,16 @@ static int load_wget_conf(const struct options *o, struct epwget_conf *wc)
 	int ret = conf_epwget_load(wc, o->wget_conf, err, sizeof(err));
 
 	if (ret != 0) {
-		fprintf(stderr, "epwget: %s\n", err);
+		fprintf(stderr, "%s: %s\n", prog, err);
 		return ret;
 	}
 	if (o->url != NULL && conf_parse_url(wc, o->url, err, sizeof(err)) != 0) {
-		fprintf(stderr, "epwget: URL: %s; see epwget -h\n", err);
+		fprintf(stderr, "%s: URL: %s; see %s -h\n", prog, err, prog);
 		return -EINVAL;
 	}
 	if (!wc->url_set) {
-		fprintf(stderr, "epwget: no URL: give URL on the command line or url in %s; "
-			"see epwget -h\n", o->wget_conf);
+		fprintf(stderr, "%s: no URL: give URL on the command line or url in %s; "
+			"see %s -h\n", prog, o->wget_conf, prog);
 		return -EINVAL;
 	}
 	if (o->flows != 0)
@@ -194,8 +237,8 @@ static int load_wget_conf(const struct options *o, struct epwget_conf *wc)
 	if (o->cores != 0)
 		wc->core_limit = o->cores;
 	if (wc->total_flows <= 0) {
-		fprintf(stderr, "epwget: no flow count: give FLOWS, -n, or total_flows in %s\n",
-			o->wget_conf);
+		fprintf(stderr, "%s: no flow count: give FLOWS, -n, or total_flows in %s\n",
+			prog, o->wget_conf);
 		return -EINVAL;
 	}
 	return 0;
@@ -215,6 +258,11 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 
 	if (mtcp_getconf(&mc) != 0)
 		return -errno;
+	if (mc.multi_process != MTCP_MP_NONE) {
+		fprintf(stderr, "epwget: the mos config has a multiprocess line: that is epwget-mp's "
+			"(one process per core); remove the line to run threaded\n");
+		return -EINVAL;
+	}
 	cores = wc->core_limit > 0 ? wc->core_limit : mc.num_cores;
 	if (cores > mc.num_cores) {
 		fprintf(stderr, "epwget: %d cores asked, the core mask has %d; lower -N or core_limit, "
@@ -244,6 +292,59 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 		return -errno;
 	*ncores = cores;
 	return 0;
+}
+
+/*
+ * epwget-mp: this process is the group's queue of its CPU's rank in the
+ * core mask; it takes that rank's share, as the threaded split would.
+ */
+static int plan_process(const struct options *o, struct epwget_conf *wc, struct core_job *job,
+			long *first_flow)
+{
+	struct mtcp_conf mc;
+	int procs, rank;
+
+	if (mtcp_getconf(&mc) != 0)
+		return -errno;
+	if (mc.multi_process == MTCP_MP_NONE) {
+		fprintf(stderr, "%s: %s has no multiprocess line: add `multiprocess = %d master` for "
+			"the master or `multiprocess = slave` for the others; or run the threaded "
+			"epwget\n", prog, o->mos_conf, o->core);
+		return -EINVAL;
+	}
+	if (o->core >= 64 || !((mc.cpu_mask >> o->core) & 1)) {
+		fprintf(stderr, "%s: -c %d: core %d is not in core_mask 0x%llx of %s; give one of "
+			"its CPUs\n", prog, o->core, o->core, (unsigned long long)mc.cpu_mask,
+			o->mos_conf);
+		return -EINVAL;
+	}
+	if (mc.multi_process == MTCP_MP_MASTER && o->core != mc.mp_master_core) {
+		fprintf(stderr, "%s: -c %d: %s is the master's configuration (multiprocess = %d "
+			"master): start the master with -c %d and the slaves with a slave "
+			"configuration\n", prog, o->core, o->mos_conf, mc.mp_master_core,
+			mc.mp_master_core);
+		return -EINVAL;
+	}
+	procs = mc.num_cores;
+	rank = __builtin_popcountll(mc.cpu_mask & ((1ULL << o->core) - 1));
+	if (wc->total_concurrency == 0)
+		wc->total_concurrency = 100 * procs;
+	if (wc->total_concurrency < procs) {
+		fprintf(stderr, "%s: total_concurrency %d is below the %d processes; each needs at "
+			"least one connection\n", prog, wc->total_concurrency, procs);
+		return -EINVAL;
+	}
+	*first_flow = 0;
+	for (int k = 0; k < rank; k++)
+		*first_flow += share(wc->total_flows, procs, k);
+	job->core = o->core;
+	job->flows = share(wc->total_flows, procs, rank);
+	job->concurrency = (int)share(wc->total_concurrency, procs, rank);
+	job->daddr = wc->host;
+	job->dport = htons(wc->port);
+	mc.max_concurrency = 3 * job->concurrency;
+	mc.max_num_buffers = mc.max_concurrency;
+	return mtcp_setconf(&mc) == 0 ? 0 : -errno;
 }
 
 /* One core's bring-up: context, RSS source pairs, statistics, release. */
@@ -280,8 +381,8 @@ static int run_cores(struct core_job *jobs, int cores)
 		if (jobs[i].thread != 0)
 			pthread_join(jobs[i].thread, NULL);
 		if (jobs[i].failed != NULL) {
-			fprintf(stderr, "epwget: core %d: %s failed: %s\n", i, jobs[i].failed,
-				strerror(jobs[i].err));
+			fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, jobs[i].core,
+				jobs[i].failed, strerror(jobs[i].err));
 			failed++;
 		}
 	}
@@ -309,15 +410,25 @@ static void report_core(const struct core_job *job)
 static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int cores)
 {
 	char host[INET_ADDRSTRLEN];
-	int failed = run_cores(jobs, cores);
+	int failed;
+
+	if (mp_binary) {	/* no threads: this process's one core, here */
+		run_core(&jobs[0]);
+		failed = jobs[0].failed != NULL;
+		if (failed)
+			fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, jobs[0].core,
+				jobs[0].failed, strerror(jobs[0].err));
+	} else {
+		failed = run_cores(jobs, cores);
+	}
 
 	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
-	printf("epwget check: %ld flows to %s:%u%s over %d cores, concurrency %d\n",
+	printf("%s check: %ld flows to %s:%u%s over %d cores, concurrency %d\n", prog,
 	       wc->total_flows, host, wc->port, wc->path, cores, wc->total_concurrency);
 	for (int i = 0; i < cores; i++)
 		if (jobs[i].failed == NULL)
 			report_core(&jobs[i]);
-	printf("epwget check: %s\n", failed == 0 ? "every core came up" : "some cores failed");
+	printf("%s check: %s\n", prog, failed == 0 ? "every core came up" : "some cores failed");
 	return failed == 0 ? 0 : 1;
 }
 
@@ -447,7 +558,8 @@ static void summary_fill(struct epw_summary *s, int cores, double secs)
 	for (int i = 0; i < cores; i++) {
 		epw_counters_add(&s->total, &ecore[i].c);
 		epw_hist_merge(&s->latency, &ecore[i].lat);
-		s->per_core[i] = (struct epw_core_row){ i, ecore[i].c.completed, ecore[i].c.errors,
+		s->per_core[i] = (struct epw_core_row){ ecore[i].core, ecore[i].c.completed,
+						       ecore[i].c.errors,
 						       ecore[i].c.incompletes, ecore[i].rss_handovers };
 	}
 	s->n_cores = (uint32_t)cores;
@@ -461,7 +573,8 @@ static void print_summary(const struct epw_summary *s, int cores)
 	const struct epw_hist *h = &s->latency;
 
 	for (int i = 0; i < cores; i++)
-		printf("[CPU %d] Completed %lu connections, errors: %lu incompletes: %lu\n", i,
+		printf("[CPU %d] Completed %lu connections, errors: %lu incompletes: %lu\n",
+		       ecore[i].core,
 		       (unsigned long)ecore[i].c.completed, (unsigned long)ecore[i].c.errors,
 		       (unsigned long)ecore[i].c.incompletes);
 	printf("[ ALL ] flows: %lu completed, %lu ok, %lu http non-2xx, %lu incomplete, %lu errors "
@@ -484,25 +597,65 @@ static int write_json(const char *path, const struct epw_summary *s)
 	int ret;
 
 	if (f == NULL) {
-		fprintf(stderr, "epwget: -j %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s: -j %s: %s\n", prog, path, strerror(errno));
 		return -errno;
 	}
 	ret = epw_summary_json(f, s);
 	if (fclose(f) != 0 && ret == 0)
 		ret = -errno;
 	if (ret != 0)
-		fprintf(stderr, "epwget: -j %s: %s\n", path, strerror(-ret));
+		fprintf(stderr, "%s: -j %s: %s\n", prog, path, strerror(-ret));
 	return ret;
 }
 
-/* Run every core's flows; print the seed's lines and the summary. Exit status 0 when all were ok. */
-static int flow_run(const struct options *o, const struct epwget_conf *wc, struct core_job *jobs,
-		    int cores)
+/* epwget-mp: this process's line once a second, from its own loop (it has no other thread). */
+static void mp_second(void)
 {
+	static struct snap last;
+	struct snap sn;
+	char who[16];
+
+	snap_core(&sn, 0);
+	snprintf(who, sizeof(who), "CPU%2d", ecore[0].core);
+	print_line(who, &sn, &last);
+}
+
+/* epwget-mp's -j: each process its own file, the core before ".json" (or at the end). */
+static const char *json_path(const char *path, int core, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (!mp_binary)
+		return path;
+	if (n > 5 && strcmp(path + n - 5, ".json") == 0)
+		snprintf(buf, len, "%.*s-%d.json", (int)(n - 5), path, core);
+	else
+		snprintf(buf, len, "%s-%d", path, core);
+	return buf;
+}
+
+static void report_failure(const struct epw_core *c)
+{
+	if (c->err == EPIPE)
+		fprintf(stderr, "%s: core %d: the group's master exited mid-run; flows in flight "
+			"were cut. Start the master, then the slaves, again\n", prog, c->core);
+	else
+		fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, c->core, c->failed,
+			strerror(c->err));
+}
+
+/*
+ * Run every core's flows (epwget-mp: this process's, on this thread);
+ * print the seed's lines and the summary. Exit status 0 when all were ok.
+ */
+static int flow_run(const struct options *o, const struct epwget_conf *wc, struct core_job *jobs,
+		    int cores, long first_flow)
+{
+	char jpath[PATH_MAX];
 	static char request[CONF_PATH_MAX + 256];
 	static struct snap last_core[CONF_MAX_CORES], last_all;
 	struct epw_summary sum;
-	long first = 0, total = 0;
+	long first = first_flow, total = 0;
 	double t0;
 
 	run.daddr = wc->host;
@@ -512,31 +665,37 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 	run.keep_alive = wc->keep_alive;
 	run.outfile = o->outfile;
 	run.ncores = cores;
+	run.mp = mp_binary;
+	run.each_second = mp_binary ? mp_second : NULL;
 	catch_sigint();
 	t0 = now_s();
 	for (int i = 0; i < cores; i++) {
-		ecore[i] = (struct epw_core){ .core = i, .flows = jobs[i].flows, .first_flow = first,
-					      .concurrency = jobs[i].concurrency, .ep = -1 };
+		ecore[i] = (struct epw_core){ .core = jobs[i].core, .flows = jobs[i].flows,
+					      .first_flow = first, .concurrency = jobs[i].concurrency,
+					      .ep = -1 };
 		first += jobs[i].flows;
 		total += jobs[i].flows;
-		pthread_create(&jobs[i].thread, NULL, core_thread, &ecore[i]);
+		if (!mp_binary)
+			pthread_create(&jobs[i].thread, NULL, core_thread, &ecore[i]);
 	}
-	while (__atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores) {
+	if (mp_binary)
+		epw_core_run(&ecore[0], &run);
+	while (!mp_binary && __atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores) {
 		double next = now_s() + 1.0;
 
 		while (now_s() < next && __atomic_load_n(&run.cores_done, __ATOMIC_SEQ_CST) < cores)
 			usleep(20000);
 		per_second(cores, o->verbose, last_core, &last_all);
 	}
-	for (int i = 0; i < cores; i++)
+	for (int i = 0; !mp_binary && i < cores; i++)
 		pthread_join(jobs[i].thread, NULL);
 	for (int i = 0; i < cores; i++)
 		if (ecore[i].failed != NULL)
-			fprintf(stderr, "epwget: core %d: %s failed: %s\n", i, ecore[i].failed,
-				strerror(ecore[i].err));
+			report_failure(&ecore[i]);
 	summary_fill(&sum, cores, now_s() - t0);
 	print_summary(&sum, cores);
-	if (o->json != NULL && write_json(o->json, &sum) != 0)
+	if (o->json != NULL &&
+	    write_json(json_path(o->json, ecore[0].core, jpath, sizeof(jpath)), &sum) != 0)
 		return 1;
 	return (long)sum.total.ok == total ? 0 : 1;
 }
@@ -546,21 +705,28 @@ int main(int argc, char **argv)
 	static struct core_job jobs[CONF_MAX_CORES];
 	struct epwget_conf wc;
 	struct options o;
+	long first_flow = 0;
 	int cores = 0, ret;
 
-	mos_log_set("epwget", MOS_LOG_INFO);
+	mos_log_set(prog, MOS_LOG_INFO);
 	if (parse_args(&o, argc, argv) != 0)
 		return EXIT_USAGE;
 	if (o.verbose)
-		mos_log_set("epwget", MOS_LOG_DEBUG);
+		mos_log_set(prog, MOS_LOG_DEBUG);
 	if (load_wget_conf(&o, &wc) != 0)
 		return EXIT_USAGE;
 	if (mtcp_init(o.mos_conf) != 0)	/* a configuration it cannot read or use: usage */
 		return errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||
 		       errno == EISDIR ? EXIT_USAGE : 1;
-	ret = plan_cores(&wc, jobs, &cores);
+	if (mp_binary) {
+		cores = 1;
+		ret = plan_process(&o, &wc, &jobs[0], &first_flow);
+	} else {
+		ret = plan_cores(&wc, jobs, &cores);
+	}
 	if (ret == 0)
-		ret = o.check ? check_run(&wc, jobs, cores) : flow_run(&o, &wc, jobs, cores);
+		ret = o.check ? check_run(&wc, jobs, cores) :
+		      flow_run(&o, &wc, jobs, cores, first_flow);
 	else
 		ret = EXIT_USAGE;
 	mtcp_destroy();

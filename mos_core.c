@@ -41,7 +41,8 @@ static struct {
 	struct mos_core *core[CONF_MAX_CORES];
 	mtcp_sighandler_t app_handler[NSIG];
 	volatile sig_atomic_t stop;	/* set by SIGINT: every core stops */
-} stack = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
+	uint64_t mp_check_at;		/* tick of a slave's next look at its master; never: ~0 */
+} stack = { .start_lock = PTHREAD_MUTEX_INITIALIZER, .mp_check_at = UINT64_MAX };
 
 /*
  * The pool table: every pool a core carves, its object size and count as
@@ -96,6 +97,9 @@ static void conf_to_mtcp(const struct mos_conf *c, struct mtcp_conf *m)
 	m->sndbuf_size = c->wmem_size;
 	m->tcp_timewait = c->tcp_timewait;
 	m->tcp_timeout = c->tcp_timeout;
+	m->multi_process = c->mp_mode == CONF_MP_MASTER ? MTCP_MP_MASTER :
+			   c->mp_mode == CONF_MP_SLAVE ? MTCP_MP_SLAVE : MTCP_MP_NONE;
+	m->mp_master_core = c->mp_master_core;
 }
 
 /*
@@ -134,13 +138,9 @@ int mtcp_init(const char *config_file)
 	if (config_file == NULL)
 		return fail(EINVAL);
 	ret = conf_mos_load(&stack.conf, config_file, err, sizeof(err));
-	if (ret == 0)
+	/* a group of processes keeps its mask: queue numbers are ranks in it */
+	if (ret == 0 && stack.conf.mp_mode == CONF_MP_NONE)
 		ret = usable_core_mask(&stack.conf.core_mask, config_file, err, sizeof(err));
-	if (ret == 0 && stack.conf.mp_mode != CONF_MP_NONE) {
-		snprintf(err, sizeof(err), "%s: multiprocess is for epwget-mp; remove the "
-			 "multiprocess line to run threaded", config_file);
-		ret = -EINVAL;
-	}
 	if (ret == 0 && mos_rss_key_init(&stack.rss_key, stack.conf.rss_key,
 					 (size_t)stack.conf.rss_key_len) != 0) {
 		snprintf(err, sizeof(err), "%s: rss_key must have 40 or 52 bytes", config_file);
@@ -152,7 +152,10 @@ int mtcp_init(const char *config_file)
 	}
 	snprintf(stack.conf_path, sizeof(stack.conf_path), "%s", config_file);
 	conf_to_mtcp(&stack.conf, &stack.mconf);
-	ret = mos_dpdk_init(&stack.conf, "epwget", mos_log_level >= MOS_LOG_DEBUG, err, sizeof(err));
+	/* multi-process: the EAL starts in mtcp_create_context, which names the process's CPU */
+	if (stack.conf.mp_mode == CONF_MP_NONE)
+		ret = mos_dpdk_init(&stack.conf, "epwget", mos_log_level >= MOS_LOG_DEBUG, err,
+				    sizeof(err));
 	if (ret != 0) {
 		MOS_LOG(ERR, "%s", err);
 		return fail(-ret);
@@ -194,6 +197,11 @@ int mtcp_setconf(const struct mtcp_conf *conf)
 	}
 	stack.mconf = *conf;
 	stack.mconf.cpu_mask = stack.conf.core_mask;
+	if (stack.conf.mp_mode != CONF_MP_NONE)	/* one queue per process of the group */
+		stack.mconf.num_cores = cores;
+	stack.mconf.multi_process = stack.conf.mp_mode == CONF_MP_MASTER ? MTCP_MP_MASTER :
+				    stack.conf.mp_mode == CONF_MP_SLAVE ? MTCP_MP_SLAVE : MTCP_MP_NONE;
+	stack.mconf.mp_master_core = stack.conf.mp_master_core;
 	return 0;
 }
 
@@ -364,7 +372,8 @@ static uint64_t random_seed(void)
 	return seed;
 }
 
-static struct mos_core *core_alloc(int cpu)
+/* The context of queue q, on CPU cpu. */
+static struct mos_core *core_alloc(int q, unsigned cpu)
 {
 	size_t size = mos_core_mem_size(&stack.mconf);
 	bool huge;
@@ -373,26 +382,68 @@ static struct mos_core *core_alloc(int cpu)
 	if (core == NULL) {
 		MOS_LOG(ERR, "core %d: cannot reserve %zu MiB for its pools (max_num_buffers %d x "
 			"(rcvbuf %d + sndbuf %d) bytes); lower max_num_buffers or the buffer sizes "
-			"in %s", cpu, size >> 20, stack.mconf.max_num_buffers,
+			"in %s", q, size >> 20, stack.mconf.max_num_buffers,
 			stack.mconf.rcvbuf_size, stack.mconf.sndbuf_size, stack.conf_path);
 		return NULL;
 	}
-	if (mos_core_setup(core, size, cpu, &stack.mconf, &stack.conf, stack.port,
+	if (mos_core_setup(core, size, q, &stack.mconf, &stack.conf, stack.port,
 			   random_seed()) != 0) {
 		/* mos_core_mem_size and the carving disagree: a bug, not a user error */
-		MOS_LOG(ERR, "core %d: pool carving overran its arena of %zu bytes", cpu, size);
+		MOS_LOG(ERR, "core %d: pool carving overran its arena of %zu bytes", q, size);
 		unmap_core_memory(core, size, huge);
 		return NULL;
 	}
 	core->mem_huge = huge;
-	core->cpu = cpu_of(cpu);
+	core->cpu = cpu;
 	return core;
+}
+
+/*
+ * Multi-process: this process's one context, on CPU cpu of the core mask.
+ * Its EAL starts now (it needs the CPU): the master's starts the ports,
+ * a slave's attaches to them. The EAL has pinned this thread already.
+ */
+static mctx_t create_mp_context(int cpu)
+{
+	char err[CONF_ERR_MAX];
+	struct mos_core *core;
+	int q, ret;
+
+	for (int i = 0; i < CONF_MAX_CORES; i++)
+		if (stack.core[i] != NULL) {	/* one context per process */
+			errno = EEXIST;
+			return NULL;
+		}
+	ret = mos_dpdk_init_mp(&stack.conf, "epwget-mp", mos_log_level >= MOS_LOG_DEBUG,
+			       (unsigned)cpu, err, sizeof(err));
+	if (ret != 0) {
+		MOS_LOG(ERR, "%s", err);
+		errno = -ret;
+		return NULL;
+	}
+	if (start_ports() != 0) {
+		errno = EIO;
+		return NULL;
+	}
+	q = __builtin_popcountll(stack.conf.core_mask & ((1ULL << cpu) - 1));
+	core = core_alloc(q, (unsigned)cpu);
+	if (core == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	core->ctx.cpu = cpu;
+	stack.core[q] = core;
+	if (stack.conf.mp_mode == CONF_MP_SLAVE)
+		stack.mp_check_at = core->now;
+	return &core->ctx;
 }
 
 mctx_t mtcp_create_context(int cpu)
 {
 	struct mos_core *core;
 
+	if (stack.inited && stack.conf.mp_mode != CONF_MP_NONE && cpu >= 0 && cpu < CONF_MAX_CORES)
+		return create_mp_context(cpu);
 	if (!stack.inited || cpu < 0 || cpu >= stack.mconf.num_cores) {
 		errno = EINVAL;
 		return NULL;
@@ -409,7 +460,7 @@ mctx_t mtcp_create_context(int cpu)
 		errno = EINVAL;
 		return NULL;
 	}
-	core = core_alloc(cpu);
+	core = core_alloc(cpu, cpu_of(cpu));
 	if (core == NULL) {
 		mos_dpdk_thread_detach();
 		errno = ENOMEM;
@@ -435,9 +486,10 @@ void mtcp_destroy_context(mctx_t mctx)
 
 	if (core == NULL || !stack.inited)
 		return;
-	cpu = core->ctx.cpu;
+	cpu = core->queue;
 	mos_io_tx_flush(core);	/* frames still batched belong to the mbuf pool, not to us */
-	for (int i = 0; i < MOS_POOL_COUNT; i++)
+	/* a stopped stack (SIGINT, a slave's master gone) may hold closing streams: not a leak */
+	for (int i = 0; i < MOS_POOL_COUNT && !stack.stop; i++)
 		if (core->pool[i].in_use != 0)
 			MOS_LOG(WARN, "core %d: pool %s still lends %u objects at destroy (a leak)",
 				cpu, core->pool[i].name, core->pool[i].in_use);
@@ -458,6 +510,37 @@ void mtcp_destroy(void)
 	stack.inited = false;
 	stack.started = false;
 	stack.start_err = 0;
+	stack.mp_check_at = UINT64_MAX;
+}
+
+int mtcp_mp_finish(mctx_t mctx)
+{
+	if (mos_core_of(mctx) == NULL || stack.conf.mp_mode == CONF_MP_NONE)
+		return fail(EINVAL);
+	mos_dpdk_mp_finish();
+	return 0;
+}
+
+int mtcp_mp_others(mctx_t mctx)
+{
+	int n;
+
+	if (mos_core_of(mctx) == NULL || stack.conf.mp_mode == CONF_MP_NONE)
+		return fail(EINVAL);
+	n = mos_dpdk_mp_others();
+	return n < 0 ? fail(-n) : n;
+}
+
+/* A slave whose master has gone stops: the NIC and the shared memory are the master's. */
+static void mp_check_master(struct mos_core *core)
+{
+	stack.mp_check_at = core->now + 1000000 / MOS_TCP_TICK_US;
+	if (mos_dpdk_mp_master_alive())
+		return;
+	MOS_LOG(ERR, "the master of this group has exited: this slave stops (start the master, "
+		"then the slaves, again)");
+	stack.stop = 1;
+	stack.mp_check_at = UINT64_MAX;
 }
 
 static void on_signal(int signum)
@@ -647,6 +730,8 @@ int mos_core_poll(struct mos_core *core)
 	mos_tcp_timers(core, core->now);
 	mos_tcp_flush(core);
 	mos_io_tx_flush(core);
+	if (core->now >= stack.mp_check_at)	/* a slave, once a second */
+		mp_check_master(core);
 	return n;
 }
 

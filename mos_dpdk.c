@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <dirent.h>
+#include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_memzone.h>
 #include <rte_ring.h>
 
 #include "mos_core.h"
@@ -41,6 +44,37 @@ static const char *const soft_rss_drivers[] = {
 };
 
 #define STEER_RING     4096	/* frames one core may hold for another */
+
+/*
+ * What a multi-process master publishes to its slaves in a memzone: the
+ * ports as it started them, the key, and one slot per queue saying which
+ * process works it and how far it got. Slots change with atomics only.
+ */
+#define MP_ZONE        "mos_mp"
+#define MP_MAGIC       0x45505750u	/* "EPWP" */
+#define MP_READY_FILE  "mos_mp_ready"	/* in the runtime dir: the master's pid, once it is ready */
+#define MP_EXIT_WAIT_MS 5000		/* the master waits this long for slaves to leave */
+
+enum mp_state { MP_FREE = 0, MP_RUNNING, MP_DONE, MP_EXITED };
+
+struct mp_slot {
+	int32_t pid;
+	uint32_t state;			/* enum mp_state */
+};
+
+struct mp_shared {
+	uint32_t magic;
+	uint32_t nqueues;
+	int32_t master_pid;
+	uint32_t master_cpu;
+	uint64_t core_mask;
+	struct mos_rss_key key;
+	int n_ports;
+	uint16_t port_id[CONF_MAX_NETDEV];
+	bool steer[CONF_MAX_NETDEV];
+	struct mos_port_info info[CONF_MAX_NETDEV];
+	struct mp_slot slot[CONF_MAX_CORES];
+};
 #define TX_BATCH       64
 #define TX_RETRIES     8
 
@@ -66,6 +100,17 @@ static struct {
 	int n_ports;
 	uint16_t port_id[CONF_MAX_NETDEV];
 	struct rte_mempool *mbuf_pool[CONF_MAX_CORES];
+
+	/* multi-process mode (epwget-mp) */
+	enum conf_mp_mode mp;
+	unsigned mp_queue;		/* this process's queue */
+	unsigned mp_wait_s;
+	char mp_prefix[64];		/* the group's --file-prefix */
+	char mp_dir[PATH_MAX / 2];	/* the group's EAL runtime directory */
+	struct mp_shared *mp_sh;	/* the master's memzone, shared by the group */
+	const struct rte_memzone *mp_mz;
+	uint64_t mp_finished_us;	/* when this process's own work ended, 0 = not yet */
+	bool mp_told_wait, mp_told_missing;
 } io;
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -162,38 +207,16 @@ static int split_eal_args(char *buf, const char **argv, int argc, char *err, siz
 	return argc;
 }
 
-int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
-		  char *err, size_t errlen)
+/* The options every EAL gets unless the user's eal_args (the first user words) chose them. */
+static int add_common_args(const struct mos_conf *conf, bool verbose, const char **argv,
+			   int argc, int user)
 {
-	static char words[CONF_EAL_ARGS_MAX], lcore[16], chans[16], mem[24], prefix[80];
-	const char *argv[EAL_ARGV_MAX];
-	int argc = 0, user, ret;
+	static char chans[16];
 
-	if (io.eal_up)
-		return 0;
-	argv[argc++] = prog;
-	snprintf(words, sizeof(words), "%s", conf->eal_args);
-	argc = split_eal_args(words, argv, argc, err, errlen);
-	if (argc < 0)
-		return argc;
-	user = argc;
-	/* the main thread sits on the first CPU of the mask; cores' threads register later */
-	snprintf(lcore, sizeof(lcore), "%d", __builtin_ctzll(conf->core_mask));
 	snprintf(chans, sizeof(chans), "%d", conf->nb_mem_channels);
-	if (!has_opt(argv, user, "-l") && !has_opt(argv, user, "-c") && !has_opt(argv, user, "--lcores")) {
-		argv[argc++] = "-l";
-		argv[argc++] = lcore;
-	}
 	if (!has_opt(argv, user, "-n")) {
 		argv[argc++] = "-n";
 		argv[argc++] = chans;
-	}
-	argc = add_memory_args(conf, argv, argc, mem, sizeof(mem));
-	io.prefix[0] = '\0';
-	if (!has_opt(argv, user, "--file-prefix")) {
-		snprintf(io.prefix, sizeof(io.prefix), "epwget-%ld", (long)getpid());
-		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.prefix);
-		argv[argc++] = prefix;
 	}
 	if (!has_opt(argv, user, "--log-level")) {
 		argv[argc++] = verbose ? "--log-level=info" : "--log-level=warning";
@@ -202,9 +225,14 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 	if (!has_opt(argv, user, "--telemetry") && !has_opt(argv, user, "--no-telemetry"))
 		argv[argc++] = "--no-telemetry";
 	argv[argc] = NULL;
+	return argc;
+}
 
+static int eal_start(const char **argv, int argc, char *err, size_t errlen)
+{
 	/* the EAL reorders the pointers but never writes through them */
-	ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
+	int ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
+
 	if (ret < 0) {
 		set_err(err, errlen, "DPDK EAL start failed (%s); check eal_args in the mos config "
 			"(the EAL's own message is above)", rte_strerror(rte_errno));
@@ -216,6 +244,255 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 		io.tsc_per_us = 1;
 	snprintf(io.run_dir, sizeof(io.run_dir), "%s", rte_eal_get_runtime_dir());
 	return 0;
+}
+
+int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
+		  char *err, size_t errlen)
+{
+	static char words[CONF_EAL_ARGS_MAX], lcore[16], mem[24], prefix[80];
+	const char *argv[EAL_ARGV_MAX];
+	int argc = 0, user;
+
+	if (io.eal_up)
+		return 0;
+	argv[argc++] = prog;
+	snprintf(words, sizeof(words), "%s", conf->eal_args);
+	argc = split_eal_args(words, argv, argc, err, errlen);
+	if (argc < 0)
+		return argc;
+	user = argc;
+	/* the main thread sits on the first CPU of the mask; cores' threads register later */
+	snprintf(lcore, sizeof(lcore), "%d", __builtin_ctzll(conf->core_mask));
+	if (!has_opt(argv, user, "-l") && !has_opt(argv, user, "-c") && !has_opt(argv, user, "--lcores")) {
+		argv[argc++] = "-l";
+		argv[argc++] = lcore;
+	}
+	argc = add_memory_args(conf, argv, argc, mem, sizeof(mem));
+	io.prefix[0] = '\0';
+	if (!has_opt(argv, user, "--file-prefix")) {
+		snprintf(io.prefix, sizeof(io.prefix), "epwget-%ld", (long)getpid());
+		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.prefix);
+		argv[argc++] = prefix;
+	}
+	argc = add_common_args(conf, verbose, argv, argc, user);
+	return eal_start(argv, argc, err, errlen);
+}
+
+/* --- multi-process: the group's EAL ----------------------------------------- */
+
+static bool pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* The value of option opt in the user's words ("--opt=v" or "--opt v"), or NULL. */
+static const char *opt_value(const char *const *argv, int argc, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], opt, n) != 0)
+			continue;
+		if (argv[i][n] == '=')
+			return argv[i] + n + 1;
+		if (argv[i][n] == '\0' && i + 1 < argc)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+/* The EAL's runtime directory for a file prefix, as the EAL itself names it. */
+static void runtime_dir_of(const char *prefix, char *buf, size_t len)
+{
+	const char *base = "/var/run";
+
+	if (getuid() != 0)
+		base = getenv("XDG_RUNTIME_DIR") != NULL ? getenv("XDG_RUNTIME_DIR") : "/tmp";
+	snprintf(buf, len, "%s/dpdk/%s", base, prefix);
+}
+
+static bool hugetlbfs_mounted(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The pid in the group's ready file, 0 when there is none. */
+static int32_t ready_pid(void)
+{
+	char path[PATH_MAX];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT32_MAX)
+		pid = 0;
+	fclose(f);
+	return (int32_t)pid;
+}
+
+/* A DPDK primary holds a lock on the group's config file while it lives. */
+static bool primary_alive(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/config", io.mp_dir);
+	return rte_eal_primary_proc_alive(path) != 0;
+}
+
+static int mp_master_checks(const char *const *argv, int user, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (primary_alive()) {
+		int32_t pid = ready_pid();
+
+		set_err(err, errlen, "a master already runs for file prefix %s (pid %d): stop it "
+			"first, or give this group its own --file-prefix in eal_args", io.mp_prefix,
+			pid);
+		return -EEXIST;
+	}
+	if (hugepages_free() <= 0) {
+		set_err(err, errlen, "multi-process needs hugepages and none is free: echo 256 > "
+			"/proc/sys/vm/nr_hugepages (make run-mp does it)");
+		return -ENOMEM;
+	}
+	if (!has_opt(argv, user, "--huge-dir") && !hugetlbfs_mounted()) {
+		set_err(err, errlen, "multi-process needs a hugetlbfs mount to share memory: mkdir -p "
+			"/dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages (make run-mp does it)");
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
+	unlink(path);	/* left by a master that died */
+	return 0;
+}
+
+/* A slave starts its EAL only once the master has started the ports: the tap PMD hands queues over then. */
+static int mp_wait_master(char *err, size_t errlen)
+{
+	for (unsigned waited_ms = 0;; waited_ms += 100) {
+		int32_t pid = ready_pid();
+
+		if (pid != 0 && pid_alive(pid) && primary_alive())
+			return 0;
+		if (waited_ms >= io.mp_wait_s * 1000u) {
+			set_err(err, errlen, "no master is ready for file prefix %s after %u s: start "
+				"the master first (epwget-mp -f MASTER.conf -c N, with multiprocess = N "
+				"master), or raise mp_wait", io.mp_prefix, io.mp_wait_s);
+			return -ETIMEDOUT;
+		}
+		if (waited_ms == 0)
+			MOS_LOG(INFO, "waiting up to %u s for the master of file prefix %s",
+				io.mp_wait_s, io.mp_prefix);
+		usleep(100 * 1000);
+	}
+}
+
+/* The CPU that lcore `cpu` runs on: itself when this process may use it, else one it may. */
+static unsigned physical_cpu(unsigned cpu)
+{
+	cpu_set_t set;
+	unsigned n = 0, pick;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_ISSET(cpu, &set))
+		return cpu;
+	n = (unsigned)CPU_COUNT(&set);
+	if (n == 0)
+		return cpu;
+	pick = cpu % n;
+	for (unsigned c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && pick-- == 0) {
+			MOS_LOG(INFO, "CPU %u is not available here: core %u shares CPU %u", cpu,
+				cpu, c);
+			return c;
+		}
+	return cpu;
+}
+
+static int mp_check_args(const struct mos_conf *conf, unsigned cpu, const char *const *argv,
+			 int user, char *err, size_t errlen)
+{
+	static const char *const private_mem[] = { "--in-memory", "--no-huge", "--no-shconf" };
+
+	if (cpu >= CONF_MAX_CORES || !((conf->core_mask >> cpu) & 1)) {
+		set_err(err, errlen, "core %u is not in core_mask 0x%llx: give -c one of its CPUs",
+			cpu, (unsigned long long)conf->core_mask);
+		return -EINVAL;
+	}
+	if (conf->mp_mode == CONF_MP_MASTER && (int)cpu != conf->mp_master_core) {
+		set_err(err, errlen, "this is the master's configuration (multiprocess = %d master): "
+			"run it with -c %d; slaves take a configuration with multiprocess = slave",
+			conf->mp_master_core, conf->mp_master_core);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(private_mem) / sizeof(private_mem[0]); i++)
+		if (has_opt(argv, user, private_mem[i])) {
+			set_err(err, errlen, "eal_args: %s keeps memory private to one process; "
+				"multi-process shares it: remove %s", private_mem[i], private_mem[i]);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose, unsigned cpu,
+		     char *err, size_t errlen)
+{
+	static char words[CONF_EAL_ARGS_MAX], lcores[48], prefix[96];
+	const char *argv[EAL_ARGV_MAX];
+	const char *p;
+	bool master = conf->mp_mode == CONF_MP_MASTER;
+	int argc = 0, user, ret;
+
+	if (io.eal_up)
+		return 0;
+	if (conf->mp_mode == CONF_MP_NONE) {
+		set_err(err, errlen, "no multiprocess line in the mos config: add `multiprocess = N "
+			"master` (the master's) or `multiprocess = slave`");
+		return -EINVAL;
+	}
+	argv[argc++] = prog;
+	snprintf(words, sizeof(words), "%s", conf->eal_args);
+	argc = split_eal_args(words, argv, argc, err, errlen);
+	if (argc < 0)
+		return argc;
+	user = argc;
+	ret = mp_check_args(conf, cpu, argv, user, err, errlen);
+	if (ret != 0)
+		return ret;
+	io.mp = conf->mp_mode;
+	io.mp_queue = (unsigned)__builtin_popcountll(conf->core_mask & ((1ULL << cpu) - 1));
+	io.mp_wait_s = (unsigned)conf->mp_wait;
+	p = opt_value(argv, user, "--file-prefix");
+	snprintf(io.mp_prefix, sizeof(io.mp_prefix), "%s", p != NULL ? p : "epwget-mp");
+	io.prefix[0] = '\0';	/* the group's directory is removed by the master, not by us */
+	runtime_dir_of(io.mp_prefix, io.mp_dir, sizeof(io.mp_dir));
+	ret = master ? mp_master_checks(argv, user, err, errlen) : mp_wait_master(err, errlen);
+	if (ret != 0)
+		return ret;
+	if (p == NULL) {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.mp_prefix);
+		argv[argc++] = prefix;
+	}
+	if (!has_opt(argv, user, "--proc-type"))
+		argv[argc++] = master ? "--proc-type=primary" : "--proc-type=secondary";
+	/* lcore id = the core's CPU: each process of the group has its own mempool caches */
+	if (!has_opt(argv, user, "-l") && !has_opt(argv, user, "-c") && !has_opt(argv, user, "--lcores")) {
+		snprintf(lcores, sizeof(lcores), "--lcores=%u@%u", cpu, physical_cpu(cpu));
+		argv[argc++] = lcores;
+	}
+	argc = add_common_args(conf, verbose, argv, argc, user);
+	return eal_start(argv, argc, err, errlen);
 }
 
 static bool soft_rss_driver(const char *driver)
@@ -407,6 +684,12 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 		return ret;
 	}
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
+	if (io.mp != CONF_MP_NONE && strcmp(info->driver, "net_af_packet") == 0) {
+		set_err(err, errlen, "netdev %s: net_af_packet cannot be shared with DPDK secondary "
+			"processes (they crash on transmit in DPDK 22.11): use net_tap, net_memif or "
+			"a NIC for epwget-mp, or the threaded epwget", nd->name);
+		return -ENOTSUP;
+	}
 	if (nqueues > di.max_rx_queues || nqueues > di.max_tx_queues) {
 		set_err(err, errlen, "netdev %s (%s) has %u RX / %u TX queues, %u cores need one each; "
 			"use fewer cores (-N) or a device with more queues (af_packet: qpairs=N)",
@@ -487,6 +770,141 @@ static int create_steer_rings(int i, unsigned nqueues, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- multi-process: publish (master) and attach (slave) --------------------- */
+
+static int write_ready_file(char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", io.mp_dir, MP_READY_FILE);
+	f = fopen(tmp, "w");
+	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		set_err(err, errlen, "cannot write %s (%s); check that %s is writable", path,
+			strerror(errno), io.mp_dir);
+		return -errno;
+	}
+	return 0;
+}
+
+/* The master, its ports started: tell the slaves what they are and that they may come. */
+static int mp_publish(const struct mos_conf *conf, const struct mos_port_info *info,
+		      char *err, size_t errlen)
+{
+	struct mp_shared *sh;
+
+	io.mp_mz = rte_memzone_reserve(MP_ZONE, sizeof(*sh), rte_socket_id(), 0);
+	if (io.mp_mz == NULL) {
+		set_err(err, errlen, "cannot reserve the group's memzone (%s); reserve more "
+			"hugepages", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	sh = io.mp_sh = io.mp_mz->addr;
+	memset(sh, 0, sizeof(*sh));
+	sh->nqueues = io.nqueues;
+	sh->master_pid = (int32_t)getpid();
+	sh->master_cpu = (uint32_t)conf->mp_master_core;
+	sh->core_mask = conf->core_mask;
+	sh->key = io.key;
+	sh->n_ports = io.n_ports;
+	for (int i = 0; i < io.n_ports; i++) {
+		sh->port_id[i] = io.port_id[i];
+		sh->steer[i] = io.steer[i];
+		sh->info[i] = info[i];
+	}
+	sh->slot[io.mp_queue] = (struct mp_slot){ sh->master_pid, MP_RUNNING };
+	__atomic_store_n(&sh->magic, MP_MAGIC, __ATOMIC_RELEASE);
+	return write_ready_file(err, errlen);
+}
+
+static int mp_lookup_shared(const struct mos_conf *conf, unsigned nqueues,
+			    const struct mos_rss_key *k, char *err, size_t errlen)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(MP_ZONE);
+	struct mp_shared *sh = mz != NULL ? mz->addr : NULL;
+
+	if (sh == NULL || __atomic_load_n(&sh->magic, __ATOMIC_ACQUIRE) != MP_MAGIC) {
+		set_err(err, errlen, "the master of file prefix %s has published no ports; is it "
+			"an epwget-mp master of this version?", io.mp_prefix);
+		return -ENOENT;
+	}
+	io.mp_sh = sh;
+	if (sh->core_mask != conf->core_mask || sh->nqueues != nqueues ||
+	    sh->n_ports != conf->n_netdev) {
+		set_err(err, errlen, "the master runs core_mask 0x%llx with %d netdevs, this "
+			"configuration has 0x%llx and %d: give slaves the master's configuration "
+			"with only the multiprocess line changed", (unsigned long long)sh->core_mask,
+			sh->n_ports, (unsigned long long)conf->core_mask, conf->n_netdev);
+		return -EINVAL;
+	}
+	if (sh->key.len != k->len || memcmp(sh->key.key, k->key, k->len) != 0) {
+		set_err(err, errlen, "rss_key differs from the master's: the group must steer with "
+			"one key; use the master's rss_key");
+		return -EINVAL;
+	}
+	if (io.mp_queue == (unsigned)__builtin_popcountll(sh->core_mask &
+							   ((1ULL << sh->master_cpu) - 1))) {
+		set_err(err, errlen, "core %u is the master's (multiprocess = %u master): give "
+			"slaves the other CPUs of core_mask", sh->master_cpu, sh->master_cpu);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Take this process's slot, unless a live process of the group holds it. */
+static int mp_claim(char *err, size_t errlen)
+{
+	struct mp_slot *sl = &io.mp_sh->slot[io.mp_queue];
+	int32_t old = __atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE);
+	uint32_t st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+
+	if ((old != 0 && st != MP_EXITED && pid_alive(old)) ||
+	    !__atomic_compare_exchange_n(&sl->pid, &old, (int32_t)getpid(), false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		set_err(err, errlen, "queue %u of this group already has a process (pid %d): "
+			"give each slave its own CPU of core_mask", io.mp_queue, old);
+		return -EBUSY;
+	}
+	__atomic_store_n(&sl->state, MP_RUNNING, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* A slave: the master's ports, pools and rings, found by name; no control-path call. */
+static int mp_attach(const struct mos_conf *conf, unsigned nqueues, const struct mos_rss_key *k,
+		     struct mos_port_info *info, char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+	int ret = mp_lookup_shared(conf, nqueues, k, err, errlen);
+	struct mp_shared *sh = io.mp_sh;
+
+	if (ret != 0)
+		return ret;
+	for (int i = 0; i < sh->n_ports; i++) {
+		io.port_id[i] = sh->port_id[i];
+		io.steer[i] = sh->steer[i];
+		io.reta[i] = sh->info[i].reta;
+		info[i] = sh->info[i];
+		for (unsigned q = 0; io.steer[i] && q < nqueues; q++) {
+			snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
+			io.ring[i][q] = rte_ring_lookup(name);
+			if (io.ring[i][q] == NULL) {
+				set_err(err, errlen, "the master's steering ring %s is missing", name);
+				return -ENOENT;
+			}
+		}
+	}
+	io.n_ports = sh->n_ports;
+	snprintf(name, sizeof(name), "mos_mbuf_%u", io.mp_queue);
+	io.mbuf_pool[io.mp_queue] = rte_mempool_lookup(name);
+	if (io.mbuf_pool[io.mp_queue] == NULL) {
+		set_err(err, errlen, "the master's mbuf pool %s is missing", name);
+		return -ENOENT;
+	}
+	return mp_claim(err, errlen);
+}
+
 int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 			 const struct mos_rss_key *k, struct mos_port_info *info,
 			 char *err, size_t errlen)
@@ -499,12 +917,81 @@ int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 	}
 	io.nqueues = nqueues;
 	io.key = *k;
+	if (io.mp == CONF_MP_SLAVE)
+		return mp_attach(conf, nqueues, k, info, err, errlen);
 	ret = create_mbuf_pools(conf, nqueues, err, errlen);
 	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
 		ret = port_start(&conf->netdev[i], nqueues, conf, k, &info[i], err, errlen);
 	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
 		ret = create_steer_rings(i, nqueues, err, errlen);
+	if (ret == 0 && io.mp == CONF_MP_MASTER)
+		ret = mp_publish(conf, info, err, errlen);
 	return ret;
+}
+
+/* --- multi-process: the group's progress ------------------------------------ */
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+bool mos_dpdk_mp_master_alive(void)
+{
+	return io.mp != CONF_MP_SLAVE || io.mp_sh == NULL || pid_alive(io.mp_sh->master_pid);
+}
+
+void mos_dpdk_mp_finish(void)
+{
+	if (io.mp_sh == NULL)
+		return;
+	__atomic_store_n(&io.mp_sh->slot[io.mp_queue].state, MP_DONE, __ATOMIC_RELEASE);
+	if (io.mp_finished_us == 0)
+		io.mp_finished_us = wall_us();
+}
+
+int mos_dpdk_mp_others(void)
+{
+	uint64_t waited = io.mp_finished_us != 0 ? wall_us() - io.mp_finished_us : 0;
+	int running = 0, unstarted = 0;
+	char missing[128] = "";
+
+	if (io.mp_sh == NULL)
+		return 0;
+	if (!mos_dpdk_mp_master_alive())
+		return -EPIPE;
+	for (unsigned q = 0; q < io.nqueues; q++) {
+		const struct mp_slot *sl = &io.mp_sh->slot[q];
+		uint32_t st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+
+		if (q == io.mp_queue)
+			continue;
+		if (st == MP_RUNNING && pid_alive(__atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE)))
+			running++;
+		else if (st == MP_FREE) {
+			size_t n = strlen(missing);
+
+			unstarted++;
+			snprintf(missing + n, sizeof(missing) - n, "%s%u", n ? "," : "", q);
+		}
+	}
+	if (unstarted == 0)
+		return running;
+	if (waited < (uint64_t)io.mp_wait_s * 1000000) {
+		if (!io.mp_told_wait && io.mp_finished_us != 0)
+			MOS_LOG(INFO, "waiting up to %u s for the processes of queues %s to start",
+				io.mp_wait_s, missing);
+		io.mp_told_wait = io.mp_finished_us != 0;
+		return running + unstarted;
+	}
+	if (!io.mp_told_missing)
+		MOS_LOG(WARN, "the processes of queues %s never started (waited %u s): their share "
+			"of the flows did not run", missing, io.mp_wait_s);
+	io.mp_told_missing = true;
+	return running;
 }
 
 int mos_dpdk_thread_attach(unsigned core, unsigned cpu)
@@ -549,10 +1036,100 @@ static void remove_run_dir(void)
 	}
 }
 
+/* Unlink the files in dir whose names start with prefix (all of them for ""). */
+static void unlink_files(const char *dir, const char *prefix)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+/*
+ * The master, last of its group: the runtime directory (config, memory
+ * maps, sockets, the ready file) and the hugepage files of the group's
+ * prefix on every hugetlbfs mount. What a crash leaves, make run-mp and
+ * the tests remove.
+ */
+static void mp_remove_files(void)
+{
+	char line[512], mnt[256], type[32], prefix[80];
+	FILE *f;
+
+	unlink_files(io.mp_dir, "");
+	rmdir(io.mp_dir);
+	snprintf(prefix, sizeof(prefix), "%smap_", io.mp_prefix);
+	f = fopen("/proc/mounts", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %255s %31s", mnt, type) == 2 && strcmp(type, "hugetlbfs") == 0)
+			unlink_files(mnt, prefix);
+	fclose(f);
+}
+
+/*
+ * The master waits (bounded) for its slaves to leave before it stops the
+ * ports under them and frees their memory: until their processes are gone,
+ * not only marked exited, since a slave still talks to the master's EAL
+ * while it cleans up.
+ */
+static void mp_wait_slaves(void)
+{
+	for (int waited = 0; waited < MP_EXIT_WAIT_MS; waited += 50) {
+		int live = 0;
+
+		for (unsigned q = 0; q < io.nqueues; q++) {
+			const struct mp_slot *sl = &io.mp_sh->slot[q];
+
+			if (q != io.mp_queue && pid_alive(__atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE)))
+				live++;
+		}
+		if (live == 0)
+			return;
+		if (waited == 0)
+			MOS_LOG(INFO, "waiting for %d slave%s to exit before stopping the ports", live,
+				live == 1 ? "" : "s");
+		usleep(50 * 1000);
+	}
+	MOS_LOG(WARN, "slaves still running after %d ms: stopping the ports anyway",
+		MP_EXIT_WAIT_MS);
+}
+
+/* A slave leaves what it attached to: the master owns and frees it. */
+static void mp_slave_fini(void)
+{
+	if (io.mp_sh != NULL)
+		__atomic_store_n(&io.mp_sh->slot[io.mp_queue].state, MP_EXITED, __ATOMIC_RELEASE);
+	io.mp_sh = NULL;
+	io.n_ports = 0;
+	memset(io.ring, 0, sizeof(io.ring));
+	memset(io.mbuf_pool, 0, sizeof(io.mbuf_pool));
+	rte_eal_cleanup();
+	io.eal_up = false;
+}
+
 void mos_dpdk_fini(void)
 {
+	bool master = io.mp == CONF_MP_MASTER;
+
 	if (!io.eal_up)
 		return;
+	if (io.mp == CONF_MP_SLAVE) {
+		mp_slave_fini();
+		return;
+	}
+	if (master && io.mp_sh != NULL)
+		mp_wait_slaves();
 	for (int i = 0; i < io.n_ports; i++) {
 		rte_eth_dev_stop(io.port_id[i]);
 		rte_eth_dev_close(io.port_id[i]);
@@ -571,9 +1148,16 @@ void mos_dpdk_fini(void)
 		rte_mempool_free(io.mbuf_pool[q]);
 		io.mbuf_pool[q] = NULL;
 	}
+	if (io.mp_mz != NULL)
+		rte_memzone_free(io.mp_mz);
+	io.mp_mz = NULL;
+	io.mp_sh = NULL;
 	rte_eal_cleanup();
 	io.eal_up = false;
-	remove_run_dir();
+	if (master)
+		mp_remove_files();
+	else
+		remove_run_dir();
 }
 
 /* --- the packet path --------------------------------------------------------- */

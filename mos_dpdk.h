@@ -48,9 +48,35 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 		  char *err, size_t errlen);
 
 /*
+ * Multi-process mode (conf->mp_mode, epwget-mp): start the EAL of the one
+ * process of a group that runs on CPU cpu (a CPU of conf's core mask) and
+ * owns the queue of cpu's rank in the mask. The master (DPDK primary)
+ * refuses to start beside a live master of the same file prefix; a slave
+ * (secondary) waits up to conf->mp_wait seconds for its master to be
+ * ready. Both need hugepages on a hugetlbfs mount. Then
+ * mos_dpdk_ports_start starts the ports (master) or attaches to them
+ * (slave, no control-path call). 0 or -errno with err filled.
+ */
+int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose, unsigned cpu,
+		     char *err, size_t errlen);
+
+/*
+ * The group's bookkeeping (multi-process mode; main thread). finish: this
+ * process's own work is done. others: how many other processes of the
+ * group are still working, counting those not yet started until mp_wait
+ * seconds after this one finished; -EPIPE when this slave's master is
+ * gone. master_alive: false once a slave's master has exited.
+ */
+void mos_dpdk_mp_finish(void);
+int mos_dpdk_mp_others(void);
+bool mos_dpdk_mp_master_alive(void);
+
+/*
  * Configure and start every netdev port with nqueues RX/TX queue pairs,
  * the RSS key k and the default table of conf's reta_size. info receives
  * one entry per netdev (conf->n_netdev). 0 or -errno with err filled.
+ * A multi-process master also publishes the ports, pools and steering
+ * rings to its slaves; a slave takes them from its master instead.
  */
 int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 			 const struct mos_rss_key *k, struct mos_port_info *info,

@@ -46,11 +46,21 @@ struct mtcp_conf {
 	int sndbuf_size;	/* bytes; mos.conf wmem_size */
 	int tcp_timewait;	/* seconds */
 	int tcp_timeout;	/* seconds, 0 = no idle timeout */
+	int multi_process;	/* read-only: MTCP_MP_* from mos.conf's multiprocess line */
+	int mp_master_core;	/* read-only: the master's CPU (multiprocess = N master), else -1 */
 };
+
+/* mos.conf `multiprocess`: one process per core sharing the NIC (epwget-mp). */
+#define MTCP_MP_NONE   0	/* no multiprocess line: one process, one thread per core */
+#define MTCP_MP_MASTER 1	/* `multiprocess = N master`: the DPDK primary, on CPU N */
+#define MTCP_MP_SLAVE  2	/* `multiprocess = slave`: a DPDK secondary */
 
 /*
  * A per-core context. `cpu` is the context's index, 0 .. num_cores - 1:
  * it runs on the cpu-th CPU of the core mask and owns NIC queue cpu.
+ * In multi-process mode `cpu` is the process's CPU as given to
+ * mtcp_create_context (a CPU of the core mask), and the process owns the
+ * queue of that CPU's rank in the mask.
  */
 struct mtcp_context {
 	int cpu;
@@ -266,6 +276,27 @@ int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int 
 		    int timeout);
 
 /* --- epwget extensions (not in mOS) --- */
+
+/*
+ * Multi-process mode (mos.conf `multiprocess`, epwget-mp): each process
+ * runs one context, mtcp_create_context(CPU) with a CPU of the core mask;
+ * the master's (the DPDK primary's) starts the NIC for the whole group,
+ * a slave's attaches to it (waiting up to mp_wait seconds for a master
+ * that is not ready yet). A process's queue carries other processes'
+ * frames (software steering through shared rings), so every process keeps
+ * its loop turning until the whole group is done:
+ *
+ *   mtcp_mp_finish(mctx) once its own flows are done, then
+ *   while (mtcp_mp_others(mctx) > 0) mtcp_epoll_wait(...);
+ *
+ * mtcp_mp_finish: 0, or -1/EINVAL (no multi-process context).
+ * mtcp_mp_others: the processes of the group still working, counting
+ * those that have not started yet for mp_wait seconds; 0 when all are
+ * done; -1/EPIPE when this slave's master has exited (mtcp_epoll_wait then
+ * fails with EINTR too), -1/EINVAL without a multi-process context.
+ */
+int mtcp_mp_finish(mctx_t mctx);
+int mtcp_mp_others(mctx_t mctx);
 
 /* One row of a core's memory pool statistics. */
 struct mtcp_pool_stat {

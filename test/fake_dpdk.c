@@ -24,6 +24,34 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 	return 0;
 }
 
+int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose, unsigned cpu,
+		     char *err, size_t errlen)
+{
+	(void)prog; (void)verbose;
+	fake_dpdk.mp_init_calls++;
+	fake_dpdk.mp_cpu = cpu;
+	if (fake_dpdk.fail_init || cpu >= 64 || !((conf->core_mask >> cpu) & 1)) {
+		snprintf(err, errlen, "fake EAL refuses core %u", cpu);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void mos_dpdk_mp_finish(void)
+{
+	fake_dpdk.mp_finish_calls++;
+}
+
+int mos_dpdk_mp_others(void)
+{
+	return fake_dpdk.mp_master_dead ? -EPIPE : fake_dpdk.mp_others;
+}
+
+bool mos_dpdk_mp_master_alive(void)
+{
+	return !fake_dpdk.mp_master_dead;
+}
+
 int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 			 const struct mos_rss_key *k, struct mos_port_info *info,
 			 char *err, size_t errlen)

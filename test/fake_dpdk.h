@@ -15,6 +15,11 @@ struct fake_dpdk {
 	int init_calls, start_calls, attach_calls, detach_calls, fini_calls;
 	unsigned nqueues;
 	unsigned last_cpu;
+	/* multi-process: what mos_dpdk_init_mp got, and what the group looks like */
+	int mp_init_calls, mp_finish_calls;
+	unsigned mp_cpu;
+	int mp_others;			/* mos_dpdk_mp_others returns this */
+	bool mp_master_dead;
 };
 
 extern struct fake_dpdk fake_dpdk;

@@ -316,6 +316,9 @@ TEST(mos_multiprocess)
 	REQUIRE(mos("mos { multiprocess = slave; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
 	CHECK_EQ(mc.mp_mode, CONF_MP_SLAVE);
 	CHECK_EQ(mc.mp_master_core, -1);
+	CHECK_EQ(mc.mp_wait, 30);
+	REQUIRE(mos("mos { multiprocess = slave; mp_wait = 5; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.mp_wait, 5);
 }
 
 static int rss(const char *value)
@@ -432,6 +435,7 @@ static const struct bad_case mos_bad[] = {
 	  "t.conf:2: multiprocess: master core '64' is not a core number (0..63)" },
 	{ IN_MOS("multiprocess = 0 master slave"),
 	  "t.conf:2: multiprocess: expected 'N master' or 'slave', got '0 master slave'" },
+	{ IN_MOS("mp_wait = 0"), "t.conf:2: mp_wait: 0 is out of range (1..3600)" },
 	{ IN_MOS("multiprocess = 8 master"),
 	  "t.conf:2: multiprocess: master core 8 is not in core_mask 0xff" },
 	{ IN_MOS("eal_args = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7"),

@@ -272,6 +272,64 @@ TEST(two_cores_split_the_source_pairs)
 	stop();
 }
 
+static const char mp_conf[] =
+	"application { type = end; run = epwget; core_mask = 0xA }\n"
+	"mos {\n"
+	"  max_concurrency = 64\n"
+	"  multiprocess = slave\n"
+	"  netdev { dpdk0 0xA 10.0.0.2/24 }\n"
+	"}\n";
+
+/*
+ * Multi-process: the EAL waits for the context (it needs the CPU), the
+ * context owns the queue of its CPU's rank, one per process, and a slave
+ * whose master is gone stops (mtcp_epoll_wait: EINTR).
+ */
+TEST(multiprocess_context_takes_the_queue_of_its_cpu)
+{
+	struct mtcp_epoll_event ev[4];
+	struct mtcp_conf c;
+	mctx_t m;
+	int ep;
+
+	REQUIRE(start(mp_conf) == 0);
+	CHECK_EQ(fake_dpdk.init_calls, 0);	/* not yet: no CPU named */
+	REQUIRE(mtcp_getconf(&c) == 0);
+	CHECK_EQ(c.multi_process, MTCP_MP_SLAVE);
+	CHECK_EQ(c.num_cores, 2);		/* the mask is kept whole, whatever this machine has */
+	c.num_cores = 1;			/* the group's size is the mask's */
+	REQUIRE(mtcp_setconf(&c) == 0);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	CHECK_EQ(c.num_cores, 2);
+	CHECK(mtcp_create_context(2) == NULL && errno == EINVAL);	/* not in 0xA */
+	m = mtcp_create_context(3);
+	REQUIRE(m != NULL);
+	CHECK_EQ(fake_dpdk.mp_cpu, 3);
+	CHECK_EQ(fake_dpdk.nqueues, 2);
+	CHECK_EQ(m->cpu, 3);
+	CHECK_EQ(mos_core_of(m)->queue, 1);	/* CPU 3 is the second of 0xA */
+	CHECK(mtcp_create_context(1) == NULL && errno == EEXIST);
+	fake_dpdk.mp_others = 2;
+	CHECK_EQ(mtcp_mp_others(m), 2);
+	CHECK(mtcp_mp_finish(m) == 0 && fake_dpdk.mp_finish_calls == 1);
+	ep = mtcp_epoll_create(m, 4);
+	REQUIRE(ep >= 0);
+	CHECK_EQ(mtcp_epoll_wait(m, ep, ev, 4, 0), 0);
+	fake_dpdk.mp_master_dead = true;
+	fake_io.now_us += 2000000;	/* the next once-a-second look finds it gone */
+	CHECK_EQ(mtcp_epoll_wait(m, ep, ev, 4, 0), 0);
+	CHECK(mtcp_epoll_wait(m, ep, ev, 4, 0) == -1 && errno == EINTR);
+	CHECK(mtcp_mp_others(m) == -1 && errno == EPIPE);
+	mtcp_destroy_context(m);
+	stop();
+	CHECK(start(good_conf) == 0);	/* threaded: no multi-process calls */
+	m = mtcp_create_context(0);
+	REQUIRE(m != NULL);
+	CHECK(mtcp_mp_others(m) == -1 && errno == EINVAL);
+	mtcp_destroy_context(m);
+	stop();
+}
+
 static const struct check_case cases[] = {
 	CASE(init_reads_the_settings),
 	CASE(init_fails_cleanly_on_a_bad_file),
@@ -280,6 +338,7 @@ static const struct check_case cases[] = {
 	CASE(failed_port_start_fails_every_context),
 	CASE(init_rss_builds_the_pairs_of_this_core_queue),
 	CASE(two_cores_split_the_source_pairs),
+	CASE(multiprocess_context_takes_the_queue_of_its_cpu),
 };
 
 CHECK_MAIN(cases)
