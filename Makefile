@@ -5,7 +5,7 @@
 # The stack and the application, one flat module a file.
 STACK_SRCS := conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c mos_sbuf.c \
 	      mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_socket.c mos_epoll.c \
-	      mos_core.c mos_dpdk.c
+	      mos_fault.c mos_core.c mos_dpdk.c
 APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c
 
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.

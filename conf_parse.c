@@ -14,6 +14,7 @@
  *       netdev { dpdk0 0x00FF 10.0.0.2/24 [02:00:00:00:00:01] }
  *       arp_table { 10.0.0.4/32 00:11:22:33:44:55 }
  *       route_table { 10.0.0.0/24 dpdk0 }
+ *       fault { rx_drop = 5; tx_reorder = 0.5; seed = 7 }     fault injection, off by default
  *   }
  * Statements end at a newline, ';', '{' or '}'. A block's '{' may sit on
  * the line of its name or on the next one; list blocks hold one entry of
@@ -371,7 +372,7 @@ static int scan_lines(struct src *s, const char *text, size_t len,
 
 /* ---- key = value settings, table-driven ------------------------------- */
 
-enum blk { BLK_TOP, BLK_APP, BLK_MOS, BLK_NETDEV, BLK_ARP, BLK_ROUTE, BLK_SKIP };
+enum blk { BLK_TOP, BLK_APP, BLK_MOS, BLK_NETDEV, BLK_ARP, BLK_ROUTE, BLK_FAULT, BLK_SKIP };
 
 struct key_def;
 
@@ -481,6 +482,48 @@ static int parse_mask(const struct src *s, const char *what, const char *val, ui
 static int set_mask(const struct setting *st)
 {
 	return parse_mask(st->s, st->key, st->val, FIELD(st, uint64_t));
+}
+
+/* Any 64-bit number, hex (0x...) or decimal. */
+static int set_u64(const struct setting *st)
+{
+	int rc = parse_u64(st->val, true, FIELD(st, uint64_t));
+
+	if (rc == -EINVAL)
+		return fail(st->s, "%s: '%s' is not a number", st->key, st->val);
+	if (rc < 0)
+		return fail(st->s, "%s: %s is more than 64 bits", st->key, st->val);
+	return 0;
+}
+
+/*
+ * A percentage with at most two decimals ("5", "0.5", "12.25"), stored in
+ * hundredths (500, 50, 1225) so that the stack compares integers.
+ */
+static int set_pct(const struct setting *st)
+{
+	const char *s = st->val;
+	long whole = 0, frac = 0;
+	int nd = 0, nf = 0;
+
+	for (; is_digit(*s); s++, nd++)
+		if (whole <= st->k->max)	/* stays small: the range check below fails it */
+			whole = whole * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; is_digit(*s); s++, nf++)
+			if (nf < 2)
+				frac = frac * 10 + (*s - '0');
+	if (nd == 0 || *s != '\0' || (st->val[nd] == '.' && nf == 0))
+		return fail(st->s, "%s: '%s' is not a percentage (0..100, e.g. 5 or 0.25)", st->key,
+			    st->val);
+	if (nf > 2)
+		return fail(st->s, "%s: '%s' has more than two decimals", st->key, st->val);
+	if (nf == 1)
+		frac *= 10;
+	if (whole * 100 + frac > st->k->max)
+		return fail(st->s, "%s: %s is out of range (0..100)", st->key, st->val);
+	*FIELD(st, int) = (int)(whole * 100 + frac);
+	return 0;
 }
 
 static int set_str(const struct setting *st)
@@ -646,6 +689,20 @@ static const struct key_def mos_keys[] = {
 	{ "rx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(rx_desc), 64, 16384 },
 	{ "tx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(tx_desc), 64, 16384 },
 	{ "reta_size", NULL, BLK_MOS, set_pow2, MOS_OFF(reta_size), 64, 2048 },
+	/* fault { }: fault injection between the stack and the I/O module */
+	{ "seed", NULL, BLK_FAULT, set_u64, MOS_OFF(fault.seed), 0, 0 },
+	{ "delay_us", NULL, BLK_FAULT, set_int, MOS_OFF(fault.delay_us), 1, CONF_FAULT_DELAY_MAX },
+	{ "reorder_depth", NULL, BLK_FAULT, set_int, MOS_OFF(fault.reorder_depth), 1, CONF_FAULT_DEPTH_MAX },
+	{ "rx_drop", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.drop), 0, CONF_FAULT_PCT_MAX },
+	{ "rx_dup", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.dup), 0, CONF_FAULT_PCT_MAX },
+	{ "rx_reorder", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.reorder), 0, CONF_FAULT_PCT_MAX },
+	{ "rx_corrupt", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.corrupt), 0, CONF_FAULT_PCT_MAX },
+	{ "rx_delay", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.delay), 0, CONF_FAULT_PCT_MAX },
+	{ "tx_drop", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.drop), 0, CONF_FAULT_PCT_MAX },
+	{ "tx_dup", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.dup), 0, CONF_FAULT_PCT_MAX },
+	{ "tx_reorder", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.reorder), 0, CONF_FAULT_PCT_MAX },
+	{ "tx_corrupt", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.corrupt), 0, CONF_FAULT_PCT_MAX },
+	{ "tx_delay", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.delay), 0, CONF_FAULT_PCT_MAX },
 	/* mOS's, ignored: middlebox forwarding, its own logs and statistics */
 	{ "forward", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
 	{ "stat_print", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
@@ -705,10 +762,11 @@ static const struct block_def {
 	{ "netdev", BLK_MOS, BLK_NETDEV },
 	{ "arp_table", BLK_MOS, BLK_ARP },
 	{ "route_table", BLK_MOS, BLK_ROUTE },
+	{ "fault", BLK_MOS, BLK_FAULT },
 	{ "nic_forward_table", BLK_MOS, BLK_SKIP },	/* mOS's, ignored */
 };
 
-#define MOS_DEPTH 3			/* top, mos, a list */
+#define MOS_DEPTH 3			/* top, mos, a list or fault */
 
 struct mos_parser {
 	struct src s;
@@ -1108,6 +1166,9 @@ void conf_mos_defaults(struct mos_conf *c)
 	c->tx_desc = 1024;
 	c->reta_size = 128;
 	rss_builtin(c, CONF_RSS_KEY_SYMMETRIC);
+	c->fault.seed = 1;		/* fixed: two runs of one file make the same decisions */
+	c->fault.delay_us = 1000;
+	c->fault.reorder_depth = 2;	/* under the three duplicate ACKs of a fast retransmit */
 }
 
 int conf_mos_parse(struct mos_conf *c, const char *name, const char *text, size_t len,

@@ -38,6 +38,9 @@
 #define CONF_TIMEWAIT_MAX    3600	/* tcp_timewait, seconds */
 #define CONF_RSS_KEY_MAX   52	/* 40-byte keys (ixgbe, most NICs) or 52 (i40e, ice) */
 #define CONF_FILE_MAX      (1024 * 1024)	/* larger files are refused (-EFBIG) */
+#define CONF_FAULT_PCT_MAX   10000	/* fault rates are kept in hundredths of a percent */
+#define CONF_FAULT_DELAY_MAX 1000000	/* delay_us: one second */
+#define CONF_FAULT_DEPTH_MAX 32		/* reorder_depth, frames */
 
 enum conf_mp_mode {
 	CONF_MP_NONE = 0,	/* one process, one thread per core */
@@ -76,6 +79,26 @@ struct conf_route {
 	int netdev;			/* index into mos_conf.netdev */
 };
 
+/*
+ * `fault { ... }` in block mos: frames to damage on purpose, per direction,
+ * each rate in hundredths of a percent (0..CONF_FAULT_PCT_MAX, "0.5" is 50).
+ * Every rate 0 (the default) is no fault injection at all.
+ */
+struct conf_fault_dir {
+	int drop;			/* freed, never seen */
+	int dup;			/* a copy follows the frame */
+	int reorder;			/* held behind the next reorder_depth frames */
+	int corrupt;			/* one bit of the IPv4 packet flipped */
+	int delay;			/* held for delay_us */
+};
+
+struct conf_fault {
+	uint64_t seed;			/* the generator of core i starts from (seed, i) */
+	int delay_us;			/* how long delay holds a frame; most a reorder waits */
+	int reorder_depth;		/* frames a reordered frame is held behind */
+	struct conf_fault_dir rx, tx;	/* on receive, on send */
+};
+
 /* mos.conf, the stack's configuration. */
 struct mos_conf {
 	/* application { type = end; run = epwget; core_mask = 0x00FF } */
@@ -103,6 +126,7 @@ struct mos_conf {
 	uint8_t rss_key[CONF_RSS_KEY_MAX];
 	int rss_key_len;		/* 40 or 52 */
 	char eal_args[CONF_EAL_ARGS_MAX];	/* split on blanks by the I/O module */
+	struct conf_fault fault;	/* fault { ... }: off unless a rate is set */
 
 	int n_netdev;
 	struct conf_netdev netdev[CONF_MAX_NETDEV];

@@ -138,6 +138,8 @@ int mtcp_init(const char *config_file)
 	if (config_file == NULL)
 		return fail(EINVAL);
 	ret = conf_mos_load(&stack.conf, config_file, err, sizeof(err));
+	if (ret == 0)
+		mos_fault_log_conf(&stack.conf.fault, config_file);
 	/* a group of processes keeps its mask: queue numbers are ranks in it */
 	if (ret == 0 && stack.conf.mp_mode == CONF_MP_NONE)
 		ret = usable_core_mask(&stack.conf.core_mask, config_file, err, sizeof(err));
@@ -360,6 +362,7 @@ int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtc
 		core->tx_cksum[i] = ports[i].tx_cksum;
 	}
 	mos_net_init(&core->net, conf, (const uint8_t (*)[6])mac, port_of);
+	mos_fault_init(&core->fault, &conf->fault, (unsigned)cpu);
 	return 0;
 }
 
@@ -487,6 +490,8 @@ void mtcp_destroy_context(mctx_t mctx)
 	if (core == NULL || !stack.inited)
 		return;
 	cpu = core->queue;
+	mos_fault_log_stats(&core->fault, cpu);
+	mos_fault_drain(core);	/* held frames go back to the mbuf pool */
 	mos_io_tx_flush(core);	/* frames still batched belong to the mbuf pool, not to us */
 	/* a stopped stack (SIGINT, a slave's master gone) may hold closing streams: not a leak */
 	for (int i = 0; i < MOS_POOL_COUNT && !stack.stop; i++)
@@ -682,6 +687,17 @@ int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
 	return 0;
 }
 
+int mtcp_get_fault_stats(mctx_t mctx, struct mtcp_fault_stat *out)
+{
+	const struct mos_core *core = mos_core_of(mctx);
+
+	if (core == NULL || out == NULL)
+		return fail(EINVAL);
+	out->rx = core->fault.rx.st;
+	out->tx = core->fault.tx.st;
+	return 0;
+}
+
 /* --- the per-core loop ------------------------------------------------------- */
 
 #define RX_BURST 32
@@ -703,7 +719,7 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 		mos_io_pkt_free(core, p->pkt);
 		break;
 	case MOS_NET_REPLY:
-		mos_io_tx_send(core, p->iface, p->pkt, len, 0);
+		mos_core_tx_send(core, p->iface, p->pkt, len, 0);
 		break;
 	default:
 		mos_io_pkt_free(core, p->pkt);
@@ -714,7 +730,9 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 /*
  * One turn of the core's loop (DESIGN.md): receive a burst, run it through
  * L2/L3 and TCP, run the due timers, send what the streams owe, transmit.
- * Returns the number of frames received.
+ * With fault injection on, the burst goes through mos_fault_rx on its way
+ * in (one branch per burst when it is off), and frames it held to send go
+ * out before the flush. Returns the number of frames the stack took in.
  */
 int mos_core_poll(struct mos_core *core)
 {
@@ -723,12 +741,17 @@ int mos_core_poll(struct mos_core *core)
 
 	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
 	n = mos_io_rx_burst(core, rx, RX_BURST);
-	for (int i = 0; i < n; i++)
-		input_one(core, &rx[i]);
+	if (__builtin_expect(core->fault.rx_on, 0))
+		n = mos_fault_rx(core, rx, n, input_one);
+	else
+		for (int i = 0; i < n; i++)
+			input_one(core, &rx[i]);
 	if (core->arp_wait != NULL)	/* the ARP answers of this burst, or a retry due */
 		mos_tcp_arp_check(core);
 	mos_tcp_timers(core, core->now);
 	mos_tcp_flush(core);
+	if (__builtin_expect(core->fault.tx_on, 0))
+		mos_fault_tx_release(core);
 	mos_io_tx_flush(core);
 	if (core->now >= stack.mp_check_at)	/* a slave, once a second */
 		mp_check_master(core);

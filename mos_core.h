@@ -17,6 +17,7 @@
 #include "mos_flow.h"
 #include "mos_net.h"
 #include "mos_dpdk.h"
+#include "mos_fault.h"
 #include "mos_pool.h"
 #include "mos_rss.h"
 #include "mos_socket.h"
@@ -72,11 +73,26 @@ struct mos_core {
 	uint32_t n_streams;		/* streams alive, listeners and TIME_WAIT included */
 	bool tx_cksum[CONF_MAX_NETDEV];	/* the port of each interface offloads checksums */
 	struct mos_sock_core sock;	/* the socket table and epoll instances */
+	struct mos_fault fault;		/* mos.conf's fault injection; off: rx_on, tx_on false */
 } __attribute__((aligned(MOS_CACHE_LINE)));
 
 static inline struct mos_core *mos_core_of(mctx_t mctx)
 {
 	return (struct mos_core *)(void *)mctx;	/* ctx is its first member */
+}
+
+/*
+ * Hand a frame to the I/O module to send (as mos_io_tx_send): every frame
+ * the stack sends goes this way, through the fault injection when mos.conf
+ * asks for it. When it does not, that costs one well-predicted branch.
+ */
+static inline void mos_core_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len,
+				    uint32_t ol)
+{
+	if (__builtin_expect(core->fault.tx_on, 0))
+		mos_fault_tx(core, iface, pkt, len, ol);
+	else
+		mos_io_tx_send(core, iface, pkt, len, ol);
 }
 
 /* Bytes one core's memory takes for conf: the struct, its pools and tables. */
@@ -92,7 +108,10 @@ size_t mos_core_mem_size(const struct mtcp_conf *conf);
 int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtcp_conf *mc,
 		   const struct mos_conf *conf, const struct mos_port_info *ports, uint64_t seed);
 
-/* One turn of the core's loop: receive, process, timers, send. Returns frames received. */
+/*
+ * One turn of the core's loop: receive, process, timers, send. Returns the
+ * frames the stack took in (after the fault injection, when it is on).
+ */
 int mos_core_poll(struct mos_core *core);
 
 /* Whether SIGINT asked every core to stop. */

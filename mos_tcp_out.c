@@ -149,8 +149,8 @@ void tcp_arp_request(struct mos_core *core, struct mos_stream *s)
 	    mos_io_tx_alloc(core, &req) != 0)
 		return;
 	core->arp_last_request = core->now;
-	mos_io_tx_send(core, iface, req.pkt, mos_net_arp_request(&core->net, iface, nexthop,
-								   req.data), 0);
+	mos_core_tx_send(core, iface, req.pkt, mos_net_arp_request(&core->net, iface, nexthop,
+								     req.data), 0);
 }
 
 /*
@@ -254,7 +254,7 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 	ol = tcp_checksum(core, s, th, tcp_len);
 	mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->flow.key.laddr,
 			  s->flow.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
-	mos_io_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
+	mos_core_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
 	core->tcp.segs_out++;
 	if (flags & MOS_TH_RST)
 		core->tcp.rst_out++;

@@ -326,6 +326,30 @@ struct mtcp_io_stat {
 /* Fill out with the core's I/O counters. 0, or -1/EINVAL. */
 int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out);
 
+/*
+ * What the fault injection of mos.conf (block `fault`) did to the frames of
+ * one direction on one core. A frame can meet several faults (a copy made,
+ * then the original held back), so the kinds need not add up to frames.
+ */
+struct mtcp_fault_dir_stat {
+	uint64_t frames;	/* frames that met the injector */
+	uint64_t dropped;
+	uint64_t duplicated;	/* copies made */
+	uint64_t reordered;	/* held back behind later frames */
+	uint64_t corrupted;	/* one bit of the IPv4 packet flipped */
+	uint64_t delayed;	/* held back for delay_us */
+	uint64_t no_buffer;	/* a copy was due and no buffer was free: none made */
+	uint64_t hold_full;	/* a frame was due to be held and the hold area was full: passed on */
+};
+
+struct mtcp_fault_stat {
+	struct mtcp_fault_dir_stat rx;	/* received frames, before the stack sees them */
+	struct mtcp_fault_dir_stat tx;	/* frames the stack sends, before the NIC gets them */
+};
+
+/* Fill out with the core's fault-injection counters (all 0 when mos.conf sets none). 0, or -1/EINVAL. */
+int mtcp_get_fault_stats(mctx_t mctx, struct mtcp_fault_stat *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,14 +13,16 @@ TEST_MODS_sbuf := mos_sbuf.c
 TEST_MODS_net  := mos_net.c conf_parse.c mos_rss.c
 # the stack without DPDK: everything above the I/O module, which the fake replaces
 STACK_NO_IO    := mos_core.c conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c \
-		  mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c test/fake_dpdk.c
+		  mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_fault.c test/fake_dpdk.c
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
 TEST_MODS_tcp  := $(STACK_NO_IO)
+# the injector over the fake I/O module, and two stacks talking through it
+TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
 
-UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core stats http
+UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 

@@ -97,6 +97,13 @@ static const char full_mos[] =
 	"\t\t172.16.0.9 02:aa:bb:cc:dd:ee\n"
 	"\t}\n"
 	"\troute_table { 10.0.0.0/24 dpdk0; 172.16.0.0/12 dpdk1 }\n"
+	"\tfault\n"
+	"\t{\n"
+	"\t\tseed = 0xdeadbeef\n"
+	"\t\tdelay_us = 2500 ; reorder_depth = 4\n"
+	"\t\trx_drop = 5; rx_dup = 1; rx_reorder = 2.5; rx_corrupt = 0.01; rx_delay = 0.1\n"
+	"\t\ttx_drop = 100; tx_dup = 99.99; tx_reorder = 0; tx_corrupt = 7.05; tx_delay = 50\n"
+	"\t}\n"
 	"}\n";
 
 static const char good_epw[] =
@@ -182,6 +189,20 @@ TEST(mos_every_field)
 	CHECK_EQ(mc.route[1].addr, ip("172.16.0.0"));
 	CHECK_EQ(mc.route[1].prefix, 12);
 	CHECK_EQ(mc.route[1].netdev, 1);
+
+	CHECK_EQ(mc.fault.seed, 0xdeadbeef);
+	CHECK_EQ(mc.fault.delay_us, 2500);
+	CHECK_EQ(mc.fault.reorder_depth, 4);
+	CHECK_EQ(mc.fault.rx.drop, 500);
+	CHECK_EQ(mc.fault.rx.dup, 100);
+	CHECK_EQ(mc.fault.rx.reorder, 250);
+	CHECK_EQ(mc.fault.rx.corrupt, 1);
+	CHECK_EQ(mc.fault.rx.delay, 10);
+	CHECK_EQ(mc.fault.tx.drop, 10000);
+	CHECK_EQ(mc.fault.tx.dup, 9999);
+	CHECK_EQ(mc.fault.tx.reorder, 0);
+	CHECK_EQ(mc.fault.tx.corrupt, 705);
+	CHECK_EQ(mc.fault.tx.delay, 5000);
 }
 
 TEST(mos_defaults)
@@ -204,6 +225,13 @@ TEST(mos_defaults)
 	CHECK_EQ(d.rss_key[0], 0x6d);
 	CHECK_EQ(d.rss_key[1], 0x5a);
 	CHECK_EQ(d.rss_key[39], 0x5a);
+	CHECK_EQ(d.fault.seed, 1);
+	CHECK_EQ(d.fault.delay_us, 1000);
+	CHECK_EQ(d.fault.reorder_depth, 2);
+	CHECK_EQ(d.fault.rx.drop | d.fault.rx.dup | d.fault.rx.reorder | d.fault.rx.corrupt |
+		 d.fault.rx.delay, 0);
+	CHECK_EQ(d.fault.tx.drop | d.fault.tx.dup | d.fault.tx.reorder | d.fault.tx.corrupt |
+		 d.fault.tx.delay, 0);
 
 	/* a minimal file keeps them; core_mask is the netdevs' union */
 	REQUIRE(mos("mos { netdev { dpdk0 0x3 10.0.0.2/24\n dpdk1 0x30 10.1.0.2/24 } }") == 0);
@@ -321,6 +349,102 @@ TEST(mos_multiprocess)
 	CHECK_EQ(mc.mp_wait, 5);
 }
 
+/* mos { fault { KEY = VALUE } netdev ... } */
+static int fault_key(const char *key, const char *value)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "mos { fault { %s = %s }\nnetdev { dpdk0 1 10.0.0.2/24 } }", key,
+		 value);
+	return mos(buf);
+}
+
+#define FAULT_OFF(f) offsetof(struct mos_conf, fault.f)
+
+/* Every rate key: valid values stored in hundredths, out of range and garbage refused. */
+TEST(mos_fault_rates)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "rx_drop", FAULT_OFF(rx.drop) }, { "rx_dup", FAULT_OFF(rx.dup) },
+		{ "rx_reorder", FAULT_OFF(rx.reorder) }, { "rx_corrupt", FAULT_OFF(rx.corrupt) },
+		{ "rx_delay", FAULT_OFF(rx.delay) }, { "tx_drop", FAULT_OFF(tx.drop) },
+		{ "tx_dup", FAULT_OFF(tx.dup) }, { "tx_reorder", FAULT_OFF(tx.reorder) },
+		{ "tx_corrupt", FAULT_OFF(tx.corrupt) }, { "tx_delay", FAULT_OFF(tx.delay) },
+	};
+	static const struct { const char *val; int want; } good[] = {
+		{ "0", 0 }, { "0.0", 0 }, { "0.00", 0 }, { "0.01", 1 }, { "0.5", 50 }, { "0.05", 5 },
+		{ "1", 100 }, { "5", 500 }, { "12.25", 1225 }, { "007.5", 750 }, { "99.99", 9999 },
+		{ "100", 10000 }, { "100.0", 10000 }, { "100.00", 10000 },
+	};
+	static const struct { const char *val; const char *msg; } bad[] = {
+		{ "100.01", "100.01 is out of range (0..100)" },
+		{ "101", "101 is out of range (0..100)" },
+		{ "99999999999999999999999", "99999999999999999999999 is out of range (0..100)" },
+		{ "0.001", "'0.001' has more than two decimals" },
+		{ "5.125", "'5.125' has more than two decimals" },
+		{ "-1", "'-1' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "abc", "'abc' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "5%", "'5%' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "1.", "'1.' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ ".5", "'.5' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "1,5", "'1,5' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "1.2.3", "'1.2.3' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "5 5", "'5 5' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "1e2", "'1e2' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "+5", "'+5' is not a percentage (0..100, e.g. 5 or 0.25)" },
+		{ "0x10", "'0x10' is not a percentage (0..100, e.g. 5 or 0.25)" },
+	};
+	char want[CONF_ERR_MAX];
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+			int rc = fault_key(keys[k].key, good[i].val);
+			int got = *(const int *)(const void *)((const char *)&mc + keys[k].off);
+
+			if (rc != 0 || got != good[i].want) {
+				fprintf(stderr, "  %s = %s: rc %d, stored %d, want %d (%s)\n",
+					keys[k].key, good[i].val, rc, got, good[i].want, err);
+				check_failures++;
+			}
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			int rc = fault_key(keys[k].key, bad[i].val);
+
+			snprintf(want, sizeof(want), "t.conf:1: %s: %s", keys[k].key, bad[i].msg);
+			if (rc != -EINVAL || strcmp(err, want) != 0) {
+				fprintf(stderr, "  %s = %s: rc %d\n    got:  %s\n    want: %s\n",
+					keys[k].key, bad[i].val, rc, err, want);
+				check_failures++;
+			}
+		}
+	}
+}
+
+TEST(mos_fault_other_keys)
+{
+	REQUIRE(fault_key("seed", "0") == 0);
+	CHECK_EQ(mc.fault.seed, 0);
+	REQUIRE(fault_key("seed", "18446744073709551615") == 0);
+	CHECK_EQ(mc.fault.seed, UINT64_MAX);
+	REQUIRE(fault_key("seed", "0xFFFFFFFFFFFFFFFF") == 0);
+	CHECK_EQ(mc.fault.seed, UINT64_MAX);
+	REQUIRE(fault_key("delay_us", "1") == 0);
+	CHECK_EQ(mc.fault.delay_us, 1);
+	REQUIRE(fault_key("delay_us", "1000000") == 0);
+	CHECK_EQ(mc.fault.delay_us, 1000000);
+	REQUIRE(fault_key("reorder_depth", "1") == 0);
+	CHECK_EQ(mc.fault.reorder_depth, 1);
+	REQUIRE(fault_key("reorder_depth", "32") == 0);
+	CHECK_EQ(mc.fault.reorder_depth, 32);
+	/* an empty block, and one with only a seed: no fault, the defaults stay */
+	REQUIRE(mos("mos { fault { }\nnetdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.fault.seed, 1);
+	CHECK_EQ(mc.fault.rx.drop, 0);
+	REQUIRE(mos("mos {\nfault\n{\nseed = 3\n}\nnetdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.fault.seed, 3);
+	CHECK_EQ(mc.fault.delay_us, 1000);
+}
+
 static int rss(const char *value)
 {
 	char buf[512];
@@ -386,6 +510,8 @@ struct bad_case {
 	const char *msg;
 };
 
+/* mos { fault { BODY (line 3) } netdev { dpdk0 0xFF 10.0.0.2/24 } } */
+#define IN_FAULT(body) "mos {\nfault {\n" body "\n}\nnetdev { dpdk0 0xFF 10.0.0.2/24 }\n}\n"
 /* mos { BODY (line 2) netdev { dpdk0 0xFF 10.0.0.2/24 } } */
 #define IN_MOS(body) "mos {\n" body "\nnetdev { dpdk0 0xFF 10.0.0.2/24 }\n}\n"
 #define NETDEV(line) "mos {\nnetdev {\n" line "\n}\n}\n"
@@ -440,6 +566,38 @@ static const struct bad_case mos_bad[] = {
 	  "t.conf:2: multiprocess: master core 8 is not in core_mask 0xff" },
 	{ IN_MOS("eal_args = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7"),
 	  "t.conf:2: eal_args: 33 arguments, at most 32" },
+	/* fault */
+	{ IN_FAULT("seed = abc"), "t.conf:3: seed: 'abc' is not a number" },
+	{ IN_FAULT("seed = -1"), "t.conf:3: seed: '-1' is not a number" },
+	{ IN_FAULT("seed = 1.5"), "t.conf:3: seed: '1.5' is not a number" },
+	{ IN_FAULT("seed = 18446744073709551616"),
+	  "t.conf:3: seed: 18446744073709551616 is more than 64 bits" },
+	{ IN_FAULT("seed = 0x1FFFFFFFFFFFFFFFF"), "t.conf:3: seed: 0x1FFFFFFFFFFFFFFFF is more than 64 bits" },
+	{ IN_FAULT("seed ="), "t.conf:3: seed: no value" },
+	{ IN_FAULT("delay_us = 0"), "t.conf:3: delay_us: 0 is out of range (1..1000000)" },
+	{ IN_FAULT("delay_us = 1000001"), "t.conf:3: delay_us: 1000001 is out of range (1..1000000)" },
+	{ IN_FAULT("delay_us = 1ms"), "t.conf:3: delay_us: '1ms' is not a number" },
+	{ IN_FAULT("delay_us = 0.5"), "t.conf:3: delay_us: '0.5' is not a number" },
+	{ IN_FAULT("reorder_depth = 0"), "t.conf:3: reorder_depth: 0 is out of range (1..32)" },
+	{ IN_FAULT("reorder_depth = 33"), "t.conf:3: reorder_depth: 33 is out of range (1..32)" },
+	{ IN_FAULT("reorder_depth = two"), "t.conf:3: reorder_depth: 'two' is not a number" },
+	{ IN_FAULT("rx_drop ="), "t.conf:3: rx_drop: no value" },
+	{ IN_FAULT("rx_drop = 150"), "t.conf:3: rx_drop: 150 is out of range (0..100)" },
+	{ IN_FAULT("tx_delay = lots"),
+	  "t.conf:3: tx_delay: 'lots' is not a percentage (0..100, e.g. 5 or 0.25)" },
+	{ IN_FAULT("rx_drop = 1\nrx_drop = 2"), "t.conf:4: duplicate key 'rx_drop' (first set on line 3)" },
+	{ IN_FAULT("rx_lose = 5"), "t.conf:3: unknown key 'rx_lose' in block fault" },
+	{ IN_FAULT("drop = 5"), "t.conf:3: unknown key 'drop' in block fault" },
+	{ IN_FAULT("rmem_size = 8192"), "t.conf:3: unknown key 'rmem_size' in block fault" },
+	{ IN_FAULT("netdev { }"), "t.conf:3: unknown block 'netdev' in block fault" },
+	{ IN_FAULT("rx_drop 5"), "t.conf:3: expected 'key = value', got 'rx_drop 5'" },
+	{ IN_FAULT("rx_drop"), "t.conf:3: rx_drop: expected 'rx_drop = value'" },
+	{ IN_MOS("rx_drop = 5"), "t.conf:2: unknown key 'rx_drop' in block mos" },
+	{ IN_MOS("seed = 5"), "t.conf:2: unknown key 'seed' in block mos" },
+	{ IN_MOS("fault { }\nfault { }"), "t.conf:3: duplicate block 'fault' (first opened on line 2)" },
+	{ "fault { rx_drop = 5 }\n", "t.conf:1: unknown block 'fault' at top level" },
+	{ "application { fault { } }\n", "t.conf:1: unknown block 'fault' in block application" },
+	{ "mos {\nfault {\nrx_drop = 5\n", "t.conf:2: block 'fault' opened here is never closed" },
 	/* application */
 	{ "application { type = monitor }\n", "t.conf:1: type: 'monitor' is not supported (only 'end')" },
 	{ "application { core_mask = 0 }\n", "t.conf:1: core_mask: core mask 0 selects no core" },
@@ -998,6 +1156,17 @@ static bool sane_mos(const struct mos_conf *c)
 	for (i = 0; i < c->n_route; i++)
 		if (c->route[i].netdev < 0 || c->route[i].netdev >= c->n_netdev)
 			return false;
+	for (i = 0; i < 2; i++) {
+		const struct conf_fault_dir *d = i == 0 ? &c->fault.rx : &c->fault.tx;
+		const int r[] = { d->drop, d->dup, d->reorder, d->corrupt, d->delay };
+
+		for (size_t k = 0; k < ARRAY_SIZE(r); k++)
+			if (r[k] < 0 || r[k] > CONF_FAULT_PCT_MAX)
+				return false;
+	}
+	if (c->fault.delay_us < 1 || c->fault.delay_us > CONF_FAULT_DELAY_MAX ||
+	    c->fault.reorder_depth < 1 || c->fault.reorder_depth > CONF_FAULT_DEPTH_MAX)
+		return false;
 	return c->core_mask != 0 && (c->rx_desc & (c->rx_desc - 1)) == 0;
 }
 
@@ -1065,6 +1234,8 @@ static const struct check_case cases[] = {
 	CASE(mos_ported_from_mos),
 	CASE(mos_sample_without_address),
 	CASE(mos_multiprocess),
+	CASE(mos_fault_rates),
+	CASE(mos_fault_other_keys),
 	CASE(mos_rss_key),
 	CASE(mos_bad_inputs),
 	CASE(mos_bad_generated),
