@@ -590,10 +590,27 @@ static bool simultaneous_synack(const struct mos_stream *s, const struct tcp_seg
 	return true;
 }
 
+/*
+ * The idle timeout runs from the last progress: data or a FIN taken in
+ * order, data of ours acknowledged, a new state, a closed window opened.
+ * Not from any acceptable segment: a peer that answers every zero-window
+ * probe with window 0 for ever, or acknowledges nothing, must still time
+ * out (the probes back off to MOS_TCP_RTO_MAX, and a tcp_timeout above it
+ * never ran out).
+ */
+static bool progress(const struct mos_stream *s, uint32_t una, uint32_t nxt, uint8_t state,
+		     uint32_t wnd)
+{
+	return s->snd_una != una || s->rcv.nxt != nxt || s->state != state ||
+	       (wnd == 0 && s->snd_wnd != 0);
+}
+
 /* Every state from SYN-RECEIVED on (RFC 9293 3.10.7.4). */
 static void synced_input(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
 	struct tcp_seg stripped;
+	uint32_t una = s->snd_una, nxt = s->rcv.nxt, wnd = s->snd_wnd;
+	uint8_t state = s->state;
 
 	if (s->state == MOS_TCP_SYN_RCVD && (seg->flags & MOS_TH_SYN) && seg->seq == s->irs &&
 	    !(seg->flags & MOS_TH_ACK)) {
@@ -624,12 +641,12 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 	ts_update(core, s, seg);
 	if (!ack_step(core, s, seg) || !fin_acked_step(core, s))
 		return;
-	tcp_idle_touch(core, s);
 	if (s->state == MOS_TCP_ESTABLISHED || s->state == MOS_TCP_FIN_WAIT_1 ||
 	    s->state == MOS_TCP_FIN_WAIT_2 || s->state == MOS_TCP_CLOSE_WAIT ||
 	    s->state == MOS_TCP_CLOSING || s->state == MOS_TCP_LAST_ACK)
 		data_step(core, s, seg);
-	fin_step(core, s, seg);
+	if (fin_step(core, s, seg) && progress(s, una, nxt, state, wnd))
+		tcp_idle_touch(core, s);
 }
 
 /* TIME-WAIT: a new SYN above the old sequence space may reopen the tuple (RFC 9293 3.10.7.4). */

@@ -1007,6 +1007,51 @@ TEST(data_outside_the_window_is_acked_and_the_edge_is_cut)
 }
 
 /*
+ * A peer whose window stays 0 for ever and that answers every probe: the
+ * probes are no progress, so the idle timeout ends the connection even
+ * when it is longer than the largest probe interval (MOS_TCP_RTO_MAX).
+ */
+TEST(zero_window_for_ever_ends_at_the_idle_timeout)
+{
+	struct pair p;
+	uint64_t start_us;
+	unsigned ms;
+
+	REQUIRE(setup(16384, 0, 120) == 0);
+	REQUIRE(open_pair(&p, 40032) == 0);
+	discard(B);
+	inject_window = 0;
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->snd_wnd, 0);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	start_us = fake_io.now_us;
+	/* B is gone; its stand-in answers whatever A sends with window 0 */
+	for (ms = 0; ms < 300000 && p.a->so_error == 0; ms++) {
+		struct fake_frame *f;
+
+		fake_io.now_us += 1000;
+		mos_core_poll(core[A]);
+		while ((f = fake_io_take(A)) != NULL) {
+			struct out_seg o = out_seg_of(f);
+
+			fake_io_free(f);
+			CHECK_EQ(o.len, 0);	/* nothing fits */
+			if (!(o.flags & MOS_TH_RST))
+				inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+		}
+	}
+	inject_window = 0xffff;
+	CHECK_EQ(p.a->so_error, ETIMEDOUT);
+	CHECK((fake_io.now_us - start_us) / 1000 <= 121000);
+	CHECK(core[A]->tcp.zero_window_probes >= 5);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
  * No transmit buffer for a while, in the middle of a burst on 8
  * connections (an mbuf pool run dry): every failed send is counted, nothing
  * is lost for good, every byte arrives once buffers come back.
@@ -1101,6 +1146,7 @@ static const struct check_case cases[] = {
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
+	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
 	CASE(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers),
 };
 
