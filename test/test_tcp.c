@@ -1052,6 +1052,31 @@ TEST(zero_window_for_ever_ends_at_the_idle_timeout)
 }
 
 /*
+ * RFC 1122 4.2.2.13: data that arrives after the application closed
+ * cannot be delivered; the stream answers with a RST at once rather than
+ * buffer it for nobody until its timers run out.
+ */
+TEST(data_after_close_is_answered_with_a_reset)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40033) == 0);
+	mos_tcp_close(core[A], p.a);
+	run(5);
+	CHECK_EQ(p.a->state, MOS_TCP_FIN_WAIT_2);
+	CHECK_EQ(mos_tcp_send(core[B], p.b, "more", 4), 4);	/* B may still send (half close) */
+	run(5);
+	CHECK_EQ(core[A]->tcp.data_after_close, 1);
+	CHECK_EQ(core[A]->n_streams, 0);	/* gone, and p.a with it */
+	CHECK_EQ(p.b->so_error, ECONNRESET);
+	mos_tcp_close(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
  * No transmit buffer for a while, in the middle of a burst on 8
  * connections (an mbuf pool run dry): every failed send is counted, nothing
  * is lost for good, every byte arrives once buffers come back.
@@ -1147,6 +1172,7 @@ static const struct check_case cases[] = {
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
 	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
+	CASE(data_after_close_is_answered_with_a_reset),
 	CASE(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers),
 };
 
