@@ -54,13 +54,19 @@ static void close_body_file(struct epw_core *c, struct epw_flow *f)
 	f->out = NULL;
 }
 
-/* A flow ended: count it (kind: 0 ok or non-2xx by status, else the counter to bump). */
+/*
+ * A flow ended: count it. kind NULL: a whole response, ok or non-2xx by its
+ * status; else the counter of what went wrong, which is also an error
+ * unless it is an incomplete (kind &errors: an error of no other kind).
+ */
 static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 {
 	c->c.completed++;
 	if (kind != NULL) {
-		(*kind)++;
-		c->c.errors += kind != &c->c.incompletes;
+		if (kind != &c->c.errors)
+			(*kind)++;
+		if (kind != &c->c.incompletes)
+			c->c.errors++;
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
 		uint64_t us = now_us() - f->sent_us;
 
@@ -167,6 +173,13 @@ static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, siz
 	return r;
 }
 
+/* The counter of a socket error. */
+static uint64_t *error_kind(struct epw_core *c, int err)
+{
+	return err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
+	       err == ECONNREFUSED ? &c->c.refused : &c->c.errors;
+}
+
 static void on_readable(struct epw_core *c, struct epw_flow *f)
 {
 	static _Thread_local uint8_t buf[READ_CHUNK];
@@ -184,7 +197,7 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 		return;
 	}
 	if (st < 0) {
-		flow_end(c, f, &c->c.errors);	/* a response we cannot parse */
+		flow_end(c, f, &c->c.bad_responses);	/* a response we cannot parse */
 		conn_close(c, f);
 		return;
 	}
@@ -196,7 +209,7 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 			flow_end(c, f, &c->c.incompletes);
 		conn_close(c, f);
 	} else if (errno != EAGAIN) {
-		flow_end(c, f, &c->c.errors);
+		flow_end(c, f, error_kind(c, errno));
 		conn_close(c, f);
 	}
 }
@@ -207,8 +220,7 @@ static void on_error(struct epw_core *c, struct epw_flow *f)
 	socklen_t len = sizeof(err);
 
 	mtcp_getsockopt(c->mctx, f->sd, SOL_SOCKET, SO_ERROR, &err, &len);
-	flow_end(c, f, err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
-		 err == ECONNREFUSED ? &c->c.refused : &c->c.errors);
+	flow_end(c, f, error_kind(c, err));
 	conn_close(c, f);
 }
 

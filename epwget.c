@@ -465,10 +465,11 @@ static void print_summary(const struct epw_summary *s, int cores)
 		       (unsigned long)ecore[i].c.completed, (unsigned long)ecore[i].c.errors,
 		       (unsigned long)ecore[i].c.incompletes);
 	printf("[ ALL ] flows: %lu completed, %lu ok, %lu http non-2xx, %lu incomplete, %lu errors "
-	       "(%lu timeouts, %lu resets, %lu refused), %lu local shortages\n",
+	       "(%lu timeouts, %lu resets, %lu refused, %lu bad responses), %lu local shortages\n",
 	       (unsigned long)t->completed, (unsigned long)t->ok, (unsigned long)t->http_non_2xx,
 	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
-	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->local_errors);
+	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->bad_responses,
+	       (unsigned long)t->local_errors);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);
