@@ -231,7 +231,15 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 	if (f->sd < 0)
 		return;
 	if (ev->events & MOS_EPOLLERR) {
-		on_error(c, f);
+		/*
+		 * Once the request is out, the bytes that came before the error
+		 * count first, as reads see them: a RST right behind the last
+		 * byte of a body leaves a whole response.
+		 */
+		if (f->req_off < c->run->request_len)
+			on_error(c, f);
+		else
+			on_readable(c, f);
 		return;
 	}
 	if ((ev->events & MOS_EPOLLOUT) && f->req_off < c->run->request_len)
