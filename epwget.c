@@ -237,6 +237,12 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 		jobs[i].daddr = wc->host;
 		jobs[i].dport = htons(wc->port);
 	}
+	if (jobs[0].concurrency > CONF_MAX_CONCURRENCY / 3) {
+		fprintf(stderr, "epwget: concurrency %d per core needs %d streams per core, above the "
+			"stack's %d; lower -c (total_concurrency) or use more cores (-N)\n",
+			jobs[0].concurrency, 3 * jobs[0].concurrency, CONF_MAX_CONCURRENCY);
+		return -EINVAL;
+	}
 	mc.num_cores = cores;
 	mc.max_concurrency = 3 * jobs[0].concurrency;
 	mc.max_num_buffers = mc.max_concurrency;
