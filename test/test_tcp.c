@@ -1150,6 +1150,73 @@ TEST(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers)
 	check_drained();
 }
 
+/*
+ * The source-pair pool runs dry while TIME_WAIT holds the pairs (our side
+ * closes first): a get finds it empty and is counted; when TIME_WAIT
+ * ends the pairs come back, at the tail, and a new connection can go.
+ */
+TEST(source_pairs_held_by_time_wait_come_back)
+{
+	static struct mos_rss_key key;
+	struct mos_rss_reta reta;
+	uint64_t *mem;
+	size_t memlen;
+	long n;
+	struct tsock ta[3] = { 0 }, tl = { 0 }, tb[2] = { 0 };
+	struct mos_stream *a[3], *b, *l;
+	in_addr_t sa;
+	in_port_t sp;
+	int err;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(mos_rss_key_init(&key, mos_rss_key_symmetric, 40) == 0);
+	REQUIRE(mos_rss_reta_default(&reta, 128, 1) == 0);
+	n = mos_rss_pool_count(&key, &reta, 0, addr(A), 1, addr(B), htons(80));
+	REQUIRE(n > 2);
+	memlen = mos_rss_pool_mem_size((uint32_t)n, 1);
+	mem = malloc(memlen);
+	REQUIRE(mem != NULL);
+	REQUIRE(mos_rss_pool_build(&core[A]->rss, mem, memlen, &key, &reta, 0, addr(A), 1,
+				   addr(B), htons(80)) == n);
+	while (core[A]->rss.count > 2)	/* two pairs left */
+		REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
+	REQUIRE(l != NULL);
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+		a[i] = mos_tcp_connect(core[A], sa, sp, addr(B), htons(80), true, &ta[i], &err);
+		REQUIRE(a[i] != NULL);
+		run(5);
+		b = mos_tcp_accept(core[B], l);
+		REQUIRE(b != NULL);
+		b->sock = &tb[i];
+		mos_tcp_close(core[A], a[i]);	/* our side first: TIME_WAIT is ours */
+		run(5);
+		mos_tcp_close(core[B], b);
+		run(5);
+		CHECK_EQ(a[i]->state, MOS_TCP_TIME_WAIT);
+	}
+	CHECK_EQ(mos_rss_pool_get(&core[A]->rss, &sa, &sp), -EAGAIN);
+	CHECK_EQ(core[A]->rss.empty, 1);
+	run(1100);	/* tcp_timewait 1 s */
+	CHECK_EQ(core[A]->rss.count, 2);
+	REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+	a[2] = mos_tcp_connect(core[A], sa, sp, addr(B), htons(80), true, &ta[2], &err);
+	REQUIRE(a[2] != NULL);
+	run(5);
+	CHECK_EQ(a[2]->state, MOS_TCP_ESTABLISHED);
+	mos_tcp_abort(core[A], a[2]);
+	b = mos_tcp_accept(core[B], l);
+	if (b != NULL)
+		mos_tcp_abort(core[B], b);
+	mos_tcp_close(core[B], l);
+	run(10);
+	CHECK_EQ(core[A]->rss.bad_put, 0);
+	check_drained();
+	memset(&core[A]->rss, 0, sizeof(core[A]->rss));
+	free(mem);
+}
+
 static const struct check_case cases[] = {
 	CASE(handshake_negotiates_options),
 	CASE(bulk_both_ways_with_window_scaling),
@@ -1174,6 +1241,7 @@ static const struct check_case cases[] = {
 	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
 	CASE(data_after_close_is_answered_with_a_reset),
 	CASE(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers),
+	CASE(source_pairs_held_by_time_wait_come_back),
 };
 
 CHECK_MAIN(cases)
