@@ -16,9 +16,12 @@
  *   --rst N       reset instead of closing: N = -1 before reading the
  *                 request, else after the first N bytes of the response are
  *                 acknowledged (SO_LINGER 0)
+ *   --rst-now N   the same, right after writing them (data and RST back to back)
  *   --endless     after the response, header lines for ever
  *   --line BYTES  after the response, one header line of BYTES bytes, then
  *                 the empty line
+ *   --pause P     with --endless or --line: stop for 300 ms once P bytes
+ *                 are out in all, then go on
  *
  * A raw peer on an AF_PACKET socket, for what kernel sockets will not do
  * (the kernel of its namespace does not own ADDR, so it stays out):
@@ -81,8 +84,10 @@ struct opts {
 	size_t resp_len;
 	long delay_ms, slow_from;
 	long rst_after;		/* -2: no reset */
+	bool rst_now;		/* do not wait for the ACK of the response first */
 	bool hold, endless;
 	long line;
+	long pause_at;		/* --pause: bytes after which the padding stops for 300 ms */
 };
 
 static struct opts o = { .rst_after = -2 };
@@ -108,7 +113,8 @@ static void say(const char *fmt, ...)
 static void usage(void)
 {
 	fputs("usage: hostile_srv http -a ADDR -p PORT [-r RESPONSE] [-d MS [-s FROM]] [--hold]\n"
-	      "                        [--rst N] [--endless] [--line BYTES]\n"
+	      "                        [--rst N | --rst-now N] [--endless] [--line BYTES]\n"
+	      "                        [--pause P]\n"
 	      "       hostile_srv raw -i IFACE -a ADDR -p PORT "
 	      "badack|oow|overlap|afterfin|rstseq|zerowin|nosyn\n"
 	      "(the file's opening comment says what each does)\n", stderr);
@@ -150,8 +156,10 @@ static int parse_args(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "hold", no_argument, NULL, 'H' },
 		{ "rst", required_argument, NULL, 'R' },
+		{ "rst-now", required_argument, NULL, 'N' },
 		{ "endless", no_argument, NULL, 'E' },
 		{ "line", required_argument, NULL, 'L' },
+		{ "pause", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -176,8 +184,10 @@ static int parse_args(int argc, char **argv)
 		case 's': o.slow_from = atol(optarg); break;
 		case 'H': o.hold = true; break;
 		case 'R': o.rst_after = atol(optarg); break;
+		case 'N': o.rst_after = atol(optarg); o.rst_now = true; break;
 		case 'E': o.endless = true; break;
 		case 'L': o.line = atol(optarg); break;
+		case 'P': o.pause_at = atol(optarg); break;
 		default: return -1;
 		}
 	}
@@ -273,21 +283,44 @@ static int send_response(int fd, size_t len)
 	return 0;
 }
 
+/*
+ * Padding bytes after a response of `sent` bytes: with --pause P, the
+ * stream stops for 300 ms once P bytes are out in all (so the client can
+ * read everything up to there, then close on an empty buffer).
+ */
+static int write_padding(int fd, const char *p, size_t n, size_t *sent)
+{
+	if (o.pause_at > 0 && *sent < (size_t)o.pause_at && *sent + n >= (size_t)o.pause_at) {
+		size_t k = (size_t)o.pause_at - *sent;
+
+		if (write_all(fd, p, k) != 0)
+			return -1;
+		*sent += k;
+		p += k;
+		n -= k;
+		sleep_ms(300);
+	}
+	*sent += n;
+	return write_all(fd, p, n);
+}
+
 static int send_padding(int fd)
 {
 	static char line[65536];
+	size_t sent = o.resp_len;
 
 	memset(line, 'a', sizeof(line));
 	memcpy(line, "X-Pad: ", 7);
 	if (o.line > 0) {
 		for (long left = o.line; left > 0; left -= (long)sizeof(line))
-			if (write_all(fd, line, left < (long)sizeof(line) ? (size_t)left : sizeof(line)))
+			if (write_padding(fd, line, left < (long)sizeof(line) ? (size_t)left :
+					  sizeof(line), &sent) != 0)
 				return -1;
-		return write_all(fd, "\r\n\r\n", 4);
+		return write_padding(fd, "\r\n\r\n", 4, &sent);
 	}
 	memcpy(line + 78, "\r\n", 2);
 	while (!stop)
-		if (write_all(fd, line, 80) != 0)
+		if (write_padding(fd, line, 80, &sent) != 0)
 			return -1;
 	return 0;
 }
@@ -311,7 +344,7 @@ static void *serve(void *arg)
 	if (o.rst_after >= 0) {
 		size_t n = (size_t)o.rst_after < o.resp_len ? (size_t)o.rst_after : o.resp_len;
 
-		if (send_response(fd, n) == 0)
+		if (send_response(fd, n) == 0 && !o.rst_now)
 			wait_acked(fd);
 		reset(fd);
 		how = "reset";
