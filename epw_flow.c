@@ -21,6 +21,7 @@ struct epw_flow {
 	uint64_t sent_us;	/* request fully written */
 	struct http_resp resp;
 	FILE *out;		/* -o file of this flow, or NULL */
+	bool reused;		/* the connection carried a flow before this one (keep-alive) */
 };
 
 static uint64_t now_us(void)
@@ -103,7 +104,8 @@ static void flow_begin(struct epw_core *c, struct epw_flow *f)
 	c->c.started++;
 }
 
-static int conn_open(struct epw_core *c, struct epw_flow *f)
+/* A new connection on slot f: socket, connect, epoll. 0 or -errno. */
+static int conn_connect(struct epw_core *c, struct epw_flow *f)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct mtcp_epoll_event ev = { .events = MOS_EPOLLOUT, .data.ptr = f };
@@ -124,14 +126,23 @@ static int conn_open(struct epw_core *c, struct epw_flow *f)
 	}
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, f->sd, &ev);
 	c->active++;
-	flow_begin(c, f);
+	f->reused = false;
 	return 0;
+}
+
+static int conn_open(struct epw_core *c, struct epw_flow *f)
+{
+	int e = conn_connect(c, f);
+
+	if (e == 0)
+		flow_begin(c, f);
+	return e;
 }
 
 /* EPOLLOUT: the request goes out; once it is all written, wait for the response. */
 static void on_writable(struct epw_core *c, struct epw_flow *f)
 {
-	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN, .data.ptr = f };
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLRDHUP, .data.ptr = f };
 
 	while (f->req_off < c->run->request_len) {
 		ssize_t w = mtcp_write(c->mctx, f->sd, c->run->request + f->req_off,
@@ -146,10 +157,15 @@ static void on_writable(struct epw_core *c, struct epw_flow *f)
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
 }
 
-/* The response is whole: count it, then keep the connection for the next flow or close it. */
-static void response_done(struct epw_core *c, struct epw_flow *f)
+/*
+ * The response is whole: count it, then keep the connection for the next
+ * flow or close it. peer_closed: the server's FIN is in already (a server
+ * that closes kept-alive connections without saying so): no next request
+ * on this connection, it would only meet the close.
+ */
+static void response_done(struct epw_core *c, struct epw_flow *f, bool peer_closed)
 {
-	bool again = c->run->keep_alive && f->resp.keep_alive && !c->run->stop &&
+	bool again = c->run->keep_alive && f->resp.keep_alive && !peer_closed && !c->run->stop &&
 		     c->next_flow < c->flows;
 
 	flow_end(c, f, NULL);
@@ -158,6 +174,7 @@ static void response_done(struct epw_core *c, struct epw_flow *f)
 		return;
 	}
 	flow_begin(c, f);
+	f->reused = true;
 	on_writable(c, f);
 }
 
@@ -180,7 +197,30 @@ static uint64_t *error_kind(struct epw_core *c, int err)
 	       err == ECONNREFUSED ? &c->c.refused : &c->c.errors;
 }
 
-static void on_readable(struct epw_core *c, struct epw_flow *f)
+/*
+ * RFC 9112 9.3.1, 9.6: a server may close a kept-alive connection at any
+ * time, and our next request can cross its FIN. Closed or reset before
+ * any byte of the response came: the same flow goes again on a new
+ * connection (once: that one is not reused), nothing counted. false when
+ * f is not such a flow.
+ */
+static bool retry_fresh(struct epw_core *c, struct epw_flow *f)
+{
+	if (!f->reused || f->resp.header_bytes != 0)
+		return false;
+	conn_close(c, f);
+	if (conn_connect(c, f) != 0) {
+		c->c.local_errors++;
+		flow_end(c, f, &c->c.incompletes);
+		return true;
+	}
+	f->req_off = 0;
+	http_resp_init(&f->resp);
+	return true;
+}
+
+/* events: those epoll reported (EPOLLRDHUP: the server's FIN came). */
+static void on_readable(struct epw_core *c, struct epw_flow *f, uint32_t events)
 {
 	static _Thread_local uint8_t buf[READ_CHUNK];
 	ssize_t r;
@@ -193,7 +233,7 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 			break;
 	}
 	if (st == 1) {
-		response_done(c, f);
+		response_done(c, f, (events & MOS_EPOLLRDHUP) != 0);
 		return;
 	}
 	if (st < 0) {
@@ -201,6 +241,8 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 		conn_close(c, f);
 		return;
 	}
+	if ((r == 0 || errno != EAGAIN) && retry_fresh(c, f))
+		return;
 	if (r == 0) {	/* the server closed: the end of the body, or a cut */
 		st = http_resp_eof(&f->resp);
 		if (st == 1)
@@ -239,13 +281,13 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 		if (f->req_off < c->run->request_len)
 			on_error(c, f);
 		else
-			on_readable(c, f);
+			on_readable(c, f, ev->events);
 		return;
 	}
 	if ((ev->events & MOS_EPOLLOUT) && f->req_off < c->run->request_len)
 		on_writable(c, f);
 	else if (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP))
-		on_readable(c, f);
+		on_readable(c, f, ev->events);
 }
 
 /* Fill the free slots with new connections (the seed's CreateConnection loop). */

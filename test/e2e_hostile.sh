@@ -254,6 +254,20 @@ judge "more bytes than Content-Length" "ok, 5 B counted" 0 \
 	"d['flows_ok'] == $F and d['body_bytes'] == 5 * $F"
 srv -r 'HTTP/1.0 200 OK\r\nContent-Le' && epw 20 -c $F "$url" $F
 judge "close inside the header" "incomplete" 1 "d['incompletes'] == $F and d['flows_ok'] == 0"
+# keep-alive asked and granted (HTTP/1.1), then the server closes or resets
+# each connection after one response without saying so (RFC 9112 9.6: it
+# may): a request that meets the close goes again on a new connection
+printf 'keep_alive = 1\n' > "$LAB_TMP/ka.conf"
+srv -r 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello' &&
+	epw 20 -w "$LAB_TMP/ka.conf" -c 2 "$url" 8
+judge "keep-alive granted, then closed unannounced" "each flow ok on a connection of its own" 0 \
+	"d['flows_ok'] == 8 and d['errors'] == 0 and d['incompletes'] == 0" \
+	"$([ "$(srv_lines "conn closed")" = 8 ] && echo 0 || echo 1)" \
+	"the server closed $(srv_lines "conn closed") connections"
+srv -r 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello' --rst-now 100 &&
+	epw 20 -w "$LAB_TMP/ka.conf" -c 2 "$url" 8
+judge "keep-alive granted, then reset after one response" "each flow ok on a connection of its own" 0 \
+	"d['flows_ok'] == 8 and d['errors'] == 0 and d['incompletes'] == 0"
 
 }
 
