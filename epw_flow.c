@@ -21,6 +21,7 @@ struct epw_flow {
 	uint64_t sent_us;	/* request fully written */
 	struct http_resp resp;
 	FILE *out;		/* -o file of this flow, or NULL */
+	bool reused;		/* the connection carried a flow before this one (keep-alive) */
 };
 
 static uint64_t now_us(void)
@@ -54,13 +55,19 @@ static void close_body_file(struct epw_core *c, struct epw_flow *f)
 	f->out = NULL;
 }
 
-/* A flow ended: count it (kind: 0 ok or non-2xx by status, else the counter to bump). */
+/*
+ * A flow ended: count it. kind NULL: a whole response, ok or non-2xx by its
+ * status; else the counter of what went wrong, which is also an error
+ * unless it is an incomplete (kind &errors: an error of no other kind).
+ */
 static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 {
 	c->c.completed++;
 	if (kind != NULL) {
-		(*kind)++;
-		c->c.errors += kind != &c->c.incompletes;
+		if (kind != &c->c.errors)
+			(*kind)++;
+		if (kind != &c->c.incompletes)
+			c->c.errors++;
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
 		uint64_t us = now_us() - f->sent_us;
 
@@ -97,7 +104,8 @@ static void flow_begin(struct epw_core *c, struct epw_flow *f)
 	c->c.started++;
 }
 
-static int conn_open(struct epw_core *c, struct epw_flow *f)
+/* A new connection on slot f: socket, connect, epoll. 0 or -errno. */
+static int conn_connect(struct epw_core *c, struct epw_flow *f)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct mtcp_epoll_event ev = { .events = MOS_EPOLLOUT, .data.ptr = f };
@@ -118,14 +126,23 @@ static int conn_open(struct epw_core *c, struct epw_flow *f)
 	}
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, f->sd, &ev);
 	c->active++;
-	flow_begin(c, f);
+	f->reused = false;
 	return 0;
+}
+
+static int conn_open(struct epw_core *c, struct epw_flow *f)
+{
+	int e = conn_connect(c, f);
+
+	if (e == 0)
+		flow_begin(c, f);
+	return e;
 }
 
 /* EPOLLOUT: the request goes out; once it is all written, wait for the response. */
 static void on_writable(struct epw_core *c, struct epw_flow *f)
 {
-	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN, .data.ptr = f };
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLRDHUP, .data.ptr = f };
 
 	while (f->req_off < c->run->request_len) {
 		ssize_t w = mtcp_write(c->mctx, f->sd, c->run->request + f->req_off,
@@ -140,10 +157,15 @@ static void on_writable(struct epw_core *c, struct epw_flow *f)
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
 }
 
-/* The response is whole: count it, then keep the connection for the next flow or close it. */
-static void response_done(struct epw_core *c, struct epw_flow *f)
+/*
+ * The response is whole: count it, then keep the connection for the next
+ * flow or close it. peer_closed: the server's FIN is in already (a server
+ * that closes kept-alive connections without saying so): no next request
+ * on this connection, it would only meet the close.
+ */
+static void response_done(struct epw_core *c, struct epw_flow *f, bool peer_closed)
 {
-	bool again = c->run->keep_alive && f->resp.keep_alive && !c->run->stop &&
+	bool again = c->run->keep_alive && f->resp.keep_alive && !peer_closed && !c->run->stop &&
 		     c->next_flow < c->flows;
 
 	flow_end(c, f, NULL);
@@ -152,6 +174,7 @@ static void response_done(struct epw_core *c, struct epw_flow *f)
 		return;
 	}
 	flow_begin(c, f);
+	f->reused = true;
 	on_writable(c, f);
 }
 
@@ -167,7 +190,37 @@ static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, siz
 	return r;
 }
 
-static void on_readable(struct epw_core *c, struct epw_flow *f)
+/* The counter of a socket error. */
+static uint64_t *error_kind(struct epw_core *c, int err)
+{
+	return err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
+	       err == ECONNREFUSED ? &c->c.refused : &c->c.errors;
+}
+
+/*
+ * RFC 9112 9.3.1, 9.6: a server may close a kept-alive connection at any
+ * time, and our next request can cross its FIN. Closed or reset before
+ * any byte of the response came: the same flow goes again on a new
+ * connection (once: that one is not reused), nothing counted. false when
+ * f is not such a flow.
+ */
+static bool retry_fresh(struct epw_core *c, struct epw_flow *f)
+{
+	if (!f->reused || f->resp.header_bytes != 0)
+		return false;
+	conn_close(c, f);
+	if (conn_connect(c, f) != 0) {
+		c->c.local_errors++;
+		flow_end(c, f, &c->c.incompletes);
+		return true;
+	}
+	f->req_off = 0;
+	http_resp_init(&f->resp);
+	return true;
+}
+
+/* events: those epoll reported (EPOLLRDHUP: the server's FIN came). */
+static void on_readable(struct epw_core *c, struct epw_flow *f, uint32_t events)
 {
 	static _Thread_local uint8_t buf[READ_CHUNK];
 	ssize_t r;
@@ -180,14 +233,16 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 			break;
 	}
 	if (st == 1) {
-		response_done(c, f);
+		response_done(c, f, (events & MOS_EPOLLRDHUP) != 0);
 		return;
 	}
 	if (st < 0) {
-		flow_end(c, f, &c->c.errors);	/* a response we cannot parse */
+		flow_end(c, f, &c->c.bad_responses);	/* a response we cannot parse */
 		conn_close(c, f);
 		return;
 	}
+	if ((r == 0 || errno != EAGAIN) && retry_fresh(c, f))
+		return;
 	if (r == 0) {	/* the server closed: the end of the body, or a cut */
 		st = http_resp_eof(&f->resp);
 		if (st == 1)
@@ -196,7 +251,7 @@ static void on_readable(struct epw_core *c, struct epw_flow *f)
 			flow_end(c, f, &c->c.incompletes);
 		conn_close(c, f);
 	} else if (errno != EAGAIN) {
-		flow_end(c, f, &c->c.errors);
+		flow_end(c, f, error_kind(c, errno));
 		conn_close(c, f);
 	}
 }
@@ -207,8 +262,7 @@ static void on_error(struct epw_core *c, struct epw_flow *f)
 	socklen_t len = sizeof(err);
 
 	mtcp_getsockopt(c->mctx, f->sd, SOL_SOCKET, SO_ERROR, &err, &len);
-	flow_end(c, f, err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
-		 err == ECONNREFUSED ? &c->c.refused : &c->c.errors);
+	flow_end(c, f, error_kind(c, err));
 	conn_close(c, f);
 }
 
@@ -219,13 +273,21 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 	if (f->sd < 0)
 		return;
 	if (ev->events & MOS_EPOLLERR) {
-		on_error(c, f);
+		/*
+		 * Once the request is out, the bytes that came before the error
+		 * count first, as reads see them: a RST right behind the last
+		 * byte of a body leaves a whole response.
+		 */
+		if (f->req_off < c->run->request_len)
+			on_error(c, f);
+		else
+			on_readable(c, f, ev->events);
 		return;
 	}
 	if ((ev->events & MOS_EPOLLOUT) && f->req_off < c->run->request_len)
 		on_writable(c, f);
 	else if (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP))
-		on_readable(c, f);
+		on_readable(c, f, ev->events);
 }
 
 /* Fill the free slots with new connections (the seed's CreateConnection loop). */

@@ -285,6 +285,12 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 		jobs[i].daddr = wc->host;
 		jobs[i].dport = htons(wc->port);
 	}
+	if (jobs[0].concurrency > CONF_MAX_CONCURRENCY / 3) {
+		fprintf(stderr, "epwget: concurrency %d per core needs %d streams per core, above the "
+			"stack's %d; lower -c (total_concurrency) or use more cores (-N)\n",
+			jobs[0].concurrency, 3 * jobs[0].concurrency, CONF_MAX_CONCURRENCY);
+		return -EINVAL;
+	}
 	mc.num_cores = cores;
 	mc.max_concurrency = 3 * jobs[0].concurrency;
 	mc.max_num_buffers = mc.max_concurrency;
@@ -578,10 +584,11 @@ static void print_summary(const struct epw_summary *s, int cores)
 		       (unsigned long)ecore[i].c.completed, (unsigned long)ecore[i].c.errors,
 		       (unsigned long)ecore[i].c.incompletes);
 	printf("[ ALL ] flows: %lu completed, %lu ok, %lu http non-2xx, %lu incomplete, %lu errors "
-	       "(%lu timeouts, %lu resets, %lu refused), %lu local shortages\n",
+	       "(%lu timeouts, %lu resets, %lu refused, %lu bad responses), %lu local shortages\n",
 	       (unsigned long)t->completed, (unsigned long)t->ok, (unsigned long)t->http_non_2xx,
 	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
-	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->local_errors);
+	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->bad_responses,
+	       (unsigned long)t->local_errors);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);

@@ -121,6 +121,7 @@ struct mos_tcp_stats {
 	uint64_t backlog_full;		/* SYNs dropped: the listener's queue was full */
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
 	uint64_t ooo_fin;		/* FINs ahead of missing data: dropped, the peer resends */
+	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
 };
 
 struct mos_stream {

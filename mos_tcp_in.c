@@ -487,17 +487,32 @@ static bool fin_acked_step(struct mos_core *core, struct mos_stream *s)
 	}
 }
 
-/* RFC 9293 3.10.7.4 seventh check: the payload, and when to acknowledge it. */
-static void data_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
+/*
+ * RFC 9293 3.10.7.4 seventh check: the payload, and when to acknowledge it.
+ * false when s is gone.
+ */
+static bool data_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
 	int adv;
 
 	if (seg->len == 0)
-		return;
+		return true;
 	if (s->flags & MOS_SF_FIN_RCVD) {
 		core->tcp.data_after_fin++;
 		ack_now(core, s);
-		return;
+		return true;
+	}
+	if ((s->flags & MOS_SF_APP_CLOSED) && MOS_SEQ_GT(seg->seq + seg->len, s->rcv.nxt)) {
+		/*
+		 * RFC 1122 4.2.2.13: new data after the application closed can
+		 * reach nobody; a RST says so at once, rather than buffering it
+		 * for nobody until the FIN_WAIT_2 timer (a server that streams
+		 * for ever would otherwise keep the stream for a minute).
+		 */
+		core->tcp.data_after_close++;
+		tcp_send_flags(core, s, MOS_TH_RST | MOS_TH_ACK, s->snd_nxt);
+		tcp_free(core, s);
+		return false;
 	}
 	adv = mos_rcvbuf_put(&s->rcv, seg->seq, seg->data, seg->len);
 	if (adv > 0)
@@ -509,16 +524,17 @@ static void data_step(struct mos_core *core, struct mos_stream *s, const struct 
 		else if (adv <= 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
 			core->tcp.dup_segs++;	/* all of it held already: a retransmission */
 		ack_now(core, s);
-		return;
+		return true;
 	}
 	/* in order: every second full segment at once, else within MOS_TCP_DELACK */
 	if ((s->flags & MOS_SF_ACKED_ONCE) || seg->len < s->mss || (seg->flags & MOS_TH_PSH)) {
 		ack_now(core, s);
-		return;
+		return true;
 	}
 	s->flags |= MOS_SF_ACKED_ONCE | MOS_SF_DELACK;
 	if (!mos_timer_armed(&s->ack_timer.t))
 		mos_timer_arm(&core->wheel, &s->ack_timer.t, core->now + MOS_TCP_DELACK);
+	return true;
 }
 
 /* RFC 9293 3.10.7.4 eighth check: the FIN, when it comes in order. false when s is gone. */
@@ -590,10 +606,27 @@ static bool simultaneous_synack(const struct mos_stream *s, const struct tcp_seg
 	return true;
 }
 
+/*
+ * The idle timeout runs from the last progress: data or a FIN taken in
+ * order, data of ours acknowledged, a new state, a closed window opened.
+ * Not from any acceptable segment: a peer that answers every zero-window
+ * probe with window 0 for ever, or acknowledges nothing, must still time
+ * out (the probes back off to MOS_TCP_RTO_MAX, and a tcp_timeout above it
+ * never ran out).
+ */
+static bool progress(const struct mos_stream *s, uint32_t una, uint32_t nxt, uint8_t state,
+		     uint32_t wnd)
+{
+	return s->snd_una != una || s->rcv.nxt != nxt || s->state != state ||
+	       (wnd == 0 && s->snd_wnd != 0);
+}
+
 /* Every state from SYN-RECEIVED on (RFC 9293 3.10.7.4). */
 static void synced_input(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
 	struct tcp_seg stripped;
+	uint32_t una = s->snd_una, nxt = s->rcv.nxt, wnd = s->snd_wnd;
+	uint8_t state = s->state;
 
 	if (s->state == MOS_TCP_SYN_RCVD && (seg->flags & MOS_TH_SYN) && seg->seq == s->irs &&
 	    !(seg->flags & MOS_TH_ACK)) {
@@ -624,12 +657,14 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 	ts_update(core, s, seg);
 	if (!ack_step(core, s, seg) || !fin_acked_step(core, s))
 		return;
-	tcp_idle_touch(core, s);
 	if (s->state == MOS_TCP_ESTABLISHED || s->state == MOS_TCP_FIN_WAIT_1 ||
 	    s->state == MOS_TCP_FIN_WAIT_2 || s->state == MOS_TCP_CLOSE_WAIT ||
-	    s->state == MOS_TCP_CLOSING || s->state == MOS_TCP_LAST_ACK)
-		data_step(core, s, seg);
-	fin_step(core, s, seg);
+	    s->state == MOS_TCP_CLOSING || s->state == MOS_TCP_LAST_ACK) {
+		if (!data_step(core, s, seg))
+			return;
+	}
+	if (fin_step(core, s, seg) && progress(s, una, nxt, state, wnd))
+		tcp_idle_touch(core, s);
 }
 
 /* TIME-WAIT: a new SYN above the old sequence space may reopen the tuple (RFC 9293 3.10.7.4). */

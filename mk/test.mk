@@ -55,9 +55,14 @@ $(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok
 $(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lxxhash
 
+# The misbehaving servers of test/e2e_hostile.sh.
+$(BUILD)/test/hostile_srv: test/hostile_srv.c | $(BUILD)/test
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
+
 unit: $(UNIT_BINS)
 
-test: deps-ok $(UNIT_BINS) epwget epwget-mp $(BUILD)/test/mos_probe $(BUILD)/test/ksock
+test: deps-ok $(UNIT_BINS) epwget epwget-mp $(BUILD)/test/mos_probe $(BUILD)/test/ksock \
+      $(BUILD)/test/hostile_srv
 	test/run.sh $(UNIT_BINS) $(E2E_TESTS)
 
 .PHONY: unit test

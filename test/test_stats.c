@@ -206,7 +206,7 @@ TEST(counters_add_every_field)
 		.started = 1, .completed = 2, .ok = 3, .errors = 4, .incompletes = 5,
 		.timeouts = 6, .resets = 7, .refused = 8, .http_non_2xx = 9,
 		.local_errors = 10, .bytes_received = 11, .body_bytes = 12,
-		.bytes_written = 13,
+		.bytes_written = 13, .bad_responses = 14,
 	};
 	struct epw_counters b = a;
 
@@ -225,7 +225,8 @@ TEST(counters_add_every_field)
 	CHECK_EQ(a.bytes_received, 33);
 	CHECK_EQ(a.body_bytes, 36);
 	CHECK_EQ(a.bytes_written, 39);
-	CHECK_EQ(sizeof(a), 13 * sizeof(uint64_t));	/* a new field needs a line above */
+	CHECK_EQ(a.bad_responses, 42);
+	CHECK_EQ(sizeof(a), 14 * sizeof(uint64_t));	/* a new field needs a line above */
 }
 
 static struct epw_summary sum;
@@ -241,6 +242,8 @@ static void make_summary(uint32_t n_cores)
 	sum.total.resets = 4;
 	sum.total.refused = 1;
 	sum.total.http_non_2xx = 7;
+	sum.total.bad_responses = 3;
+	sum.total.local_errors = 11;
 	sum.total.bytes_received = 123456789;
 	sum.total.body_bytes = 100000000;
 	sum.duration_s = 10.5;
@@ -328,8 +331,8 @@ TEST(json_has_every_key_with_a_number)
 {
 	static const char *const once[] = {
 		"flows_completed", "flows_ok", "errors", "incompletes", "timeouts",
-		"resets", "refused", "http_non_2xx", "bytes_received", "body_bytes",
-		"duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
+		"resets", "refused", "http_non_2xx", "bad_responses", "local_shortages",
+		"bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
 	static const char *const rows[] = { "core", "completed", "rss_handovers" };
 	char *text;
@@ -353,6 +356,8 @@ TEST(json_has_every_key_with_a_number)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		CHECK_EQ(numeric_key(text, rows[i]), 3);
 	CHECK(strstr(text, "\"flows_completed\": 1000,") != NULL);
+	CHECK(strstr(text, "\"bad_responses\": 3,") != NULL);
+	CHECK(strstr(text, "\"local_shortages\": 11,") != NULL);
 	CHECK(strstr(text, "\"duration_s\": 10.500000,") != NULL);
 	CHECK(strstr(text, "\"p50\": 5055,") != NULL);	/* 5000's bucket is 4992..5055 */
 	CHECK(strstr(text, "\"max\": 10000}") != NULL);
@@ -381,7 +386,7 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 14 and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 16 and len(d[\"per_core\"]) == 64 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");
 	int rc;

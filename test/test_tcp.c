@@ -526,6 +526,8 @@ TEST(idle_timeout_resets)
  * straight to core xi: our header bytes, flags and options, a valid
  * checksum unless bad_cksum.
  */
+static uint16_t inject_window = 0xffff;	/* the window field of injected segments */
+
 static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ack, uint8_t flags,
 		   const uint8_t *opts, int optlen, int doff_words, const char *data)
 {
@@ -548,8 +550,8 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 	}
 	th[12] = (uint8_t)((doff_words ? doff_words : hlen / 4) << 4);
 	th[13] = flags;
-	th[14] = 0xff;
-	th[15] = 0xff;
+	th[14] = (uint8_t)(inject_window >> 8);
+	th[15] = (uint8_t)inject_window;
 	if (optlen != 0)
 		memcpy(th + MOS_TCP_HLEN, opts, (size_t)optlen);
 	if (dlen != 0)
@@ -828,6 +830,393 @@ TEST(listener_closed_with_a_half_open_child)
 	check_drained();
 }
 
+/* --- hostile peers (tracker issue 7) --------------------------------------------- */
+
+/* The TCP header of a frame our stack sent, and its fields. */
+struct out_seg {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint16_t len;	/* payload bytes */
+};
+
+static struct out_seg out_seg_of(const struct fake_frame *f)
+{
+	const uint8_t *ip = f->data + MOS_ETH_HLEN, *th = f->data + MOS_NET_HDR_MAX;
+	uint16_t tot = (uint16_t)(ip[2] << 8 | ip[3]);
+	struct out_seg o;
+
+	o.flags = th[13];
+	o.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7];
+	o.ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11];
+	o.wnd = (uint16_t)(th[14] << 8 | th[15]);
+	o.len = (uint16_t)(tot - MOS_IP_HLEN - (th[12] >> 4) * 4);
+	return o;
+}
+
+/* Throw away what core i sent; returns how many frames. */
+static int discard(int i)
+{
+	struct fake_frame *f;
+	int n = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		fake_io_free(f);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * RFC 9293 3.10.7.3: in SYN-SENT, a SYN-ACK whose ACK is not ours gets
+ * <SEQ=SEG.ACK><CTL=RST> and is otherwise dropped; the connection waits on
+ * and the retransmitted SYN completes it.
+ */
+TEST(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again)
+{
+	struct tsock t = { 0 }, tl = { 0 };
+	struct mos_stream *a, *l, *b;
+	struct fake_frame *f;
+	struct out_seg o;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
+	a = mos_tcp_connect(core[A], addr(A), htons(5200), addr(B), htons(80), false, &t, &err);
+	REQUIRE(l != NULL && a != NULL);
+	mos_core_poll(core[A]);
+	CHECK_EQ(discard(A), 1);	/* the SYN: B never sees it */
+	inject(A, a, 777, a->iss + 1 + 5000, MOS_TH_SYN | MOS_TH_ACK, NULL, 0, 0, NULL);
+	f = fake_io_take(A);
+	REQUIRE(f != NULL);
+	o = out_seg_of(f);
+	fake_io_free(f);
+	CHECK_EQ(o.flags, MOS_TH_RST);
+	CHECK_EQ(o.seq, a->iss + 1 + 5000);
+	CHECK_EQ(a->state, MOS_TCP_SYN_SENT);
+	CHECK_EQ(a->so_error, 0);
+	CHECK_EQ(core[A]->tcp.drop_old_ack, 1);
+	/* a SYN-ACK acknowledging the ISS itself (not the SYN) is no better */
+	inject(A, a, 778, a->iss, MOS_TH_SYN | MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(discard(A), 1);
+	CHECK_EQ(a->state, MOS_TCP_SYN_SENT);
+	run(1100);	/* RTO: the SYN again, to the real B this time */
+	CHECK_EQ(a->state, MOS_TCP_ESTABLISHED);
+	b = mos_tcp_accept(core[B], l);
+	REQUIRE(b != NULL);
+	CHECK_EQ(a->irs, b->iss);	/* the bogus SYN-ACK left nothing behind */
+	mos_tcp_abort(core[A], a);
+	mos_tcp_abort(core[B], b);
+	mos_tcp_close(core[B], l);
+	run(10);
+	check_drained();
+}
+
+/* Read everything core i's stream x holds into buf; returns the bytes. */
+static size_t drain_recv(int i, struct mos_stream *x, uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+	long r;
+
+	while (got < n && (r = mos_tcp_recv(core[i], x, buf + got, (uint32_t)(n - got))) > 0)
+		got += (size_t)r;
+	return got;
+}
+
+/*
+ * Overlapping segments whose common bytes differ: the bytes that came
+ * first stand, in order or out of order (RFC 9293 3.10.7.4 seventh check
+ * leaves it open; Linux keeps the first too). A hostile peer cannot
+ * rewrite what was received.
+ */
+TEST(overlapping_segments_keep_the_bytes_received_first)
+{
+	uint8_t buf[64] = { 0 };
+	struct pair p;
+	uint32_t base;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40030) == 0);
+	base = p.a->rcv.nxt;
+	inject(A, p.a, base, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "0123");		/* in order */
+	inject(A, p.a, base + 8, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "wxyz");	/* ahead */
+	inject(A, p.a, base, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "ZZZZ456789ABCDEF");
+	CHECK_EQ(p.a->rcv.nxt, base + 16);
+	CHECK_EQ(drain_recv(A, p.a, buf, sizeof(buf)), 16);
+	CHECK(memcmp(buf, "01234567wxyzCDEF", 16) == 0);
+	CHECK_EQ(p.a->rcv.dup_bytes, 8);	/* "ZZZZ" and "89AB" were held already */
+	/* all of it again, other bytes: old, not taken */
+	inject(A, p.a, base, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "################");
+	CHECK_EQ(p.a->rcv.len, 0);
+	CHECK(core[A]->tcp.drop_unacceptable + core[A]->tcp.dup_segs >= 1);
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
+ * Data outside the window: old data and data far beyond are dropped and
+ * answered with an ACK of RCV.NXT; data across the right edge is cut at
+ * the edge (RFC 9293 3.10.7.4 first check, 3.10.7.4 seventh: "trim").
+ */
+TEST(data_outside_the_window_is_acked_and_the_edge_is_cut)
+{
+	static uint8_t buf[16384];
+	static char fill_buf[1025];
+	struct pair p;
+	struct fake_frame *f;
+	uint32_t base, wnd, off;
+	int acks = 0;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40031) == 0);
+	base = p.a->rcv.nxt;
+	wnd = p.a->rcv_adv - base;
+	REQUIRE(wnd > 2048 && wnd <= 16384);
+	inject(A, p.a, base - 50000, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "old data");
+	inject(A, p.a, base + 10000000, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "far away");
+	inject(A, p.a, base + wnd - 4, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "EDGE|cut off");
+	CHECK_EQ(core[A]->tcp.drop_unacceptable, 2);
+	CHECK_EQ(p.a->rcv.beyond_bytes, 8);	/* "|cut off" */
+	mos_core_poll(core[A]);
+	while ((f = fake_io_take(A)) != NULL) {
+		struct out_seg o = out_seg_of(f);
+
+		acks++;
+		CHECK_EQ(o.ack, base);	/* RCV.NXT did not move */
+		fake_io_free(f);
+	}
+	CHECK(acks >= 1);
+	/* fill the window up to the edge: the 4 bytes kept close it */
+	memset(fill_buf, 'f', sizeof(fill_buf) - 1);
+	for (off = 0; off + 1024 <= wnd - 4; off += 1024)
+		inject(A, p.a, base + off, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, fill_buf);
+	fill_buf[wnd - 4 - off] = '\0';
+	if (off < wnd - 4)
+		inject(A, p.a, base + off, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, fill_buf);
+	CHECK_EQ(p.a->rcv.nxt, base + wnd);
+	CHECK_EQ(drain_recv(A, p.a, buf, sizeof(buf)), wnd);
+	CHECK(memcmp(buf + wnd - 4, "EDGE", 4) == 0);
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
+ * A peer whose window stays 0 for ever and that answers every probe: the
+ * probes are no progress, so the idle timeout ends the connection even
+ * when it is longer than the largest probe interval (MOS_TCP_RTO_MAX).
+ */
+TEST(zero_window_for_ever_ends_at_the_idle_timeout)
+{
+	struct pair p;
+	uint64_t start_us;
+	unsigned ms;
+
+	REQUIRE(setup(16384, 0, 120) == 0);
+	REQUIRE(open_pair(&p, 40032) == 0);
+	discard(B);
+	inject_window = 0;
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->snd_wnd, 0);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	start_us = fake_io.now_us;
+	/* B is gone; its stand-in answers whatever A sends with window 0 */
+	for (ms = 0; ms < 300000 && p.a->so_error == 0; ms++) {
+		struct fake_frame *f;
+
+		fake_io.now_us += 1000;
+		mos_core_poll(core[A]);
+		while ((f = fake_io_take(A)) != NULL) {
+			struct out_seg o = out_seg_of(f);
+
+			fake_io_free(f);
+			CHECK_EQ(o.len, 0);	/* nothing fits */
+			if (!(o.flags & MOS_TH_RST))
+				inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+		}
+	}
+	inject_window = 0xffff;
+	CHECK_EQ(p.a->so_error, ETIMEDOUT);
+	CHECK((fake_io.now_us - start_us) / 1000 <= 121000);
+	CHECK(core[A]->tcp.zero_window_probes >= 5);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
+ * RFC 1122 4.2.2.13: data that arrives after the application closed
+ * cannot be delivered; the stream answers with a RST at once rather than
+ * buffer it for nobody until its timers run out.
+ */
+TEST(data_after_close_is_answered_with_a_reset)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40033) == 0);
+	mos_tcp_close(core[A], p.a);
+	run(5);
+	CHECK_EQ(p.a->state, MOS_TCP_FIN_WAIT_2);
+	CHECK_EQ(mos_tcp_send(core[B], p.b, "more", 4), 4);	/* B may still send (half close) */
+	run(5);
+	CHECK_EQ(core[A]->tcp.data_after_close, 1);
+	CHECK_EQ(core[A]->n_streams, 0);	/* gone, and p.a with it */
+	CHECK_EQ(p.b->so_error, ECONNRESET);
+	mos_tcp_close(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
+ * No transmit buffer for a while, in the middle of a burst on 8
+ * connections (an mbuf pool run dry): every failed send is counted, nothing
+ * is lost for good, every byte arrives once buffers come back.
+ */
+TEST(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers)
+{
+	enum { N = 8, BYTES = 1 << 20 };
+	static uint8_t src[BYTES], dst[65536];
+	size_t at_fail = 0;
+	uint64_t nobuf_before = 0, nobuf_during = 0;
+	struct tsock ts[2 * N], tl = { 0 };
+	struct mos_stream *a[N], *b[N], *l;
+	size_t sent[N] = { 0 }, got[N] = { 0 }, total = 0;
+	int err;
+
+	REQUIRE(setup(65536, 0, 0) == 0);
+	memset(ts, 0, sizeof(ts));
+	fill(src, sizeof(src), 7);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), N, &tl, &err);
+	REQUIRE(l != NULL);
+	fake_io.alloc_fail = true;	/* even the SYNs find no buffer */
+	for (int i = 0; i < N; i++) {
+		a[i] = mos_tcp_connect(core[A], addr(A), htons((uint16_t)(41000 + i)), addr(B),
+				       htons(80), false, &ts[i], &err);
+		REQUIRE(a[i] != NULL);
+	}
+	run(50);
+	CHECK(core[A]->tcp.no_tx_buf >= N);
+	CHECK_EQ(a[0]->state, MOS_TCP_SYN_SENT);
+	fake_io.alloc_fail = false;
+	run(50);
+	for (int i = 0; i < N; i++) {
+		b[i] = mos_tcp_accept(core[B], l);
+		REQUIRE(b[i] != NULL);
+		b[i]->sock = &ts[N + i];
+		CHECK_EQ(a[i]->state, MOS_TCP_ESTABLISHED);
+	}
+	for (unsigned t = 0; t < 60000 && total < (size_t)N * BYTES; t++) {
+		/* the pool runs dry from 5 to 300 ms into the burst: no data, no ACKs */
+		fake_io.alloc_fail = t >= 5 && t < 300;
+		if (t == 5) {
+			at_fail = total;
+			nobuf_before = core[A]->tcp.no_tx_buf + core[B]->tcp.no_tx_buf;
+		}
+		if (t == 300)
+			nobuf_during = core[A]->tcp.no_tx_buf + core[B]->tcp.no_tx_buf - nobuf_before;
+		for (int i = 0; i < N; i++) {
+			long w = mos_tcp_send(core[A], a[i], src + sent[i], (uint32_t)(BYTES - sent[i]));
+			long r;
+
+			sent[i] += w > 0 ? (size_t)w : 0;
+			while ((r = mos_tcp_recv(core[B], b[i], dst, sizeof(dst))) > 0) {
+				CHECK(memcmp(dst, src + got[i], (size_t)r) == 0);
+				got[i] += (size_t)r;
+				total += (size_t)r;
+			}
+		}
+		run(1);
+	}
+	CHECK(at_fail > 0 && at_fail < (size_t)N * BYTES / 2);	/* it did run dry mid-burst */
+	CHECK_EQ(total, (size_t)N * BYTES);
+	/* the receiver's window updates (and the sender's probes) tried on every turn, counted */
+	CHECK(nobuf_during >= 295);
+	for (int i = 0; i < N; i++) {
+		mos_tcp_close(core[A], a[i]);
+		run(5);
+		mos_tcp_close(core[B], b[i]);
+	}
+	mos_tcp_close(core[B], l);
+	run(2000);
+	check_drained();
+}
+
+/*
+ * The source-pair pool runs dry while TIME_WAIT holds the pairs (our side
+ * closes first): a get finds it empty and is counted; when TIME_WAIT
+ * ends the pairs come back, at the tail, and a new connection can go.
+ */
+TEST(source_pairs_held_by_time_wait_come_back)
+{
+	static struct mos_rss_key key;
+	struct mos_rss_reta reta;
+	uint64_t *mem;
+	size_t memlen;
+	long n;
+	struct tsock ta[3] = { 0 }, tl = { 0 }, tb[2] = { 0 };
+	struct mos_stream *a[3], *b, *l;
+	in_addr_t sa;
+	in_port_t sp;
+	int err;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(mos_rss_key_init(&key, mos_rss_key_symmetric, 40) == 0);
+	REQUIRE(mos_rss_reta_default(&reta, 128, 1) == 0);
+	n = mos_rss_pool_count(&key, &reta, 0, addr(A), 1, addr(B), htons(80));
+	REQUIRE(n > 2);
+	memlen = mos_rss_pool_mem_size((uint32_t)n, 1);
+	mem = malloc(memlen);
+	REQUIRE(mem != NULL);
+	REQUIRE(mos_rss_pool_build(&core[A]->rss, mem, memlen, &key, &reta, 0, addr(A), 1,
+				   addr(B), htons(80)) == n);
+	while (core[A]->rss.count > 2)	/* two pairs left */
+		REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
+	REQUIRE(l != NULL);
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+		a[i] = mos_tcp_connect(core[A], sa, sp, addr(B), htons(80), true, &ta[i], &err);
+		REQUIRE(a[i] != NULL);
+		run(5);
+		b = mos_tcp_accept(core[B], l);
+		REQUIRE(b != NULL);
+		b->sock = &tb[i];
+		mos_tcp_close(core[A], a[i]);	/* our side first: TIME_WAIT is ours */
+		run(5);
+		mos_tcp_close(core[B], b);
+		run(5);
+		CHECK_EQ(a[i]->state, MOS_TCP_TIME_WAIT);
+	}
+	CHECK_EQ(mos_rss_pool_get(&core[A]->rss, &sa, &sp), -EAGAIN);
+	CHECK_EQ(core[A]->rss.empty, 1);
+	run(1100);	/* tcp_timewait 1 s */
+	CHECK_EQ(core[A]->rss.count, 2);
+	REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
+	a[2] = mos_tcp_connect(core[A], sa, sp, addr(B), htons(80), true, &ta[2], &err);
+	REQUIRE(a[2] != NULL);
+	run(5);
+	CHECK_EQ(a[2]->state, MOS_TCP_ESTABLISHED);
+	mos_tcp_abort(core[A], a[2]);
+	b = mos_tcp_accept(core[B], l);
+	if (b != NULL)
+		mos_tcp_abort(core[B], b);
+	mos_tcp_close(core[B], l);
+	run(10);
+	CHECK_EQ(core[A]->rss.bad_put, 0);
+	check_drained();
+	memset(&core[A]->rss, 0, sizeof(core[A]->rss));
+	free(mem);
+}
+
 static const struct check_case cases[] = {
 	CASE(handshake_negotiates_options),
 	CASE(bulk_both_ways_with_window_scaling),
@@ -846,6 +1235,13 @@ static const struct check_case cases[] = {
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
 	CASE(listener_closed_with_a_half_open_child),
+	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
+	CASE(overlapping_segments_keep_the_bytes_received_first),
+	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
+	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
+	CASE(data_after_close_is_answered_with_a_reset),
+	CASE(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers),
+	CASE(source_pairs_held_by_time_wait_come_back),
 };
 
 CHECK_MAIN(cases)
