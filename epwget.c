@@ -250,6 +250,19 @@ static long share(long total, int cores, int core)
 	return total / cores + (core < total % cores ? 1 : 0);
 }
 
+/* A core's stack holds 3 x its concurrency streams (the seed's max_fds): within the stack's limit? */
+static bool too_concurrent(int concurrency)
+{
+	if (concurrency <= CONF_MAX_CONCURRENCY / 3)
+		return false;
+	fprintf(stderr, "%s: concurrency %d per core needs %d streams per core, above the stack's %d; "
+		"lower %s or use more cores (%s)\n", prog, concurrency, 3 * concurrency,
+		CONF_MAX_CONCURRENCY, mp_binary ? "total_concurrency (epwget.conf)" :
+		"-c (total_concurrency)",
+		mp_binary ? "more CPUs in core_mask" : "-N");
+	return true;
+}
+
 /* Decide the core count, then size each core's stack for its share (max_fds = 3 x concurrency). */
 static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores)
 {
@@ -285,12 +298,8 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 		jobs[i].daddr = wc->host;
 		jobs[i].dport = htons(wc->port);
 	}
-	if (jobs[0].concurrency > CONF_MAX_CONCURRENCY / 3) {
-		fprintf(stderr, "epwget: concurrency %d per core needs %d streams per core, above the "
-			"stack's %d; lower -c (total_concurrency) or use more cores (-N)\n",
-			jobs[0].concurrency, 3 * jobs[0].concurrency, CONF_MAX_CONCURRENCY);
+	if (too_concurrent(jobs[0].concurrency))
 		return -EINVAL;
-	}
 	mc.num_cores = cores;
 	mc.max_concurrency = 3 * jobs[0].concurrency;
 	mc.max_num_buffers = mc.max_concurrency;
@@ -348,6 +357,8 @@ static int plan_process(const struct options *o, struct epwget_conf *wc, struct 
 	job->concurrency = (int)share(wc->total_concurrency, procs, rank);
 	job->daddr = wc->host;
 	job->dport = htons(wc->port);
+	if (too_concurrent(job->concurrency))
+		return -EINVAL;
 	mc.max_concurrency = 3 * job->concurrency;
 	mc.max_num_buffers = mc.max_concurrency;
 	return mtcp_setconf(&mc) == 0 ? 0 : -errno;

@@ -133,7 +133,9 @@ lab_exec_cli ./epwget -f "$conf" -c 100 -j "$LAB_TMP/out.json" "$LAB_SRV_IP/f819
 	> "$LAB_TMP/out" 2> "$LAB_TMP/err" &
 pid=$!
 sleep 2
-pkill -INT -x epwget
+for p in $(ip netns pids "$LAB_NS_CLI"); do	# this lab's epwget only, not others' on the machine
+	[ "$(cat "/proc/$p/comm" 2> /dev/null)" = epwget ] && kill -INT "$p"
+done
 wait "$pid"
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q '^\[CPU 0\] Completed' "$LAB_TMP/out"; then
