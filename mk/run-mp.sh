@@ -9,6 +9,9 @@
 # group's totals from their JSON summaries. Flows and concurrency come from
 # conf/epwget.conf; the URL is the lab's. Everything it made is removed on
 # exit, Ctrl-C or failure. Exit status 0 when every process's flows were ok.
+# MP_COMPARE=1 then runs the threaded epwget on the same lab (same cores,
+# device, server, flows) for a side-by-side figure; MP_WGET_CONF replaces
+# conf/epwget.conf.
 set -u
 cd "$(dirname "$0")/.."
 cores=${1:-2}
@@ -71,4 +74,15 @@ if missing:
     print("[GROUP] no summary from core(s) %s: see their messages above" % missing)
     sys.exit(1)
 EOF
+[ "${MP_COMPARE:-0}" = 1 ] || exit $rc
+
+# MP_COMPARE=1: the threaded epwget on the same cores, device and server, right after
+sed '/multiprocess = /d' "$MPLAB_MASTER" > "$LAB_TMP/threaded.conf"
+echo "make run-mp: the threaded epwget, $cores cores, same lab"
+mplab_exec ./epwget -f "$LAB_TMP/threaded.conf" -w "${MP_WGET_CONF:-conf/epwget.conf}" -N "$cores" \
+	-j "$out/t.json" "$url" 2> "$LAB_TMP/t.err" &
+tpid=$!
+mplab_tap "$LAB_TMP/t.err" || exit 1
+wait "$tpid" || rc=1
+grep -v "connect:" "$LAB_TMP/t.err" >&2
 exit $rc

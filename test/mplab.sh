@@ -17,9 +17,10 @@
 #                           the lab's addresses, interface and hugetlbfs
 #                           mount, file prefix epwget-mp-NAME, and mp_wait
 #                           $MPLAB_WAIT when set
-#   mplab_tap               wait (10 s) for the master to be ready, move its
-#                           tap to the server namespace, address it,
-#                           offloads off, up
+#   mplab_tap [LOG]         wait (10 s) for the master to be ready (or, with
+#                           LOG, for the threaded epwget writing LOG to have
+#                           started its port), move its tap to the server
+#                           namespace, address it, offloads off, up
 #   mplab_down              stop every process of the lab, remove the
 #                           namespaces, the mount (and so the group's memory
 #                           files), the DPDK runtime directory of the prefix,
@@ -109,14 +110,23 @@ _mplab_leftovers() {
 # ports have started, the tap PMD opens each queue by the interface's name
 # in its own namespace, and a queue opened after the move would make a
 # second interface of that name there.
+# With LOG (the threaded epwget's stderr), ready is its line about the port.
+_mplab_ready() {	# [LOG]
+	if [ -n "${1:-}" ]; then
+		grep -q "net_tap, .* link" "$1" 2> /dev/null
+	else
+		[ -s "/var/run/dpdk/$MPLAB_PREFIX/mos_mp_ready" ]
+	fi && ip -n "$LAB_NS_CLI" link show dev "$MPLAB_IF" > /dev/null 2>&1
+}
+
 mplab_tap() {
-	local i ready=/var/run/dpdk/$MPLAB_PREFIX/mos_mp_ready
+	local i
 	_lab_need_up || return 1
 	for i in $(seq 100); do
-		[ -s "$ready" ] && ip -n "$LAB_NS_CLI" link show dev "$MPLAB_IF" > /dev/null 2>&1 && break
+		_mplab_ready "$@" && break
 		sleep 0.1
 	done
-	if ! [ -s "$ready" ] || ! ip -n "$LAB_NS_CLI" link show dev "$MPLAB_IF" > /dev/null 2>&1; then
+	if ! _mplab_ready "$@"; then
 		_lab_err "mplab_tap: the master was not ready with interface $MPLAB_IF in 10 s (did it start?)"
 		return 1
 	fi
