@@ -344,6 +344,22 @@ static void abandon(struct epw_core *c)
 	}
 }
 
+static void fault_dir(struct epw_fault_dir *d, const struct mtcp_fault_dir_stat *s)
+{
+	*d = (struct epw_fault_dir){ s->frames, s->dropped, s->duplicated, s->reordered,
+				     s->corrupted, s->delayed, s->no_buffer, s->hold_full };
+}
+
+static void fault_stats(struct epw_core *c)
+{
+	struct mtcp_fault_stat fs;
+
+	if (mtcp_get_fault_stats(c->mctx, &fs) != 0)
+		return;
+	fault_dir(&c->fault_rx, &fs.rx);
+	fault_dir(&c->fault_tx, &fs.tx);
+}
+
 /* The once-a-second hook of epwget-mp, which has no thread to print from. */
 static void tick(const struct epw_run *run, uint64_t *next)
 {
@@ -429,6 +445,7 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 
 		if (mtcp_get_io_stats(c->mctx, &io) == 0)
 			c->rss_handovers = io.rss_handovers;
+		fault_stats(c);
 		mtcp_destroy_context(c->mctx);
 	}
 	free(c->slot);

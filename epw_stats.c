@@ -165,6 +165,21 @@ static void put_latency(struct json_out *o, const struct epw_hist *h)
 	put_u64(o, "max", h->max, "},\n");
 }
 
+static void put_fault_dir(struct json_out *o, const char *dir, const struct epw_fault_dir *d,
+			  const char *sep)
+{
+	put(o, "\"%s\": {", dir);
+	put_u64(o, "frames", d->frames, ", ");
+	put_u64(o, "dropped", d->dropped, ", ");
+	put_u64(o, "duplicated", d->duplicated, ", ");
+	put_u64(o, "reordered", d->reordered, ", ");
+	put_u64(o, "corrupted", d->corrupted, ", ");
+	put_u64(o, "delayed", d->delayed, ", ");
+	put_u64(o, "no_buffer", d->no_buffer, ", ");
+	put_u64(o, "hold_full", d->hold_full, "}");
+	put(o, "%s", sep);
+}
+
 static void put_core(struct json_out *o, const struct epw_core_row *c, int last)
 {
 	put(o, "    {");
@@ -199,6 +214,9 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put(&o, "  \"duration_s\": %.6f,\n", finite_or_0(s->duration_s));
 	put(&o, "  \"flows_per_s\": %.3f,\n", finite_or_0(s->flows_per_s));
 	put_latency(&o, &s->latency);
+	put(&o, "  \"faults\": {");
+	put_fault_dir(&o, "rx", &s->fault_rx, ", ");
+	put_fault_dir(&o, "tx", &s->fault_tx, "},\n");
 	put(&o, "  \"per_core\": [%s", s->n_cores != 0 ? "\n" : "");
 	for (uint32_t i = 0; i < s->n_cores; i++)
 		put_core(&o, &s->per_core[i], i + 1 == s->n_cores);

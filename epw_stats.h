@@ -66,8 +66,14 @@ struct epw_core_row {
 	uint64_t rss_handovers;
 };
 
+/* What mos.conf's fault injection did to one direction's frames (mtcp_get_fault_stats). */
+struct epw_fault_dir {
+	uint64_t frames, dropped, duplicated, reordered, corrupted, delayed, no_buffer, hold_full;
+};
+
 struct epw_summary {
 	struct epw_counters total;
+	struct epw_fault_dir fault_rx, fault_tx;	/* all cores; zeros without a fault block */
 	double duration_s;
 	double flows_per_s;
 	struct epw_hist latency;	/* all cores merged */

@@ -568,6 +568,31 @@ static void per_second(int cores, bool verbose, struct snap *last_core, struct s
 	print_line("ALL", &all, last_all);
 }
 
+static void fault_add(struct epw_fault_dir *t, const struct epw_fault_dir *d)
+{
+	t->frames += d->frames;
+	t->dropped += d->dropped;
+	t->duplicated += d->duplicated;
+	t->reordered += d->reordered;
+	t->corrupted += d->corrupted;
+	t->delayed += d->delayed;
+	t->no_buffer += d->no_buffer;
+	t->hold_full += d->hold_full;
+}
+
+/* What the fault injection of mos.conf did, when it did anything. */
+static void print_faults(const char *dir, const struct epw_fault_dir *d)
+{
+	if (d->frames == 0)
+		return;
+	printf("[ ALL ] faults injected on %s: %lu frames, %lu dropped, %lu duplicated, %lu reordered, "
+	       "%lu corrupted, %lu delayed (%lu copies and %lu holds missed: no buffer, hold full)\n",
+	       dir, (unsigned long)d->frames, (unsigned long)d->dropped,
+	       (unsigned long)d->duplicated, (unsigned long)d->reordered,
+	       (unsigned long)d->corrupted, (unsigned long)d->delayed,
+	       (unsigned long)d->no_buffer, (unsigned long)d->hold_full);
+}
+
 static void summary_fill(struct epw_summary *s, int cores, double secs)
 {
 	memset(s, 0, sizeof(*s));
@@ -580,6 +605,10 @@ static void summary_fill(struct epw_summary *s, int cores, double secs)
 						       ecore[i].c.incompletes, ecore[i].rss_handovers };
 	}
 	s->n_cores = (uint32_t)cores;
+	for (int i = 0; i < cores; i++) {
+		fault_add(&s->fault_rx, &ecore[i].fault_rx);
+		fault_add(&s->fault_tx, &ecore[i].fault_tx);
+	}
 	s->duration_s = secs;
 	s->flows_per_s = secs > 0 ? (double)s->total.completed / secs : 0;
 }
@@ -607,6 +636,8 @@ static void print_summary(const struct epw_summary *s, int cores)
 	       (unsigned long)epw_hist_percentile(h, 50), (unsigned long)epw_hist_percentile(h, 90),
 	       (unsigned long)epw_hist_percentile(h, 99), (unsigned long)epw_hist_percentile(h, 99.9),
 	       (unsigned long)h->max);
+	print_faults("receive", &s->fault_rx);
+	print_faults("send", &s->fault_tx);
 }
 
 static int write_json(const char *path, const struct epw_summary *s)

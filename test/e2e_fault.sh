@@ -66,9 +66,9 @@ epw() {
 # check_run NAME FLOWS SIZE PREFIX: JSON totals, every body, the fault counters
 check_run() {
 	local name=$1 flows=$2 size=$3 prefix=$4
-	if python3 - "$LAB_TMP/out.json" "$www/f$size" "$prefix" "$flows" "$size" \
+	if python3 - "$LAB_TMP/out.json" "$www/f$size" "$prefix" "$flows" "$size" "$LAB_TMP/err" \
 		> "$LAB_TMP/py.out" 2>&1 <<-'PY'
-	import json, os, sys
+	import json, os, re, sys
 	js, served, prefix, flows, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 	d = json.load(open(js))
 	want = open(served, "rb").read()
@@ -86,7 +86,21 @@ check_run() {
 	    problems.append("body_bytes %d, want %d" % (d["body_bytes"], flows * size))
 	if same != flows or os.path.exists("%s.%d" % (prefix, flows)):
 	    problems.append("%d of %d bodies byte-identical" % (same, flows))
-	print("; ".join(problems) if problems else "%d bodies identical, %.1f s" % (same, d["duration_s"]))
+	# the JSON's fault counters are the cores' logged ones, summed
+	logged = {"rx": {}, "tx": {}}
+	for line in open(sys.argv[6]):
+	    m = re.search(r"fault (rx|tx): (.*)", line)
+	    if m:
+	        for n, k in re.findall(r"(\d+) ([a-z ]+?)(?:,|$)", m.group(2).strip()):
+	            k = k.replace(" ", "_")
+	            logged[m.group(1)][k] = logged[m.group(1)].get(k, 0) + int(n)
+	for dr in ("rx", "tx"):
+	    for k, v in d["faults"][dr].items():
+	        if v != logged[dr].get(k, 0):
+	            problems.append("JSON faults %s %s %d, logged %d" % (dr, k, v, logged[dr].get(k, 0)))
+	if d["faults"]["rx"]["frames"] == 0:
+	    problems.append("JSON faults: no frames met the injector")
+	print("; ".join(problems) if problems else "%d bodies identical, %.1f s, JSON fault counters = the logged ones" % (same, d["duration_s"]))
 	sys.exit(1 if problems else 0)
 	PY
 	then

@@ -248,6 +248,8 @@ static void make_summary(uint32_t n_cores)
 	sum.total.body_bytes = 100000000;
 	sum.duration_s = 10.5;
 	sum.flows_per_s = 1000 / 10.5;
+	sum.fault_rx = (struct epw_fault_dir){ .frames = 2000, .dropped = 100, .duplicated = 20,
+					       .hold_full = 1 };
 	epw_hist_init(&sum.latency);
 	for (uint64_t v = 1; v <= 1000; v++)
 		epw_hist_add(&sum.latency, v * 10);
@@ -361,6 +363,9 @@ TEST(json_has_every_key_with_a_number)
 	CHECK(strstr(text, "\"duration_s\": 10.500000,") != NULL);
 	CHECK(strstr(text, "\"p50\": 5055,") != NULL);	/* 5000's bucket is 4992..5055 */
 	CHECK(strstr(text, "\"max\": 10000}") != NULL);
+	CHECK(strstr(text, "\"faults\": {\"rx\": {\"frames\": 2000, \"dropped\": 100, "
+		      "\"duplicated\": 20, \"reordered\": 0, \"corrupted\": 0, \"delayed\": 0, "
+		      "\"no_buffer\": 0, \"hold_full\": 1}, \"tx\": {\"frames\": 0,") != NULL);
 	CHECK(strstr(text, "{\"core\": 2, \"completed\": 333, \"errors\": 2, "
 		      "\"incompletes\": 0, \"rss_handovers\": 6}\n") != NULL);
 }
@@ -386,7 +391,8 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 16 and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 17 and len(d[\"per_core\"]) == 64 "
+			"and set(d[\"faults\"]) == {\"rx\",\"tx\"} and len(d[\"faults\"][\"tx\"]) == 8 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");
 	int rc;
