@@ -24,6 +24,8 @@ fi
 . test/mplab.sh
 mplab_up runmp 2 "$cores" || exit 1
 mplab_trap
+# Ctrl-C goes to the processes (each prints its summary; a second one exits at once), not to us
+trap '' INT
 
 www=$LAB_TMP/www
 mkdir -p "$www"
