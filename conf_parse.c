@@ -687,6 +687,7 @@ static const struct key_def mos_keys[] = {
 	{ "eal_args", NULL, BLK_MOS, set_eal, MOS_OFF(eal_args), 0, CONF_EAL_ARGS_MAX },
 	{ "rss_key", NULL, BLK_MOS, set_rss, 0, 0, 0 },
 	{ "rx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(rx_desc), 64, 16384 },
+	{ "nb_mbuf", NULL, BLK_MOS, set_int, MOS_OFF(nb_mbuf), 128, 16 * 1024 * 1024 },
 	{ "tx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(tx_desc), 64, 16384 },
 	{ "reta_size", NULL, BLK_MOS, set_pow2, MOS_OFF(reta_size), 64, 2048 },
 	/* fault { }: fault injection between the stack and the I/O module */
@@ -1123,6 +1124,11 @@ static int check_cores(struct mos_parser *p)
 	if (c->mp_mode == CONF_MP_MASTER && !((c->core_mask >> c->mp_master_core) & 1))
 		return fail_at(&p->s, mos_key_line(p, "multiprocess"), "multiprocess: master core %d"
 			       " is not in core_mask 0x%" PRIx64, c->mp_master_core, c->core_mask);
+	/* a NIC fills each RX ring with the core's mbufs before anything is sent */
+	if (c->nb_mbuf != 0 && c->nb_mbuf < c->n_netdev * c->rx_desc + 64)
+		return fail_at(&p->s, mos_key_line(p, "nb_mbuf"), "nb_mbuf: %d is below what the RX "
+			       "rings take (%d netdev(s) x rx_desc %d) plus 64; raise nb_mbuf or lower "
+			       "rx_desc", c->nb_mbuf, c->n_netdev, c->rx_desc);
 	return 0;
 }
 

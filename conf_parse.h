@@ -119,6 +119,7 @@ struct mos_conf {
 	int mp_master_core;		/* the N of `multiprocess = N master`, else -1 */
 	int mp_wait;			/* seconds a slave waits for its master, and the
 					   group for processes that have not started */
+	int nb_mbuf;			/* mbufs in each core's pool; 0: its rings + 2048 */
 	int rx_desc;			/* RX ring size per queue */
 	int tx_desc;			/* TX ring size per queue */
 	int reta_size;			/* RETA entries for devices with no table of their own */

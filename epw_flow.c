@@ -443,8 +443,10 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	if (c->mctx != NULL) {
 		struct mtcp_io_stat io;
 
-		if (mtcp_get_io_stats(c->mctx, &io) == 0)
+		if (mtcp_get_io_stats(c->mctx, &io) == 0) {
 			c->rss_handovers = io.rss_handovers;
+			c->no_mbuf = io.no_mbuf;
+		}
 		fault_stats(c);
 		mtcp_destroy_context(c->mctx);
 	}

@@ -46,6 +46,7 @@ struct epw_core {
 	struct epw_hist lat;	/* response times, us */
 	uint64_t max_us_interval;	/* largest response time since the main thread last took it */
 	uint64_t rss_handovers;
+	uint64_t no_mbuf;	/* frames the stack could not build: the mbuf pool was empty */
 	struct epw_fault_dir fault_rx, fault_tx;	/* mos.conf fault injection on this core */
 	int err;		/* a set-up step failed: its errno */
 	const char *failed;

@@ -187,7 +187,8 @@ static void put_core(struct json_out *o, const struct epw_core_row *c, int last)
 	put_u64(o, "completed", c->completed, ", ");
 	put_u64(o, "errors", c->errors, ", ");
 	put_u64(o, "incompletes", c->incompletes, ", ");
-	put_u64(o, "rss_handovers", c->rss_handovers, last ? "}\n" : "},\n");
+	put_u64(o, "rss_handovers", c->rss_handovers, ", ");
+	put_u64(o, "no_mbuf", c->no_mbuf, last ? "}\n" : "},\n");
 }
 
 int epw_summary_json(FILE *f, const struct epw_summary *s)

@@ -64,6 +64,7 @@ struct epw_core_row {
 	uint64_t errors;
 	uint64_t incompletes;
 	uint64_t rss_handovers;
+	uint64_t no_mbuf;
 };
 
 /* What mos.conf's fault injection did to one direction's frames (mtcp_get_fault_stats). */

@@ -602,7 +602,8 @@ static void summary_fill(struct epw_summary *s, int cores, double secs)
 		epw_hist_merge(&s->latency, &ecore[i].lat);
 		s->per_core[i] = (struct epw_core_row){ ecore[i].core, ecore[i].c.completed,
 						       ecore[i].c.errors,
-						       ecore[i].c.incompletes, ecore[i].rss_handovers };
+						       ecore[i].c.incompletes, ecore[i].rss_handovers,
+						       ecore[i].no_mbuf };
 	}
 	s->n_cores = (uint32_t)cores;
 	for (int i = 0; i < cores; i++) {

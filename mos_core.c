@@ -682,6 +682,7 @@ int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
 	out->rx_pkts = io->rx_pkts;
 	out->tx_pkts = io->tx_pkts;
 	out->tx_dropped = io->tx_dropped;
+	out->no_mbuf = io->no_mbuf;
 	out->rss_handovers = io->handed_over;
 	out->handed_in = io->handed_in;
 	return 0;

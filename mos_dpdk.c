@@ -159,7 +159,17 @@ static unsigned mask_count(uint64_t mask)
 /* Mbufs one core needs: its RX and TX rings on every port, plus what it holds between them. */
 static unsigned mbufs_per_core(const struct mos_conf *conf)
 {
+	if (conf->nb_mbuf != 0)
+		return (unsigned)conf->nb_mbuf;
 	return (unsigned)(conf->n_netdev * (conf->rx_desc + conf->tx_desc)) + MBUF_BURST_SLACK;
+}
+
+/* The per-lcore cache: at most an eighth of a small pool, so that caches cannot hide most of it. */
+static unsigned mbuf_cache(const struct mos_conf *conf)
+{
+	unsigned n = mbufs_per_core(conf) / 8;
+
+	return n < MBUF_CACHE ? n : MBUF_CACHE;
 }
 
 /*
@@ -549,10 +559,10 @@ static struct rte_mempool *mbuf_pool_create(const struct mos_conf *conf, unsigne
 	int socket = cpu_socket(cpu);
 
 	snprintf(name, sizeof(name), "mos_mbuf_%u", q);
-	mp = rte_pktmbuf_pool_create(name, mbufs_per_core(conf), MBUF_CACHE, 0,
+	mp = rte_pktmbuf_pool_create(name, mbufs_per_core(conf), mbuf_cache(conf), 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (mp == NULL && socket != SOCKET_ID_ANY)	/* no memory on that node: anywhere */
-		mp = rte_pktmbuf_pool_create(name, mbufs_per_core(conf), MBUF_CACHE, 0,
+		mp = rte_pktmbuf_pool_create(name, mbufs_per_core(conf), mbuf_cache(conf), 0,
 					     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return mp;
 }

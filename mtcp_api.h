@@ -319,6 +319,7 @@ int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max);
 struct mtcp_io_stat {
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t tx_dropped;	/* the NIC queue stayed full */
+	uint64_t no_mbuf;	/* a frame was to be built and the core's mbuf pool was empty */
 	uint64_t rss_handovers;	/* frames this core received for another core and handed over */
 	uint64_t handed_in;	/* frames other cores handed to this one */
 };

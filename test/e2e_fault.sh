@@ -31,11 +31,12 @@ for n in 64 8192 102400; do head -c "$n" /dev/urandom > "$www/f$n"; done
 chmod -R a+rX "$www"
 lab_nginx "$www" 80 || { echo "e2e_fault: 0 passed, 1 failed"; exit 1; }
 
-# mos FAULT_STATEMENTS: a one-core mos.conf for the lab with that fault block
+# mos FAULT_STATEMENTS [MOS_STATEMENTS]: a one-core mos.conf for the lab with that fault block
 mos() {
 	cat > "$LAB_TMP/mos.conf" <<-EOF
 	application { type = end; run = epwget; core_mask = 0x1 }
 	mos {
+		${2:-}
 		max_concurrency = 10000
 		tcp_timeout = 30
 		tcp_timewait = 0
@@ -196,6 +197,22 @@ if epw "corrupt and delay" -c 50 -o "$LAB_TMP/c/body" "$LAB_SRV_IP/f8192" 500; t
 	fi
 fi
 rm -rf "$LAB_TMP/c"
+
+# --- mbuf pool exhaustion under a burst: counted, and every flow still completes ---
+# A pool of 192 mbufs (64 of them in the RX ring) while the fault block holds
+# half of all frames for 20 ms: bursts of 8 KB responses find the pool empty.
+mos "seed = 3
+		rx_delay = 50; tx_delay = 50; delay_us = 20000" "nb_mbuf = 192; rx_desc = 64; tx_desc = 64"
+: > "$LAB_TMP/faults"
+if epw "mbuf exhaustion" -c 200 "$LAB_SRV_IP/f8192" 2000 &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["per_core"][0]
+print("%d flows ok, %d frames not built for want of an mbuf, %d held (hold area full)" % (d["flows_ok"], r["no_mbuf"], d["faults"]["rx"]["hold_full"] + d["faults"]["tx"]["hold_full"]))
+sys.exit(0 if d["flows_ok"] == 2000 and d["body_bytes"] == 2000 * 8192 and r["no_mbuf"] > 0 else 1)' \
+	"$LAB_TMP/out.json" > "$LAB_TMP/py.out" 2>&1; then
+	ok "mbuf pool of 192 under bursts: $(cat "$LAB_TMP/py.out")"
+else
+	bad "mbuf pool exhaustion" "$(cat "$LAB_TMP/py.out")" "$(tail -3 "$LAB_TMP/out")"
+fi
 
 lab_down
 [ "$(ip netns list | grep -c 'epw-fault')" -eq 0 ] && ok "lab removed" || bad "lab removed"

@@ -347,6 +347,9 @@ TEST(mos_multiprocess)
 	CHECK_EQ(mc.mp_wait, 30);
 	REQUIRE(mos("mos { multiprocess = slave; mp_wait = 5; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
 	CHECK_EQ(mc.mp_wait, 5);
+	CHECK_EQ(mc.nb_mbuf, 0);
+	REQUIRE(mos("mos { nb_mbuf = 1088; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.nb_mbuf, 1088);	/* 1024 RX descriptors + 64: the least allowed */
 }
 
 /* mos { fault { KEY = VALUE } netdev ... } */
@@ -562,6 +565,9 @@ static const struct bad_case mos_bad[] = {
 	{ IN_MOS("multiprocess = 0 master slave"),
 	  "t.conf:2: multiprocess: expected 'N master' or 'slave', got '0 master slave'" },
 	{ IN_MOS("mp_wait = 0"), "t.conf:2: mp_wait: 0 is out of range (1..3600)" },
+	{ IN_MOS("nb_mbuf = 100"), "t.conf:2: nb_mbuf: 100 is out of range (128..16777216)" },
+	{ IN_MOS("rx_desc = 256\nnb_mbuf = 300"), "t.conf:3: nb_mbuf: 300 is below what the RX rings "
+	  "take (1 netdev(s) x rx_desc 256) plus 64; raise nb_mbuf or lower rx_desc" },
 	{ IN_MOS("multiprocess = 8 master"),
 	  "t.conf:2: multiprocess: master core 8 is not in core_mask 0xff" },
 	{ IN_MOS("eal_args = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7"),

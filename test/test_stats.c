@@ -260,6 +260,7 @@ static void make_summary(uint32_t n_cores)
 		sum.per_core[i].errors = i;
 		sum.per_core[i].incompletes = 0;
 		sum.per_core[i].rss_handovers = 3 * i;
+		sum.per_core[i].no_mbuf = 5 * i;
 	}
 }
 
@@ -336,7 +337,7 @@ TEST(json_has_every_key_with_a_number)
 		"resets", "refused", "http_non_2xx", "bad_responses", "local_shortages",
 		"bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
-	static const char *const rows[] = { "core", "completed", "rss_handovers" };
+	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf" };
 	char *text;
 
 	make_summary(3);
@@ -367,7 +368,7 @@ TEST(json_has_every_key_with_a_number)
 		      "\"duplicated\": 20, \"reordered\": 0, \"corrupted\": 0, \"delayed\": 0, "
 		      "\"no_buffer\": 0, \"hold_full\": 1}, \"tx\": {\"frames\": 0,") != NULL);
 	CHECK(strstr(text, "{\"core\": 2, \"completed\": 333, \"errors\": 2, "
-		      "\"incompletes\": 0, \"rss_handovers\": 6}\n") != NULL);
+		      "\"incompletes\": 0, \"rss_handovers\": 6, \"no_mbuf\": 10}\n") != NULL);
 }
 
 TEST(json_non_finite_prints_0_and_empty_rows)
