@@ -534,6 +534,8 @@ static bool fin_step(struct mos_core *core, struct mos_stream *s, const struct t
 	}
 	if (!(s->flags & MOS_SF_FIN_RCVD)) {
 		s->flags |= MOS_SF_FIN_RCVD;
+		/* nothing follows a FIN: bytes queued out of order beyond it are void (as Linux's tcp_fin) */
+		s->rcv.n_ooo = 0;
 		s->rcv.nxt++;
 		s->rcv_adv++;
 	}

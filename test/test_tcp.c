@@ -672,6 +672,33 @@ TEST(data_after_fin_is_dropped)
 }
 
 /*
+ * A FIN in order while bytes wait out of order just beyond it (at RCV.NXT + 1):
+ * those bytes are void, and the out-of-order queue must not be left with a
+ * range that starts at the new RCV.NXT (found by fuzz_packet).
+ */
+TEST(fin_in_order_voids_the_out_of_order_queue)
+{
+	struct pair p;
+	uint32_t nxt;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40014) == 0);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt + 1, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "beyond");
+	CHECK_EQ(p.a->rcv.n_ooo, 1);
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK | MOS_TH_FIN, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	CHECK_EQ(p.a->rcv.nxt, nxt + 1);
+	CHECK_EQ(p.a->rcv.n_ooo, 0);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[8]){ 0 }, 8) == 0);	/* EOF, no stray bytes */
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
  * Many short flows as epwget makes them, on a wire losing 10% of frames:
  * the server writes 64 bytes and closes after the client's FIN; the client
  * reads 64 bytes and closes. Every flow must finish, none by a timeout.
@@ -843,6 +870,7 @@ static const struct check_case cases[] = {
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
+	CASE(fin_in_order_voids_the_out_of_order_queue),
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
 	CASE(listener_closed_with_a_half_open_child),
