@@ -424,6 +424,8 @@ static bool ack_step(struct mos_core *core, struct mos_stream *s, const struct t
 		challenge_ack(core, s);
 		return false;
 	}
+	if (s->snd_una == s->snd_max)
+		s->retries = 0;	/* the peer is there: zero-window probes count afresh (RFC 9293 3.8.6.1) */
 	if (s->state == MOS_TCP_SYN_RCVD) {
 		if (MOS_SEQ_LEQ(seg->ack, s->snd_una)) {
 			tcp_send_reset_reply(core, seg);

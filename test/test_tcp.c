@@ -501,6 +501,39 @@ TEST(zero_window_is_probed_and_reopens)
 	check_drained();
 }
 
+/*
+ * RFC 9293 3.8.6.1: a peer that answers the probes keeps a zero window as
+ * long as it likes; one that has gone never answers, and the stream must
+ * end (found by fuzz_packet: a closed stream probed a silent zero window
+ * forever, its buffers never freed).
+ */
+TEST(zero_window_probes_end_when_nobody_answers)
+{
+	static uint8_t buf[65536];
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40007) == 0);
+	for (int i = 0; i < 4; i++) {	/* fill B's buffer and ours: B reads nothing */
+		mos_tcp_send(core[A], p.a, buf, sizeof(buf));
+		run(10);
+	}
+	REQUIRE(p.a->snd_wnd == 0);
+	run(600000);			/* ten minutes of answered probes */
+	CHECK(core[A]->tcp.zero_window_probes > MOS_TCP_DATA_RETRIES);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	wire.down = true;		/* B is gone */
+	mos_tcp_close(core[A], p.a);	/* an orphan with unsent data and its FIN */
+	run(1000000);			/* 15 unanswered probes, 60 s apart at most */
+	CHECK_EQ(core[A]->n_streams, 0);
+	CHECK_EQ(core[A]->tcp.conn_timeout, 1);
+	wire.down = false;
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
 TEST(idle_timeout_resets)
 {
 	struct pair p;
@@ -865,6 +898,7 @@ static const struct check_case cases[] = {
 	CASE(silent_peer_times_out_after_the_syn_retries),
 	CASE(lossy_wire_still_delivers_every_byte),
 	CASE(zero_window_is_probed_and_reopens),
+	CASE(zero_window_probes_end_when_nobody_answers),
 	CASE(idle_timeout_resets),
 	CASE(rfc5961_reset_and_syn_checks),
 	CASE(malformed_segments_are_counted_and_dropped),
