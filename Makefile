@@ -20,6 +20,7 @@ include mk/flags.mk
 include mk/dpdk.mk
 include mk/deps.mk
 include mk/test.mk
+include mk/fuzz.mk
 
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
@@ -52,6 +53,7 @@ help:
 	@echo "make              build ./epwget (static; PMDS=\"net_ixgbe ...\" picks the drivers)"
 	@echo "make run CORES=N  run epwget with conf/mos.conf and conf/epwget.conf"
 	@echo "make test         unit tests and end-to-end tests (SAN=1: with sanitizers)"
+	@echo "make fuzz         run each fuzz target for FUZZ_TIME seconds (60; clang libFuzzer)"
 	@echo "make audit        every archive linked into ./epwget, with its Debian package"
 	@echo "make deps         install the Debian packages needed to build, run and test"
 	@echo "make clean        remove build outputs"

@@ -22,6 +22,19 @@ TEST_MODS_http := http_parse.c
 
 UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core stats http
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
+
+# Fuzz targets: test/fuzz_NAME.c, linked with these modules. `make fuzz`
+# (mk/fuzz.mk) runs them under libFuzzer; `make test` replays each one's
+# corpus, test/corpus/NAME (seeds and the inputs of crashes fixed), through
+# the same code with test/fuzz_replay.c's main(), with the test compiler.
+FUZZ_TARGETS := packet conf cli http
+FUZZ_MODS_packet = $(STACK_NO_IO)
+FUZZ_MODS_conf   = conf_parse.c mos_rss.c
+FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c
+FUZZ_MODS_http   = http_parse.c
+# fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
+FUZZ_INC_cli     = epwget.c
+FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
 # SAN=1: unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang).
@@ -40,6 +53,11 @@ endif
 $(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
 
+$(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) \
+		      $(wildcard *.h test/*.h) | $(BUILD)/test
+	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -DFUZZ_CORPUS='"test/corpus/$*"' -o $@ \
+		$< test/fuzz_replay.c $(FUZZ_MODS_$*) -lxxhash -lm -lpthread
+
 $(BUILD)/test:
 	mkdir -p $@
 
@@ -53,9 +71,9 @@ $(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok
 $(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lxxhash
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
-test: deps-ok $(UNIT_BINS) epwget $(BUILD)/test/mos_probe $(BUILD)/test/ksock
-	test/run.sh $(UNIT_BINS) $(E2E_TESTS)
+test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) epwget $(BUILD)/test/mos_probe $(BUILD)/test/ksock
+	test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
 
 .PHONY: unit test
