@@ -11,10 +11,17 @@ APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
 DPDK_SRCS  := mos_dpdk.c
 
+# SAN=1 builds everything under sanitizers, apart (mk/test.mk): epwget too.
+ifeq ($(SAN),1)
+BUILD ?= build-san
+EPWGET := $(BUILD)/epwget
+else
 BUILD ?= build
+EPWGET := epwget
+endif
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-all: epwget
+all: $(EPWGET)
 
 include mk/flags.mk
 include mk/dpdk.mk
@@ -34,7 +41,7 @@ $(BUILD)/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-epwget: $(OBJS) $(BUILD)/dpdk-libs.ok
+$(EPWGET): $(OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(OBJS))
 
 # Run the main job with the shipped configuration; CORES=N overrides its core count.

@@ -37,15 +37,22 @@ FUZZ_INC_cli     = epwget.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
-# SAN=1: unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang).
+# SAN=1: everything - epwget, mos_probe, ksock, the unit tests and the fuzz
+# replays - built by clang under AddressSanitizer and UndefinedBehaviorSanitizer
+# into build-san/ (Makefile), and the end-to-end scripts run those binaries.
+# ASan cannot live in a static glibc program: the DPDK archives are linked as
+# always, glibc dynamically (DPDK_LINK_MODE, mk/dpdk.mk).
 ifeq ($(SAN),1)
-TEST_CC     := clang
-TEST_CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
-	       -fsanitize=address,undefined -fno-sanitize-recover=all
-else
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CC        := clang
+CFLAGS    := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS)
+DPDK_LINK_MODE := $(SAN_FLAGS)
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+endif
 TEST_CC     := $(CC)
 TEST_CFLAGS := $(CFLAGS)
-endif
+# What the end-to-end scripts run: this build's binaries.
+E2E_ENV := EPWGET=./$(EPWGET) E2E_BUILD=$(BUILD) E2E_SAN=$(if $(filter 1,$(SAN)),1,0) $(SAN_ENV)
 
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
@@ -69,11 +76,11 @@ $(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(PROBE_OBJS))
 # The kernel-socket peer of those tests.
 $(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lxxhash
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -o $@ $< -lxxhash
 
 unit: $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
-test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) epwget $(BUILD)/test/mos_probe $(BUILD)/test/ksock
-	test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
+test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(EPWGET) $(BUILD)/test/mos_probe $(BUILD)/test/ksock
+	$(E2E_ENV) test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
 
 .PHONY: unit test
