@@ -338,6 +338,9 @@ static bool new_sack(struct mos_stream *s, const struct tcp_seg *seg)
 {
 	bool more = false;
 
+	/* outside [SND.UNA, SND.MAX] (it starts at 0, or is long passed) it says nothing */
+	if (MOS_SEQ_LT(s->sack_high, s->snd_una) || MOS_SEQ_GT(s->sack_high, s->snd_max))
+		s->sack_high = s->snd_una;
 	for (int i = 0; i < seg->n_sack; i++) {
 		uint32_t end = seg->sack[i].end;
 

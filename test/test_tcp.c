@@ -731,6 +731,61 @@ TEST(fin_in_order_voids_the_out_of_order_queue)
 	check_drained();
 }
 
+/* A SACK option (NOP, NOP, one block) for [start, end). */
+static void sack_opt(uint8_t o[12], uint32_t start, uint32_t end)
+{
+	o[0] = TCP_OPT_NOP;
+	o[1] = TCP_OPT_NOP;
+	o[2] = TCP_OPT_SACK;
+	o[3] = 10;
+	for (int i = 0; i < 4; i++) {
+		o[4 + i] = (uint8_t)(start >> (24 - 8 * i));
+		o[8 + i] = (uint8_t)(end >> (24 - 8 * i));
+	}
+}
+
+/*
+ * Three duplicate ACKs, the first with a changed window (a Linux receiver
+ * grows its window while it reports losses) but a new SACK block: fast
+ * retransmit, in whichever half of the sequence space the connection's
+ * numbers lie. Found from fuzz_packet's coverage: the highest SACKed
+ * sequence started at 0, so SACK blocks more than 2^31 above 0 were never
+ * new and such duplicate ACKs never counted.
+ */
+TEST(sack_dupacks_count_in_either_half_of_the_sequence_space)
+{
+	static uint8_t buf[5 * 1448];
+
+	for (uint32_t half = 0; half < 2; half++) {
+		struct pair p;
+		uint16_t port = 40030;
+		uint8_t o[12];
+		uint32_t una;
+
+		do {
+			REQUIRE(setup(65536, 0, 0) == 0);
+			REQUIRE(open_pair(&p, port++) == 0);
+		} while ((p.a->snd_una >> 31) != half && port < 40100);
+		REQUIRE((p.a->snd_una >> 31) == half);
+		wire.down = true;	/* A's data is lost; B's ACKs are made here */
+		REQUIRE(mos_tcp_send(core[A], p.a, buf, sizeof(buf)) == (long)sizeof(buf));
+		run(0);
+		una = p.a->snd_una;
+		REQUIRE(p.a->snd_max == una + sizeof(buf));
+		for (uint32_t i = 0; i < 3; i++) {
+			sack_opt(o, una + p.a->mss, una + (i + 2) * p.a->mss);
+			inject(A, p.a, p.a->rcv.nxt, una, MOS_TH_ACK, o, 12, 0, NULL);
+		}
+		CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+		wire.down = false;
+		mos_tcp_abort(core[A], p.a);
+		mos_tcp_abort(core[B], p.b);
+		mos_tcp_close(core[B], p.lst);
+		run(10);
+		check_drained();
+	}
+}
+
 /*
  * Many short flows as epwget makes them, on a wire losing 10% of frames:
  * the server writes 64 bytes and closes after the client's FIN; the client
@@ -905,6 +960,7 @@ static const struct check_case cases[] = {
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
 	CASE(fin_in_order_voids_the_out_of_order_queue),
+	CASE(sack_dupacks_count_in_either_half_of_the_sequence_space),
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
 	CASE(listener_closed_with_a_half_open_child),
