@@ -848,8 +848,8 @@ static void trace(uint8_t op)
 
 		fprintf(stderr, " %s", s != NULL ? mos_tcp_state_name(s->state) : "-");
 	}
-	fprintf(stderr, " | streams %u, now %llu ms\n", core[A]->n_streams,
-		(unsigned long long)now_ms());
+	fprintf(stderr, " | streams %u, fast retransmits %llu, now %llu ms\n", core[A]->n_streams,
+		(unsigned long long)core[A]->tcp.fast_retransmits, (unsigned long long)now_ms());
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -131,10 +131,11 @@ SEEDS = {
     "est_fin_then_data": seg(EST, FIN | ACK) + seg(EST, ACK, payload=b"late")
     + app(1, S_EST, 10) + app(2, S_EST) + seg(EST, ACK, ack=1),
     # the busy connection: partial ACK, duplicate ACKs with SACK, the hole filled
-    "busy_recovery": seg(EST_BUSY, ACK, ack=1448)
-    + seg(EST_BUSY, ACK, sack=(1448, 104))
-    + seg(EST_BUSY, ACK, sack=(1448, 104))
-    + seg(EST_BUSY, ACK, sack=(1448, 104))
+    # (the peer's window is 32768 << 3; a changed window needs a new SACK block to count)
+    "busy_recovery": seg(EST_BUSY, ACK, ack=1448, wnd=32768)
+    + seg(EST_BUSY, ACK, sack=(1448, 52), wnd=40000)
+    + seg(EST_BUSY, ACK, sack=(1448, 104), wnd=32768)
+    + seg(EST_BUSY, ACK, sack=(1448, 104), wnd=32768)
     + seg(EST_BUSY, ACK, ack=1552, gen=(1000, 1)) + app(1, S_EST_BUSY, 8192),
     "busy_rto": wait(130) + wait(135) + seg(EST_BUSY, ACK, ack=3000) + wait(255),
     # found by fuzzing: out-of-order data at RCV.NXT + 1, then the FIN at RCV.NXT
