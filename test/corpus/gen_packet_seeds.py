@@ -159,6 +159,10 @@ SEEDS = {
     "passive_data": seg(EST_PASSIVE, PSH | ACK, payload=REQUEST) + app(1, S_EST_PASSIVE, 100)
     + app(0, S_EST_PASSIVE, 5000) + seg(EST_PASSIVE, ACK, ack=2896)
     + seg(EST_UNACCEPTED, FIN | ACK) + app(2, S_LISTENER),
+    # a passive connection through to TIME_WAIT, then a new SYN above it reopens the tuple
+    "passive_time_wait_reopen": seg(NEW, SYN, seq=1000, opts=SYN_OPTS) + seg(NEW, ACK, ack=1)
+    + app(4, 6) + app(4, 7) + app(2, 7) + seg(NEW, ACK, ack=1) + seg(NEW, FIN | ACK)
+    + seg(NEW, SYN, seq=100000, opts=SYN_OPTS) + seg(NEW, ACK, ack=1),
     "closed_port": seg(CLOSED_PORT, SYN, opts=SYN_OPTS) + seg(CLOSED_PORT, ACK, ack=5)
     + seg(CLOSED_PORT, RST),
     "listener_backlog": b"".join(seg(NEW, SYN, sport=51000 + i, opts=SYN_OPTS) for i in range(12)),
