@@ -51,7 +51,9 @@ static bool feed(struct outcome *o, uint8_t *buf, const uint8_t *p, size_t n, co
 		fail(how, "a verdict of 0 left bytes unused, or no verdict at all");
 	if (o->r.has_length && o->r.body_bytes > o->r.content_length)
 		fail(how, "more body than Content-Length");
-	if (o->r.header_bytes > HTTP_HEADER_MAX)
+	/* the byte past HTTP_HEADER_MAX is counted, then refused */
+	if (o->r.header_bytes > HTTP_HEADER_MAX + 1 ||
+	    (o->r.header_bytes == HTTP_HEADER_MAX + 1 && o->r.error != HTTP_ERR_HEADER_TOO_LONG))
 		fail(how, "a header longer than HTTP_HEADER_MAX was taken");
 	o->used += used;
 	o->body_seen += len;
