@@ -11,15 +11,25 @@ APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
 DPDK_SRCS  := mos_dpdk.c
 
+# SAN=1 builds everything under sanitizers, apart (mk/test.mk): epwget too.
+ifeq ($(SAN),1)
+BUILD ?= build-san
+EPWGET := $(BUILD)/epwget
+EPWGET_MP := $(BUILD)/epwget-mp
+else
 BUILD ?= build
+EPWGET := epwget
+EPWGET_MP := epwget-mp
+endif
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-all: epwget epwget-mp
+all: $(EPWGET) $(EPWGET_MP)
 
 include mk/flags.mk
 include mk/dpdk.mk
 include mk/deps.mk
 include mk/test.mk
+include mk/fuzz.mk
 
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
@@ -33,14 +43,14 @@ $(BUILD)/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-epwget: $(OBJS) $(BUILD)/dpdk-libs.ok
+$(EPWGET): $(OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(OBJS))
 
 # epwget-mp: the same sources, one process per core (mos.conf multiprocess).
 MP_OBJS = $(filter-out $(BUILD)/epwget.o,$(OBJS)) $(BUILD)/epwget-mp.o
 $(BUILD)/epwget-mp.o: epwget.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(CC) $(CFLAGS) -DEPWGET_MP=1 -c $< -o $@
-epwget-mp: $(MP_OBJS) $(BUILD)/dpdk-libs.ok
+$(EPWGET_MP): $(MP_OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(MP_OBJS))
 
 # Run the main job with the shipped configuration; CORES=N overrides its core count.
@@ -64,6 +74,7 @@ help:
 	@echo "make run CORES=N  run epwget with conf/mos.conf and conf/epwget.conf"
 	@echo "make run-mp CORES=N  epwget-mp: a master and N-1 slave processes (hugepages, net_tap)"
 	@echo "make test         unit tests and end-to-end tests (SAN=1: with sanitizers)"
+	@echo "make fuzz         run each fuzz target for FUZZ_TIME seconds (60; clang libFuzzer)"
 	@echo "make audit        every archive linked into ./epwget, with its Debian package"
 	@echo "make deps         install the Debian packages needed to build, run and test"
 	@echo "make clean        remove build outputs"

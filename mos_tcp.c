@@ -611,6 +611,12 @@ static void rto_expired(struct mos_core *core, struct mos_stream *s)
 
 	if (!syn && s->snd_una == s->snd_max) {	/* nothing outstanding: a zero-window probe */
 		if (s->snd_wnd == 0 && s->snd.len != 0) {
+			/* a live peer answers probes (ack_step resets the count); a gone one never */
+			if (++s->retries > MOS_TCP_DATA_RETRIES) {
+				tcp_send_flags(core, s, MOS_TH_RST | MOS_TH_ACK, s->snd_max);
+				tcp_fail(core, s, ETIMEDOUT);
+				return;
+			}
 			core->tcp.zero_window_probes++;
 			tcp_send_flags(core, s, MOS_TH_ACK, s->snd_una - 1);
 			s->rto = s->rto * 2 > MOS_TCP_RTO_MAX ? MOS_TCP_RTO_MAX : s->rto * 2;

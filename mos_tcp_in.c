@@ -338,6 +338,9 @@ static bool new_sack(struct mos_stream *s, const struct tcp_seg *seg)
 {
 	bool more = false;
 
+	/* outside [SND.UNA, SND.MAX] (it starts at 0, or is long passed) it says nothing */
+	if (MOS_SEQ_LT(s->sack_high, s->snd_una) || MOS_SEQ_GT(s->sack_high, s->snd_max))
+		s->sack_high = s->snd_una;
 	for (int i = 0; i < seg->n_sack; i++) {
 		uint32_t end = seg->sack[i].end;
 
@@ -424,6 +427,8 @@ static bool ack_step(struct mos_core *core, struct mos_stream *s, const struct t
 		challenge_ack(core, s);
 		return false;
 	}
+	if (s->snd_una == s->snd_max)
+		s->retries = 0;	/* the peer is there: zero-window probes count afresh (RFC 9293 3.8.6.1) */
 	if (s->state == MOS_TCP_SYN_RCVD) {
 		if (MOS_SEQ_LEQ(seg->ack, s->snd_una)) {
 			tcp_send_reset_reply(core, seg);
@@ -550,6 +555,8 @@ static bool fin_step(struct mos_core *core, struct mos_stream *s, const struct t
 	}
 	if (!(s->flags & MOS_SF_FIN_RCVD)) {
 		s->flags |= MOS_SF_FIN_RCVD;
+		/* nothing follows a FIN: bytes queued out of order beyond it are void (as Linux's tcp_fin) */
+		s->rcv.n_ooo = 0;
 		s->rcv.nxt++;
 		s->rcv_adv++;
 	}

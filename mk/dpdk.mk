@@ -41,9 +41,11 @@ $(BUILD)/dpdk-libs.ok: FORCE | $(BUILD)
 
 # $(call dpdk_link,OUTPUT,OBJECTS): a static executable; glibc's warnings about
 # dlopen/getpwuid/getaddrinfo in static programs are expected (EAL then loads no
-# driver directory) and are kept in the log rather than printed.
+# driver directory) and are kept in the log rather than printed. The sanitizer
+# build (SAN=1, mk/test.mk) replaces -static: same archives, dynamic glibc.
+DPDK_LINK_MODE ?= -static
 define dpdk_link
-	$(CC) -static -march=$(MARCH) $(OPT) -o $(1) $(2) \
+	$(CC) $(DPDK_LINK_MODE) -march=$(MARCH) $(OPT) -o $(1) $(2) \
 		-Wl,-Map,$(BUILD)/$(notdir $(1)).map \
 		-Wl,--whole-archive $(call dpdk_archives,$(DPDK_WHOLE)) -Wl,--no-whole-archive \
 		-Wl,--start-group $(call dpdk_archives,$(DPDK_GROUP)) $(SYS_LIBS) -Wl,--end-group \

@@ -24,23 +24,48 @@ TEST_MODS_http := http_parse.c
 
 UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
+
+# Fuzz targets: test/fuzz_NAME.c, linked with these modules. `make fuzz`
+# (mk/fuzz.mk) runs them under libFuzzer; `make test` replays each one's
+# corpus, test/corpus/NAME (seeds and the inputs of crashes fixed), through
+# the same code with test/fuzz_replay.c's main(), with the test compiler.
+FUZZ_TARGETS := packet conf cli http
+FUZZ_MODS_packet = $(STACK_NO_IO)
+FUZZ_MODS_conf   = conf_parse.c mos_rss.c
+FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c
+FUZZ_MODS_http   = http_parse.c
+# fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
+FUZZ_INC_cli     = epwget.c
+FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
-# SAN=1: unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang).
+# SAN=1: everything - epwget, mos_probe, ksock, the unit tests and the fuzz
+# replays - built by clang under AddressSanitizer and UndefinedBehaviorSanitizer
+# into build-san/ (Makefile), and the end-to-end scripts run those binaries.
+# ASan cannot live in a static glibc program: the DPDK archives are linked as
+# always, glibc dynamically (DPDK_LINK_MODE, mk/dpdk.mk).
 ifeq ($(SAN),1)
-TEST_CC     := clang
-TEST_CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
-	       -fsanitize=address,undefined -fno-sanitize-recover=all
-else
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CC        := clang
+CFLAGS    := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS)
+DPDK_LINK_MODE := $(SAN_FLAGS)
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+endif
 TEST_CC     := $(CC)
 TEST_CFLAGS := $(CFLAGS)
-endif
+# What the end-to-end scripts run: this build's binaries.
+E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) E2E_BUILD=$(BUILD) E2E_SAN=$(if $(filter 1,$(SAN)),1,0) $(SAN_ENV)
 
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
 $(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
+
+$(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) \
+		      $(wildcard *.h test/*.h) | $(BUILD)/test
+	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -DFUZZ_CORPUS='"test/corpus/$*"' -o $@ \
+		$< test/fuzz_replay.c $(FUZZ_MODS_$*) -lxxhash -lm -lpthread
 
 $(BUILD)/test:
 	mkdir -p $@
@@ -53,16 +78,16 @@ $(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(PROBE_OBJS))
 # The kernel-socket peer of those tests.
 $(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lxxhash
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -o $@ $< -lxxhash
 
 # The misbehaving servers of test/e2e_hostile.sh.
 $(BUILD)/test/hostile_srv: test/hostile_srv.c | $(BUILD)/test
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
-test: deps-ok $(UNIT_BINS) epwget epwget-mp $(BUILD)/test/mos_probe $(BUILD)/test/ksock \
-      $(BUILD)/test/hostile_srv
-	test/run.sh $(UNIT_BINS) $(E2E_TESTS)
+test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(EPWGET) $(EPWGET_MP) $(BUILD)/test/mos_probe \
+      $(BUILD)/test/ksock $(BUILD)/test/hostile_srv
+	$(E2E_ENV) test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
 
 .PHONY: unit test

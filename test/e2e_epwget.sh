@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . test/lab.sh
+EPWGET=${EPWGET:-./epwget}	# make test sets it: the SAN=1 build has its own
 
 passed=0
 failed=0
@@ -38,7 +39,7 @@ epw() {
 	local name=$1 want=$2
 	shift 2
 	rm -f "$LAB_TMP/out.json"
-	lab_exec_cli ./epwget -j "$LAB_TMP/out.json" "$@" > "$LAB_TMP/out" 2> "$LAB_TMP/err"
+	lab_exec_cli "$EPWGET" -j "$LAB_TMP/out.json" "$@" > "$LAB_TMP/out" 2> "$LAB_TMP/err"
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name" "exit $rc, expected $want" "$(tail -4 "$LAB_TMP/out")" \
@@ -129,7 +130,7 @@ fi
 
 # SIGINT mid-run: the summary and the JSON still come
 rm -f "$LAB_TMP/out.json"
-lab_exec_cli ./epwget -f "$conf" -c 100 -j "$LAB_TMP/out.json" "$LAB_SRV_IP/f8192" 100000000 \
+lab_exec_cli "$EPWGET" -f "$conf" -c 100 -j "$LAB_TMP/out.json" "$LAB_SRV_IP/f8192" 100000000 \
 	> "$LAB_TMP/out" 2> "$LAB_TMP/err" &
 pid=$!
 sleep 2

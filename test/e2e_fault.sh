@@ -16,7 +16,8 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
-[ -x ./epwget ] || { echo "./epwget is missing: run 'make' first"; echo "e2e_fault: 0 passed, 1 failed"; exit 1; }
+EPWGET=${EPWGET:-./epwget}	# make test sets it: the SAN=1 build has its own
+[ -x "$EPWGET" ] || { echo "$EPWGET is missing: run 'make' first"; echo "e2e_fault: 0 passed, 1 failed"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
 	echo "e2e_fault: needs root (network namespaces); skipped"
 	echo "e2e_fault: 0 passed, 0 failed"
@@ -54,7 +55,7 @@ epw() {
 	local name=$1
 	shift
 	rm -f "$LAB_TMP/out.json"
-	lab_exec_cli ./epwget -f "$LAB_TMP/mos.conf" -j "$LAB_TMP/out.json" "$@" \
+	lab_exec_cli "$EPWGET" -f "$LAB_TMP/mos.conf" -j "$LAB_TMP/out.json" "$@" \
 		> "$LAB_TMP/out" 2> "$LAB_TMP/err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then

@@ -21,14 +21,15 @@ set -u
 cd "$(dirname "$0")/.."
 . test/lab.sh
 
-SRV_BIN=build/test/hostile_srv
+SRV_BIN=${E2E_BUILD:-build}/test/hostile_srv
 passed=0
 failed=0
 rows=()
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
-for b in ./epwget "$SRV_BIN"; do
+EPWGET=${EPWGET:-./epwget}	# make test sets it: the SAN=1 build has its own
+for b in "$EPWGET" "$SRV_BIN"; do
 	[ -x "$b" ] || { echo "$b is missing: run 'make test' (it builds it)"; exit 1; }
 done
 if [ "$(id -u)" != 0 ]; then
@@ -72,7 +73,7 @@ epw() {
 	shift
 	rm -f "$LAB_TMP/out.json"
 	t0=$(date +%s%N)
-	timeout -k 2 "$max" ip netns exec "$LAB_NS_CLI" ./epwget -f "$conf" -j "$LAB_TMP/out.json" \
+	timeout -k 2 "$max" ip netns exec "$LAB_NS_CLI" "$EPWGET" -f "$conf" -j "$LAB_TMP/out.json" \
 		"$@" > "$LAB_TMP/out" 2> "$LAB_TMP/err"
 	rc=$?
 	t1=$(date +%s%N)

@@ -13,8 +13,8 @@ set -u
 cd "$(dirname "$0")/.."
 . test/lab.sh
 
-PROBE=build/test/mos_probe
-KSOCK=build/test/ksock
+PROBE=${E2E_BUILD:-build}/test/mos_probe	# make test sets E2E_BUILD (build-san for SAN=1)
+KSOCK=${E2E_BUILD:-build}/test/ksock
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }

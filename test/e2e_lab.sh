@@ -14,7 +14,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/lab.sh
-K=build/test/ksock
+K=${E2E_BUILD:-build}/test/ksock	# make test sets E2E_BUILD (build-san for SAN=1)
 CFLAGS_KSOCK="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror"
 tmp=$(mktemp -d)
 passed=0
@@ -54,7 +54,7 @@ fi
 
 # --- ksock ----------------------------------------------------------------
 if [ ! -x "$K" ] || [ test/ksock.c -nt "$K" ]; then
-	mkdir -p build/test
+	mkdir -p "$(dirname "$K")"
 	if gcc $CFLAGS_KSOCK -o "$K" test/ksock.c -lxxhash 2> "$tmp/cc"; then
 		ok "ksock builds with $CFLAGS_KSOCK"
 	else

@@ -12,6 +12,8 @@
 set -u
 cd "$(dirname "$0")/.."
 . test/mplab.sh
+EPWGET=${EPWGET:-./epwget}		# make test sets both: the SAN=1 build has its own
+EPWGET_MP=${EPWGET_MP:-./epwget-mp}
 
 passed=0
 failed=0
@@ -51,7 +53,7 @@ declare -A PID
 start() {
 	local name=$1 conf=$2 core=$3
 	shift 3
-	mplab_exec timeout -s KILL 120 ./epwget-mp -f "$conf" -c "$core" "$@" \
+	mplab_exec timeout -s KILL 120 "$EPWGET_MP" -f "$conf" -c "$core" "$@" \
 		> "$T/$name.out" 2> "$T/$name.err" &
 	PID[$name]=$!
 }
@@ -223,20 +225,20 @@ refused() {
 	fi
 }
 w=$(wconf 100 10 f64)
-refused "-c 5 outside core_mask 0x3" 2 "-c 5: core 5 is not in core_mask 0x3" ./epwget-mp -f "$MPLAB_SLAVE" -w "$w" -c 5
+refused "-c 5 outside core_mask 0x3" 2 "-c 5: core 5 is not in core_mask 0x3" "$EPWGET_MP" -f "$MPLAB_SLAVE" -w "$w" -c 5
 refused "the master's configuration on core 1" 2 "is the master's configuration (multiprocess = 0 master): start the master with -c 0" \
-	./epwget-mp -f "$MPLAB_MASTER" -w "$w" -c 1
-refused "-c x" 2 "-c: 'x' is not a number" ./epwget-mp -f "$MPLAB_SLAVE" -w "$w" -c x
-refused "-c 64" 2 "-c: 64 is out of range (0..63)" ./epwget-mp -f "$MPLAB_SLAVE" -w "$w" -c 64
-refused "no -c" 2 "-c CORE is needed" ./epwget-mp -f "$MPLAB_SLAVE" -w "$w"
-refused "-N" 2 "-N: epwget-mp runs one core per process" ./epwget-mp -f "$MPLAB_SLAVE" -w "$w" -c 1 -N 2
-refused "epwget-mp without a multiprocess line" 2 "has no multiprocess line" ./epwget-mp -f conf/mos-null.conf -w "$w" -c 0
-refused "threaded epwget with a multiprocess line" 2 "that is epwget-mp's" ./epwget -f "$MPLAB_MASTER" -w "$w"
+	"$EPWGET_MP" -f "$MPLAB_MASTER" -w "$w" -c 1
+refused "-c x" 2 "-c: 'x' is not a number" "$EPWGET_MP" -f "$MPLAB_SLAVE" -w "$w" -c x
+refused "-c 64" 2 "-c: 64 is out of range (0..63)" "$EPWGET_MP" -f "$MPLAB_SLAVE" -w "$w" -c 64
+refused "no -c" 2 "-c CORE is needed" "$EPWGET_MP" -f "$MPLAB_SLAVE" -w "$w"
+refused "-N" 2 "-N: epwget-mp runs one core per process" "$EPWGET_MP" -f "$MPLAB_SLAVE" -w "$w" -c 1 -N 2
+refused "epwget-mp without a multiprocess line" 2 "has no multiprocess line" "$EPWGET_MP" -f conf/mos-null.conf -w "$w" -c 0
+refused "threaded epwget with a multiprocess line" 2 "that is epwget-mp's" "$EPWGET" -f "$MPLAB_MASTER" -w "$w"
 ip -n "$LAB_NS_CLI" link add epwmpa type veth peer name epwmpb && ip -n "$LAB_NS_CLI" link set epwmpa up &&
 	ip -n "$LAB_NS_CLI" link set epwmpb up
 sed "s|--vdev=net_tap0,iface=$MPLAB_IF|--vdev=net_af_packet0,iface=epwmpa|" "$MPLAB_MASTER" > "$T/af.conf"
 refused "net_af_packet in a group" 1 "net_af_packet cannot be shared with DPDK secondary processes" \
-	./epwget-mp -f "$T/af.conf" -w "$w" -c 0
+	"$EPWGET_MP" -f "$T/af.conf" -w "$w" -c 0
 
 # --- nothing left behind ------------------------------------------------------------------------
 trap - EXIT INT TERM HUP

@@ -501,6 +501,39 @@ TEST(zero_window_is_probed_and_reopens)
 	check_drained();
 }
 
+/*
+ * RFC 9293 3.8.6.1: a peer that answers the probes keeps a zero window as
+ * long as it likes; one that has gone never answers, and the stream must
+ * end (found by fuzz_packet: a closed stream probed a silent zero window
+ * forever, its buffers never freed).
+ */
+TEST(zero_window_probes_end_when_nobody_answers)
+{
+	static uint8_t buf[65536];
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40007) == 0);
+	for (int i = 0; i < 4; i++) {	/* fill B's buffer and ours: B reads nothing */
+		mos_tcp_send(core[A], p.a, buf, sizeof(buf));
+		run(10);
+	}
+	REQUIRE(p.a->snd_wnd == 0);
+	run(600000);			/* ten minutes of answered probes */
+	CHECK(core[A]->tcp.zero_window_probes > MOS_TCP_DATA_RETRIES);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	wire.down = true;		/* B is gone */
+	mos_tcp_close(core[A], p.a);	/* an orphan with unsent data and its FIN */
+	run(1000000);			/* 15 unanswered probes, 60 s apart at most */
+	CHECK_EQ(core[A]->n_streams, 0);
+	CHECK_EQ(core[A]->tcp.conn_timeout, 1);
+	wire.down = false;
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
 TEST(idle_timeout_resets)
 {
 	struct pair p;
@@ -671,6 +704,88 @@ TEST(data_after_fin_is_dropped)
 	mos_tcp_close(core[B], p.lst);
 	run(10);
 	check_drained();
+}
+
+/*
+ * A FIN in order while bytes wait out of order just beyond it (at RCV.NXT + 1):
+ * those bytes are void, and the out-of-order queue must not be left with a
+ * range that starts at the new RCV.NXT (found by fuzz_packet).
+ */
+TEST(fin_in_order_voids_the_out_of_order_queue)
+{
+	struct pair p;
+	uint32_t nxt;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40014) == 0);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt + 1, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "beyond");
+	CHECK_EQ(p.a->rcv.n_ooo, 1);
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK | MOS_TH_FIN, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	CHECK_EQ(p.a->rcv.nxt, nxt + 1);
+	CHECK_EQ(p.a->rcv.n_ooo, 0);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[8]){ 0 }, 8) == 0);	/* EOF, no stray bytes */
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/* A SACK option (NOP, NOP, one block) for [start, end). */
+static void sack_opt(uint8_t o[12], uint32_t start, uint32_t end)
+{
+	o[0] = TCP_OPT_NOP;
+	o[1] = TCP_OPT_NOP;
+	o[2] = TCP_OPT_SACK;
+	o[3] = 10;
+	for (int i = 0; i < 4; i++) {
+		o[4 + i] = (uint8_t)(start >> (24 - 8 * i));
+		o[8 + i] = (uint8_t)(end >> (24 - 8 * i));
+	}
+}
+
+/*
+ * Three duplicate ACKs, the first with a changed window (a Linux receiver
+ * grows its window while it reports losses) but a new SACK block: fast
+ * retransmit, in whichever half of the sequence space the connection's
+ * numbers lie. Found from fuzz_packet's coverage: the highest SACKed
+ * sequence started at 0, so SACK blocks more than 2^31 above 0 were never
+ * new and such duplicate ACKs never counted.
+ */
+TEST(sack_dupacks_count_in_either_half_of_the_sequence_space)
+{
+	static uint8_t buf[5 * 1448];
+
+	for (uint32_t half = 0; half < 2; half++) {
+		struct pair p;
+		uint16_t port = 40030;
+		uint8_t o[12];
+		uint32_t una;
+
+		do {
+			REQUIRE(setup(65536, 0, 0) == 0);
+			REQUIRE(open_pair(&p, port++) == 0);
+		} while ((p.a->snd_una >> 31) != half && port < 40100);
+		REQUIRE((p.a->snd_una >> 31) == half);
+		wire.down = true;	/* A's data is lost; B's ACKs are made here */
+		REQUIRE(mos_tcp_send(core[A], p.a, buf, sizeof(buf)) == (long)sizeof(buf));
+		run(0);
+		una = p.a->snd_una;
+		REQUIRE(p.a->snd_max == una + sizeof(buf));
+		for (uint32_t i = 0; i < 3; i++) {
+			sack_opt(o, una + p.a->mss, una + (i + 2) * p.a->mss);
+			inject(A, p.a, p.a->rcv.nxt, una, MOS_TH_ACK, o, 12, 0, NULL);
+		}
+		CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+		wire.down = false;
+		mos_tcp_abort(core[A], p.a);
+		mos_tcp_abort(core[B], p.b);
+		mos_tcp_close(core[B], p.lst);
+		run(10);
+		check_drained();
+	}
 }
 
 /*
@@ -1227,11 +1342,14 @@ static const struct check_case cases[] = {
 	CASE(silent_peer_times_out_after_the_syn_retries),
 	CASE(lossy_wire_still_delivers_every_byte),
 	CASE(zero_window_is_probed_and_reopens),
+	CASE(zero_window_probes_end_when_nobody_answers),
 	CASE(idle_timeout_resets),
 	CASE(rfc5961_reset_and_syn_checks),
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
+	CASE(fin_in_order_voids_the_out_of_order_queue),
+	CASE(sack_dupacks_count_in_either_half_of_the_sequence_space),
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
 	CASE(listener_closed_with_a_half_open_child),
