@@ -56,6 +56,7 @@ struct options {
 	int core;		/* epwget-mp -c: this process's CPU; -1 = not given */
 	bool verbose;
 	bool check;
+	bool help;		/* -h: print the usage, start nothing */
 };
 
 /* What one core is asked to do, and what its bring-up reported. */
@@ -188,8 +189,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 	opterr = 0;	/* our own messages */
 	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:Cvh")) != -1) {
 		if (c == 'h') {
-			usage(stdout);
-			exit(0);	/* main's helper: nothing is started yet */
+			o->help = true;
+			return 0;
 		}
 		if (c == ':')
 			return usage_error("-%c needs a value", optopt);
@@ -761,6 +762,10 @@ int main(int argc, char **argv)
 	mos_log_set(prog, MOS_LOG_INFO);
 	if (parse_args(&o, argc, argv) != 0)
 		return EXIT_USAGE;
+	if (o.help) {
+		usage(stdout);
+		return 0;
+	}
 	if (o.verbose)
 		mos_log_set(prog, MOS_LOG_DEBUG);
 	if (load_wget_conf(&o, &wc) != 0)
