@@ -217,6 +217,15 @@ static int split_eal_args(char *buf, const char **argv, int argc, char *err, siz
 	return argc;
 }
 
+/* argv[0] and the user's eal_args words (kept in words); the count, or -errno. */
+static int user_eal_args(const struct mos_conf *conf, const char *prog, char *words,
+			 size_t wlen, const char **argv, char *err, size_t errlen)
+{
+	argv[0] = prog;
+	snprintf(words, wlen, "%s", conf->eal_args);
+	return split_eal_args(words, argv, 1, err, errlen);
+}
+
 /* The options every EAL gets unless the user's eal_args (the first user words) chose them. */
 static int add_common_args(const struct mos_conf *conf, bool verbose, const char **argv,
 			   int argc, int user)
@@ -261,13 +270,11 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 {
 	static char words[CONF_EAL_ARGS_MAX], lcore[16], mem[24], prefix[80];
 	const char *argv[EAL_ARGV_MAX];
-	int argc = 0, user;
+	int argc, user;
 
 	if (io.eal_up)
 		return 0;
-	argv[argc++] = prog;
-	snprintf(words, sizeof(words), "%s", conf->eal_args);
-	argc = split_eal_args(words, argv, argc, err, errlen);
+	argc = user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
 	if (argc < 0)
 		return argc;
 	user = argc;
@@ -462,7 +469,7 @@ int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose
 	const char *argv[EAL_ARGV_MAX];
 	const char *p;
 	bool master = conf->mp_mode == CONF_MP_MASTER;
-	int argc = 0, user, ret;
+	int argc, user, ret;
 
 	if (io.eal_up)
 		return 0;
@@ -471,9 +478,7 @@ int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose
 			"master` (the master's) or `multiprocess = slave`");
 		return -EINVAL;
 	}
-	argv[argc++] = prog;
-	snprintf(words, sizeof(words), "%s", conf->eal_args);
-	argc = split_eal_args(words, argv, argc, err, errlen);
+	argc = user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
 	if (argc < 0)
 		return argc;
 	user = argc;
