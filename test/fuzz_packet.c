@@ -40,6 +40,7 @@
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
 #include "test/fuzz.h"
+#include "test/stack_pair.h"
 
 #define A 0
 #define B 1
@@ -67,21 +68,6 @@ void mos_sock_notify(struct mos_core *c, struct mos_stream *s, uint32_t events)
 	t->events = events;
 	if (events == 0)
 		t->s = NULL;	/* freed by TCP: the socket forgets it */
-}
-
-size_t mos_sock_mem_size(uint32_t max_sockets)
-{
-	(void)max_sockets;
-	return 8;
-}
-
-int mos_sock_init(struct mos_sock_core *sc, void *mem, size_t memlen, uint32_t max_sockets)
-{
-	(void)mem;
-	(void)memlen;
-	(void)max_sockets;
-	memset(sc, 0, sizeof(*sc));
-	return 0;
 }
 
 static struct tsock *sock_new(int side)

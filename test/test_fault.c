@@ -19,6 +19,7 @@
 #include "fake_dpdk.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
+#include "stack_pair.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -651,21 +652,6 @@ void mos_sock_notify(struct mos_core *c, struct mos_stream *s, uint32_t events)
 	}
 }
 
-size_t mos_sock_mem_size(uint32_t max_sockets)
-{
-	(void)max_sockets;
-	return 8;
-}
-
-int mos_sock_init(struct mos_sock_core *sc, void *mem, size_t memlen, uint32_t max_sockets)
-{
-	(void)mem;
-	(void)memlen;
-	(void)max_sockets;
-	memset(sc, 0, sizeof(*sc));
-	return 0;
-}
-
 /* A plain wire: the faults are the cores' own. */
 static void run(unsigned ms)
 {
@@ -702,8 +688,6 @@ static const char *const stack_text[2] = {
 
 static int stacks_up(void)
 {
-	char err[CONF_ERR_MAX];
-
 	memset(&fake_io, 0, sizeof(fake_io));
 	fake_io.now_us = 5000000;
 	memset(&mc, 0, sizeof(mc));
@@ -712,25 +696,10 @@ static int stacks_up(void)
 	mc.max_num_buffers = 16;
 	mc.rcvbuf_size = 65536;
 	mc.sndbuf_size = 65536;
-	for (int i = 0; i < 2; i++) {
-		struct mos_port_info port;
-		size_t size = mos_core_mem_size(&mc);
-
-		if (conf_mos_parse(&cconf[i], "s.conf", stack_text[i], strlen(stack_text[i]), err,
-				   sizeof(err)) != 0) {
-			fprintf(stderr, "  %s\n", err);
+	for (int i = 0; i < 2; i++)
+		if (stack_core_up(&core[i], &cconf[i], "s.conf", stack_text[i], &mc, i,
+				  99 + (uint64_t)i) != 0)
 			return -1;
-		}
-		memset(&port, 0, sizeof(port));
-		memcpy(port.mac, cconf[i].netdev[0].mac, 6);
-		core[i] = aligned_alloc(MOS_CACHE_LINE, mos_align_up(size, MOS_CACHE_LINE));
-		if (core[i] == NULL)
-			return -1;
-		memset(core[i], 0, size);
-		if (mos_core_setup(core[i], size, 0, &mc, &cconf[i], &port, 99 + (uint64_t)i) != 0)
-			return -1;
-		fake_io_attach(core[i], i);
-	}
 	return 0;
 }
 

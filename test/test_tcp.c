@@ -17,6 +17,7 @@
 #include "check.h"
 #include "fake_dpdk.h"
 #include "mos_tcp_priv.h"
+#include "stack_pair.h"
 
 #define A 0
 #define B 1
@@ -47,22 +48,6 @@ void mos_sock_notify(struct mos_core *c, struct mos_stream *s, uint32_t events)
 		t->so_error = s->so_error;
 		t->s = NULL;
 	}
-}
-
-/* TCP's tests need no socket table: the core's is an empty stand-in. */
-size_t mos_sock_mem_size(uint32_t max_sockets)
-{
-	(void)max_sockets;
-	return 8;
-}
-
-int mos_sock_init(struct mos_sock_core *sc, void *mem, size_t memlen, uint32_t max_sockets)
-{
-	(void)mem;
-	(void)memlen;
-	(void)max_sockets;
-	memset(sc, 0, sizeof(*sc));
-	return 0;
 }
 
 /* --- the wire ---------------------------------------------------------------------- */
@@ -160,8 +145,6 @@ static void teardown(void)
 
 static int setup(int bufsize, int timewait, int timeout)
 {
-	char err[CONF_ERR_MAX];
-
 	teardown();
 	memset(&fake_io, 0, sizeof(fake_io));
 	memset(&wire, 0, sizeof(wire));
@@ -175,25 +158,10 @@ static int setup(int bufsize, int timewait, int timeout)
 	mc.sndbuf_size = bufsize;
 	mc.tcp_timewait = timewait;
 	mc.tcp_timeout = timeout;
-	for (int i = 0; i < 2; i++) {
-		struct mos_port_info port;
-		size_t size = mos_core_mem_size(&mc);
-
-		if (conf_mos_parse(&conf[i], "t.conf", conf_text[i], strlen(conf_text[i]), err,
-				   sizeof(err)) != 0) {
-			fprintf(stderr, "%s\n", err);
+	for (int i = 0; i < 2; i++)
+		if (stack_core_up(&core[i], &conf[i], "t.conf", conf_text[i], &mc, i,
+				  1234 + (uint64_t)i) != 0)
 			return -1;
-		}
-		memset(&port, 0, sizeof(port));
-		memcpy(port.mac, conf[i].netdev[0].mac, 6);
-		core[i] = aligned_alloc(MOS_CACHE_LINE, mos_align_up(size, MOS_CACHE_LINE));
-		if (core[i] == NULL)
-			return -1;
-		memset(core[i], 0, size);
-		if (mos_core_setup(core[i], size, 0, &mc, &conf[i], &port, 1234 + (uint64_t)i) != 0)
-			return -1;
-		fake_io_attach(core[i], i);
-	}
 	return 0;
 }
 
