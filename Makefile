@@ -7,6 +7,8 @@ STACK_SRCS := conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c
 	      mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_socket.c mos_epoll.c \
 	      mos_core.c mos_dpdk.c
 APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c
+# The static-file HTTP server on the same stack (the other end of `make bench`).
+EPS_SRCS   := epserver.c eps_http.c
 
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
 DPDK_SRCS  := mos_dpdk.c
@@ -14,7 +16,7 @@ DPDK_SRCS  := mos_dpdk.c
 BUILD ?= build
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-all: epwget
+all: epwget epserver
 
 include mk/flags.mk
 include mk/dpdk.mk
@@ -22,6 +24,8 @@ include mk/deps.mk
 include mk/test.mk
 
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
+STACK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS))
+EPS_OBJS := $(STACK_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(EPS_SRCS))
 
 # Objects are rebuilt when the flags change (MARCH=, OPT=, EXTRA_CFLAGS=).
 $(BUILD)/cflags.stamp: FORCE | $(BUILD)
@@ -36,6 +40,9 @@ $(BUILD):
 epwget: $(OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(OBJS))
 
+epserver: $(EPS_OBJS) $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(EPS_OBJS))
+
 # Run the main job with the shipped configuration; CORES=N overrides its core count.
 # The shipped configuration is a veth lab with nginx (mk/run-lab.sh builds and removes it).
 CORES ?=
@@ -46,7 +53,7 @@ audit: epwget
 	mk/audit.sh epwget $(BUILD)/epwget.map
 
 clean:
-	rm -rf $(BUILD) epwget
+	rm -rf $(BUILD) epwget epserver
 
 help:
 	@echo "make              build ./epwget (static; PMDS=\"net_ixgbe ...\" picks the drivers)"
@@ -60,4 +67,4 @@ FORCE:
 
 .PHONY: all run audit clean help FORCE
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(EPS_OBJS:.o=.d)

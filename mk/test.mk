@@ -19,8 +19,9 @@ TEST_MODS_tcp  := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
+TEST_MODS_eps  := eps_http.c
 
-UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core stats http
+UNIT_TESTS := conf rss pool flow timer sbuf net tcp socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
