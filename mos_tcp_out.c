@@ -430,9 +430,32 @@ void mos_tcp_arp_check(struct mos_core *core)
 	}
 }
 
+/*
+ * No transmit buffer (the pool is empty or the NIC queue is backed up): s
+ * and the rest of the old list, still in order, go back in front of what
+ * was scheduled meanwhile, for the next round. Stopping here rather than
+ * trying every stream keeps a round's cost bounded by what was sent.
+ */
+static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream *next,
+		       struct mos_stream *old_tail)
+{
+	if (!(s->flags & MOS_SF_ON_TXLIST)) {
+		s->flags |= MOS_SF_ON_TXLIST;
+		s->tx_next = next;
+	} else {
+		s = next;	/* its output scheduled it anew, behind */
+	}
+	if (s == NULL)
+		return;
+	old_tail->tx_next = core->tx_head;
+	if (core->tx_head == NULL)
+		core->tx_tail = old_tail;
+	core->tx_head = s;
+}
+
 void mos_tcp_flush(struct mos_core *core)
 {
-	struct mos_stream *s, *next;
+	struct mos_stream *s, *next, *old_tail = core->tx_tail;
 
 	s = core->tx_head;
 	core->tx_head = core->tx_tail = NULL;
@@ -444,7 +467,9 @@ void mos_tcp_flush(struct mos_core *core)
 			mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
 			continue;
 		}
-		if (tcp_output(core, s) == -ENOBUFS)
-			tcp_schedule(core, s);	/* no buffer now: try again next round */
+		if (tcp_output(core, s) == -ENOBUFS) {
+			flush_stop(core, s, next, old_tail);
+			return;
+		}
 	}
 }
