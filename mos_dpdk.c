@@ -568,6 +568,7 @@ void mos_dpdk_fini(void)
 		}
 	io.n_ports = 0;
 	for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
+		memset(io_core[q].n_tx, 0, sizeof(io_core[q].n_tx));	/* frames left go with the pools */
 		rte_mempool_free(io.mbuf_pool[q]);
 		io.mbuf_pool[q] = NULL;
 	}
@@ -719,7 +720,12 @@ int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
 
 int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
+	struct rte_mbuf *m;
+
+	for (int port = 0; port < io.n_ports; port++)
+		if (io_core[core->queue].n_tx[port] == TX_BATCH)
+			return -ENOBUFS;	/* backpressure (tx_flush_port) */
+	m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
 
 	if (m == NULL) {
 		io_core[core->queue].st.no_mbuf++;
@@ -741,6 +747,12 @@ void mos_io_pkt_free(struct mos_core *core, void *pkt)
 	rte_pktmbuf_free(pkt);
 }
 
+/*
+ * What the queue does not take stays batched for the next flush, and
+ * mos_io_tx_alloc refuses buffers while a batch is full: TCP then keeps its
+ * streams scheduled, so a peer that drains slower than we send (a memif
+ * ring, a saturated NIC) slows us down instead of losing frames.
+ */
 static void tx_flush_port(struct io_core *ic, unsigned q, int port)
 {
 	uint16_t n = ic->n_tx[port], sent = 0;
@@ -748,11 +760,10 @@ static void tx_flush_port(struct io_core *ic, unsigned q, int port)
 	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
 		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
 							  ic->tx[port] + sent, (uint16_t)(n - sent)));
-	for (uint16_t i = sent; i < n; i++)
-		rte_pktmbuf_free(ic->tx[port][i]);
+	if (sent < n)
+		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
 	ic->st.tx_pkts += sent;
-	ic->st.tx_dropped += (uint64_t)(n - sent);
-	ic->n_tx[port] = 0;
+	ic->n_tx[port] = (uint16_t)(n - sent);
 }
 
 void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
@@ -769,6 +780,11 @@ void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t l
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 |
 			      ((ol & MOS_TX_IP_CKSUM) ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
 			      ((ol & MOS_TX_TCP_CKSUM) ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	}
+	if (ic->n_tx[iface] == TX_BATCH) {	/* the queue took nothing: no room left */
+		rte_pktmbuf_free(m);
+		ic->st.tx_dropped++;
+		return;
 	}
 	ic->st.tx_bytes += len;
 	ic->tx[iface][ic->n_tx[iface]++] = m;
