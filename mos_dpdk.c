@@ -32,6 +32,7 @@
 #define MBUF_CACHE        256
 #define MBUF_BURST_SLACK  2048	/* mbufs a core holds outside the rings: bursts, ARP queue */
 #define LINK_WAIT_MS      3000
+#define INTR_SETTLE_US    100000	/* the interrupt thread's walk after a port close (fini) */
 #define NO_HUGE_BASE_MB   64	/* EAL heap besides the mbuf pools, when it has no hugepages */
 
 /* Drivers that accept an RSS configuration but do not hash with our key and table. */
@@ -557,6 +558,15 @@ void mos_dpdk_fini(void)
 		rte_eth_dev_stop(io.port_id[i]);
 		rte_eth_dev_close(io.port_id[i]);
 	}
+	/*
+	 * Closing a port unregisters its interrupt callbacks (memif's control
+	 * channel), which wakes the EAL interrupt thread to walk its sources;
+	 * rte_eal_cleanup (22.11) unmaps the memory they live in without stopping
+	 * that thread. Let it finish the walk first: without this pause epserver
+	 * and epwget over memif died in eal_intr_thread_main about one exit in three.
+	 */
+	if (io.n_ports > 0)
+		usleep(INTR_SETTLE_US);
 	for (int i = 0; i < io.n_ports; i++)
 		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
 			struct rte_mbuf *m;
