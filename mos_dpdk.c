@@ -20,6 +20,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -589,6 +590,45 @@ void mos_dpdk_fini(void)
 
 /* --- the packet path --------------------------------------------------------- */
 
+/*
+ * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
+ * its count is odd. When a memif peer goes away, memif_disconnect unmaps the
+ * shared rings from the EAL interrupt thread with no regard for a core inside
+ * a burst (DPDK 22.11): over a loaded machine that killed epserver in
+ * eth_memif_rx about one client exit in ten. munmap is wrapped
+ * (-Wl,--wrap=munmap, mk/dpdk.mk): on the interrupt thread it first waits
+ * until every burst that had begun is over. Bursts that begin later see the
+ * link down (memif clears its flag before it unmaps) and touch nothing.
+ */
+static struct {
+	uint64_t n;
+} __rte_cache_aligned io_busy[CONF_MAX_CORES];
+
+static inline void burst_enter(unsigned q)
+{
+	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void burst_leave(unsigned q)
+{
+	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_RELEASE);
+}
+
+int __real_munmap(void *addr, size_t len);
+int __wrap_munmap(void *addr, size_t len);
+
+int __wrap_munmap(void *addr, size_t len)
+{
+	if (io.eal_up && rte_thread_is_intr())
+		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
+			uint64_t n = __atomic_load_n(&io_busy[q].n, __ATOMIC_SEQ_CST);
+
+			while ((n & 1) && __atomic_load_n(&io_busy[q].n, __ATOMIC_ACQUIRE) == n)
+				sched_yield();
+		}
+	return __real_munmap(addr, len);
+}
+
 uint64_t mos_io_now_us(void)
 {
 	return rte_rdtsc() / io.tsc_per_us;
@@ -675,8 +715,11 @@ static int rx_port(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *o
 {
 	struct rte_mbuf *m[64];
 	int n = 0;
-	uint16_t k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m,
-				      (uint16_t)(max < 64 ? max : 64));
+	uint16_t k;
+
+	burst_enter(q);
+	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m, (uint16_t)(max < 64 ? max : 64));
+	burst_leave(q);
 
 	for (uint16_t i = 0; i < k; i++) {
 		int owner = (int)q;
@@ -767,9 +810,11 @@ static void tx_flush_port(struct io_core *ic, unsigned q, int port)
 {
 	uint16_t n = ic->n_tx[port], sent = 0;
 
+	burst_enter(q);
 	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
 		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
 							  ic->tx[port] + sent, (uint16_t)(n - sent)));
+	burst_leave(q);
 	if (sent < n)
 		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
 	ic->st.tx_pkts += sent;
