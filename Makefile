@@ -49,6 +49,11 @@ CORES ?=
 run: deps-ok epwget
 	mk/run-lab.sh $(CORES)
 
+# Flows per second against the kernel on the same two cores (mk/bench.sh);
+# BENCH_SMOKE=1 for one short run. Results in build/bench/results-<date>.md.
+bench: deps-ok epwget epserver
+	mk/bench.sh
+
 audit: epwget
 	mk/audit.sh epwget $(BUILD)/epwget.map
 
@@ -59,12 +64,13 @@ help:
 	@echo "make              build ./epwget (static; PMDS=\"net_ixgbe ...\" picks the drivers)"
 	@echo "make run CORES=N  run epwget with conf/mos.conf and conf/epwget.conf"
 	@echo "make test         unit tests and end-to-end tests (SAN=1: with sanitizers)"
+	@echo "make bench        epwget -> epserver (memif) against wrk/ab/h2load -> nginx, flows/s (BENCH_SMOKE=1: short)"
 	@echo "make audit        every archive linked into ./epwget, with its Debian package"
 	@echo "make deps         install the Debian packages needed to build, run and test"
 	@echo "make clean        remove build outputs"
 
 FORCE:
 
-.PHONY: all run audit clean help FORCE
+.PHONY: all run bench audit clean help FORCE
 
 -include $(OBJS:.o=.d) $(EPS_OBJS:.o=.d)

@@ -4,7 +4,9 @@
 DEB_BUILD := gcc make binutils libc6-dev pkg-config libdpdk-dev libxxhash-dev libnuma-dev \
 	     libbsd-dev libmd-dev
 DEB_TEST  := file python3 iproute2 ethtool nftables nginx-light procps util-linux
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST)
+# make bench (mk/bench.sh): the kernel's clients, and tcpdump for the first SYN
+DEB_BENCH := wrk apache2-utils nghttp2-client tcpdump
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
 
 deps_missing = $(shell for p in $(DEB_PACKAGES); do \
 		 dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed || echo $$p; \

@@ -56,7 +56,7 @@ $(BUILD)/test/ksock: test/ksock.c | $(BUILD)/test
 
 unit: $(UNIT_BINS)
 
-test: deps-ok $(UNIT_BINS) epwget $(BUILD)/test/mos_probe $(BUILD)/test/ksock
+test: deps-ok $(UNIT_BINS) epwget epserver $(BUILD)/test/mos_probe $(BUILD)/test/ksock
 	test/run.sh $(UNIT_BINS) $(E2E_TESTS)
 
 .PHONY: unit test
