@@ -357,19 +357,43 @@ enum {
 	S_ERROR,
 };
 
-/* The fields whose value matters, as bits of eps_req.names. */
-static const char *const field_names[] = { "connection", "content-length", "transfer-encoding" };
+/* The fields whose value matters. */
 enum { F_CONNECTION, F_CONTENT_LENGTH, F_TRANSFER_ENCODING, F_COUNT, F_OTHER = F_COUNT };
-#define ALL_FIELDS ((1u << F_COUNT) - 1)
+static const struct {
+	const char *name;
+	uint8_t len;
+} fields[F_COUNT] = {
+	{ "connection", 10 }, { "content-length", 14 }, { "transfer-encoding", 17 },
+};
 
 static const char version[] = "HTTP/1.";
 
-/* RFC 9110 5.6.2 tchar */
-static bool is_tchar(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
+/*
+ * Byte classes, one table lookup a byte: C_TCHAR a token character (RFC
+ * 9110 5.6.2), C_TARGET a target byte (visible ASCII, or obs-text), C_VALUE
+ * a field value byte (HTAB, SP, visible ASCII, obs-text).
+ */
+#define C_TCHAR  1
+#define C_TARGET 2
+#define C_VALUE  4
+static const uint8_t cls[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	4, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,
+	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+};
 
 static uint8_t lower(uint8_t c)
 {
@@ -404,40 +428,35 @@ static void conn_token(struct eps_req *r)
 	r->pos = 0;
 }
 
-/* One byte of a field value (not CR or LF). */
+/* One byte of a field that matters (not CR or LF). */
 static int value_byte(struct eps_req *r, uint8_t c)
 {
-	if ((c < 0x20 && c != '\t') || c == 0x7f)
+	if (!(cls[c] & C_VALUE))
 		return fail(r, EPS_ERR_BAD_HEADER_LINE);
-	switch (r->field) {
-	case F_CONNECTION:
-		if (c == ',' || c == ' ' || c == '\t') {
-			if (r->pos != 0)
-				conn_token(r);
-		} else if (r->pos < sizeof(r->tok)) {
-			r->tok[r->pos++] = (char)lower(c);
-		} else {
-			r->pos = sizeof(r->tok);	/* too long for a token we heed */
-		}
-		break;
-	case F_CONTENT_LENGTH:
+	if (r->field == F_OTHER)
+		return 0;
+	if (r->field == F_CONTENT_LENGTH) {
 		if (c >= '1' && c <= '9')
 			r->cl_nonzero = true;
 		else if (c != '0' && c != ' ' && c != '\t' && c != ',')
 			return fail(r, EPS_ERR_BODY);
-		break;
-	default:
-		break;
+	} else if (c == ',' || c == ' ' || c == '\t') {	/* Connection: a list of tokens */
+		if (r->pos != 0)
+			conn_token(r);
+	} else if (r->pos < sizeof(r->tok)) {
+		r->tok[r->pos++] = (char)lower(c);
+	} else {
+		r->pos = sizeof(r->tok);	/* too long for a token we heed */
 	}
 	return 0;
 }
 
-/* A header name ended at its colon: which field it is. */
+/* A header name (lowercased in tok[0..pos), pos past the end when longer) ended at its colon. */
 static int name_end(struct eps_req *r)
 {
 	r->field = F_OTHER;
 	for (int f = 0; f < F_COUNT; f++)
-		if ((r->names & (1u << f)) && strlen(field_names[f]) == r->pos)
+		if (fields[f].len == r->pos && memcmp(r->tok, fields[f].name, r->pos) == 0)
 			r->field = (uint8_t)f;
 	if (r->field == F_TRANSFER_ENCODING)
 		return fail(r, EPS_ERR_BODY);
@@ -446,21 +465,12 @@ static int name_end(struct eps_req *r)
 	return 0;
 }
 
-static void name_byte(struct eps_req *r, uint8_t c)
+static bool method_is(const struct eps_req *r, const char *m, uint8_t len)
 {
-	for (int f = 0; f < F_COUNT; f++)
-		if (r->pos >= strlen(field_names[f]) || (uint8_t)field_names[f][r->pos] != lower(c))
-			r->names &= (uint8_t)~(1u << f);
-	if (r->pos < UINT8_MAX)
-		r->pos++;
+	return r->pos == len && memcmp(r->tok, m, len) == 0;
 }
 
-static bool method_is(const struct eps_req *r, const char *m)
-{
-	return strlen(m) == r->pos && memcmp(r->tok, m, r->pos) == 0;
-}
-
-/* The end of a line (LF, or CRLF) in state st. 1 when the request is complete. */
+/* The end of a line (LF, or CRLF). 1 when the request is complete. */
 static int line_end(struct eps_req *r)
 {
 	switch (r->state) {
@@ -489,38 +499,30 @@ static int line_end(struct eps_req *r)
 	}
 }
 
-/* One byte other than CR and LF. */
+/* One byte other than CR and LF, in a state without a fast path (or at its end). */
 static int byte(struct eps_req *r, uint8_t c)
 {
 	switch (r->state) {
 	case S_START:
 	case S_METHOD:
 		if (c == ' ' && r->state == S_METHOD) {
-			r->method = method_is(r, "GET") ? EPS_M_GET : method_is(r, "HEAD") ?
+			r->method = method_is(r, "GET", 3) ? EPS_M_GET : method_is(r, "HEAD", 4) ?
 				    EPS_M_HEAD : EPS_M_OTHER;
 			r->state = S_TARGET;
 			r->pos = 0;
 			return 0;
 		}
-		if (!is_tchar(c) || r->pos >= EPS_METHOD_MAX - 1)
+		if (!(cls[c] & C_TCHAR) || r->pos >= EPS_METHOD_MAX - 1)
 			return fail(r, EPS_ERR_BAD_REQUEST_LINE);
 		r->tok[r->pos++] = (char)c;
 		r->state = S_METHOD;
 		return 0;
-	case S_TARGET:
-		if (c == ' ') {
-			if (r->path_len == 0 || r->path[0] != '/')
-				return fail(r, EPS_ERR_BAD_REQUEST_LINE);
-			r->path[r->path_len] = '\0';
-			r->state = S_VERSION;
-			r->pos = 0;
-			return 0;
-		}
-		if (c < 0x21 || c == 0x7f)
+	case S_TARGET:	/* the fast path stopped here: a space or a bad byte */
+		if (c != ' ' || r->path_len == 0 || r->path[0] != '/')
 			return fail(r, EPS_ERR_BAD_REQUEST_LINE);
-		if (r->path_len >= EPS_PATH_MAX - 1)
-			return fail(r, EPS_ERR_TARGET_TOO_LONG);
-		r->path[r->path_len++] = (char)c;
+		r->path[r->path_len] = '\0';
+		r->state = S_VERSION;
+		r->pos = 0;
 		return 0;
 	case S_VERSION:
 		if (r->pos < sizeof(version) - 1 ? c != (uint8_t)version[r->pos] :
@@ -530,21 +532,16 @@ static int byte(struct eps_req *r, uint8_t c)
 			r->minor = (uint8_t)(c - '0');
 		r->pos++;
 		return 0;
-	case S_LINE:
-		if (!is_tchar(c))	/* obs-fold, a colon first, a control: refused */
+	case S_LINE:	/* obs-fold, a colon first, a control: refused */
+		if (!(cls[c] & C_TCHAR))
 			return fail(r, EPS_ERR_BAD_HEADER_LINE);
 		r->state = S_NAME;
-		r->names = ALL_FIELDS;
 		r->pos = 0;
-		name_byte(r, c);
-		return 0;
-	case S_NAME:
+		return 0;	/* the byte itself is taken by the name's fast path */
+	case S_NAME:	/* the fast path stopped here: the colon or a bad byte */
 		if (c == ':')
 			return name_end(r);
-		if (!is_tchar(c))
-			return fail(r, EPS_ERR_BAD_HEADER_LINE);
-		name_byte(r, c);
-		return 0;
+		return fail(r, EPS_ERR_BAD_HEADER_LINE);
 	case S_VALUE:
 		return value_byte(r, c);
 	default:
@@ -552,18 +549,67 @@ static int byte(struct eps_req *r, uint8_t c)
 	}
 }
 
+/*
+ * Runs of bytes that need no decision one by one: the target (copied), a
+ * header name (lowercased into tok), the value of a field that does not
+ * matter. Returns the bytes taken from p[0..n).
+ */
+static size_t fast_path(struct eps_req *r, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	switch (r->state) {
+	case S_TARGET:
+		while (i < n && (cls[p[i]] & C_TARGET) && r->path_len < EPS_PATH_MAX - 1)
+			r->path[r->path_len++] = (char)p[i++];
+		break;
+	case S_NAME:
+		for (; i < n && (cls[p[i]] & C_TCHAR); i++)
+			if (r->pos < sizeof(r->tok))
+				r->tok[r->pos++] = (char)lower(p[i]);
+			else
+				r->pos = UINT8_MAX;	/* longer than any name we heed */
+		break;
+	case S_VALUE:
+		if (r->field == F_OTHER)
+			while (i < n && (cls[p[i]] & C_VALUE))
+				i++;
+		break;
+	default:
+		break;
+	}
+	return i;
+}
+
 int eps_req_feed(struct eps_req *r, const uint8_t *p, size_t n, size_t *used)
 {
-	size_t i;
+	size_t i = 0;
 	int ret = 0;
 
 	if (r->state == S_DONE || r->state == S_ERROR) {
 		*used = 0;
 		return r->state == S_DONE ? 1 : -1;
 	}
-	for (i = 0; i < n && ret == 0;) {
-		uint8_t c = p[i++];
+	while (i < n && ret == 0) {
+		size_t k = r->cr ? 0 : fast_path(r, p + i, n - i);
+		size_t room = (size_t)(EPS_HEADER_MAX - r->head);
+		uint8_t c;
 
+		if (k > room) {	/* the head is too long within the run */
+			i += room + 1;
+			ret = fail(r, EPS_ERR_HEADER_TOO_LONG);
+			break;
+		}
+		r->head = (uint16_t)(r->head + k);
+		i += k;
+		if (i == n)
+			break;
+		if (r->state == S_TARGET && r->path_len >= EPS_PATH_MAX - 1 && (cls[p[i]] & C_TARGET)) {
+			i++;
+			ret = fail(r, EPS_ERR_TARGET_TOO_LONG);
+			break;
+		}
+		c = p[i++];
 		if (++r->head > EPS_HEADER_MAX)
 			ret = fail(r, EPS_ERR_HEADER_TOO_LONG);
 		else if (r->cr && c != '\n')
@@ -577,6 +623,10 @@ int eps_req_feed(struct eps_req *r, const uint8_t *p, size_t n, size_t *used)
 			ret = byte(r, c);
 		if (c != '\r')
 			r->cr = false;
+		if (ret == 0 && r->state == S_NAME && r->pos == 0) {
+			i--;	/* S_LINE -> S_NAME: the name's first byte goes to its fast path */
+			r->head--;
+		}
 	}
 	*used = i;
 	return ret;

@@ -135,7 +135,7 @@ struct eps_req {
 	bool conn_close, conn_keep;
 	bool cl_nonzero;
 	uint16_t head;		/* bytes of the head so far */
-	char tok[EPS_METHOD_MAX];	/* the method, then a Connection token */
+	char tok[20];		/* the method, a field name (lowercased), a Connection token */
 
 	char path[EPS_PATH_MAX];	/* the target, NUL-terminated (last: init leaves it) */
 };

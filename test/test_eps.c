@@ -51,6 +51,11 @@ static const struct expect reqs[] = {
 	  "Host: 10.0.0.4\r\nConnection: Close\r\n\r\nGET /", 1, 0, EPS_M_GET, 0, false,
 	  "/index.html", 111 },
 	{ "GET / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", 1, 0, EPS_M_GET, 1, true, "/", 18 },
+	{ "GET /a HTTP/1.1\r\nX-A-Rather-Long-Header-Name: x\r\nConnection: close\r\n\r\n", 1, 0,
+	  EPS_M_GET, 1, false, "/a", 0 },
+	{ "GET /a HTTP/1.1\r\nTransfer-Encodingx: chunked\r\n\r\n", 1, 0, EPS_M_GET, 1, true, "/a", 0 },
+	{ "GET /a HTTP/1.1\r\nCONNECTION: CLOSE\r\n\r\n", 1, 0, EPS_M_GET, 1, false, "/a", 0 },
+	{ "GET /\x80\xff HTTP/1.1\r\nA: \x80\t b\r\n\r\n", 1, 0, EPS_M_GET, 1, true, "/\x80\xff", 0 },
 	/* more needed */
 	{ "GET / HTTP/1.0\r\n", 0, 0, 0, 0, false, NULL, 0 },
 	{ "GET / HTTP/1.0\r\nHost: a\r\n\r", 0, 0, 0, 0, false, NULL, 0 },
@@ -73,6 +78,9 @@ static const struct expect reqs[] = {
 	{ "GET / HTTP/1.0\r\nA: b\r\n c\r\n\r\n", -1, EPS_ERR_BAD_HEADER_LINE, 0, 0, false, NULL, 0 },
 	{ "GET / HTTP/1.0\r\n: b\r\n\r\n", -1, EPS_ERR_BAD_HEADER_LINE, 0, 0, false, NULL, 0 },
 	{ "GET / HTTP/1.0\r\nA: b\x01\r\n\r\n", -1, EPS_ERR_BAD_HEADER_LINE, 0, 0, false, NULL, 0 },
+	{ "GET / HTTP/1.0\r\nA: b\rc\r\n\r\n", -1, EPS_ERR_BAD_HEADER_LINE, 0, 0, false, NULL, 0 },
+	{ "GET /a\x01 HTTP/1.0\r\n\r\n", -1, EPS_ERR_BAD_REQUEST_LINE, 0, 0, false, NULL, 0 },
+	{ "GET /a\r\n", -1, EPS_ERR_BAD_REQUEST_LINE, 0, 0, false, NULL, 0 },
 	{ "GETTINGLONGMETHOD / HTTP/1.0\r\n\r\n", -1, EPS_ERR_BAD_REQUEST_LINE, 0, 0, false, NULL, 0 },
 };
 
