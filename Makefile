@@ -7,6 +7,8 @@ STACK_SRCS := conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c
 	      mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_socket.c mos_epoll.c \
 	      mos_fault.c mos_core.c mos_dpdk.c
 APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c
+# The static-file HTTP server on the same stack (the other end of `make bench`).
+EPS_SRCS   := epserver.c eps_http.c
 
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
 DPDK_SRCS  := mos_dpdk.c
@@ -16,14 +18,16 @@ ifeq ($(SAN),1)
 BUILD ?= build-san
 EPWGET := $(BUILD)/epwget
 EPWGET_MP := $(BUILD)/epwget-mp
+EPSERVER := $(BUILD)/epserver
 else
 BUILD ?= build
 EPWGET := epwget
 EPWGET_MP := epwget-mp
+EPSERVER := epserver
 endif
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
 
-all: $(EPWGET) $(EPWGET_MP)
+all: $(EPWGET) $(EPWGET_MP) $(EPSERVER)
 
 include mk/flags.mk
 include mk/dpdk.mk
@@ -32,6 +36,8 @@ include mk/test.mk
 include mk/fuzz.mk
 
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS) $(APP_SRCS))
+STACK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(STACK_SRCS))
+EPS_OBJS := $(STACK_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(EPS_SRCS))
 
 # Objects are rebuilt when the flags change (MARCH=, OPT=, EXTRA_CFLAGS=).
 $(BUILD)/cflags.stamp: FORCE | $(BUILD)
@@ -53,6 +59,9 @@ $(BUILD)/epwget-mp.o: epwget.c $(BUILD)/cflags.stamp | $(BUILD)
 $(EPWGET_MP): $(MP_OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(MP_OBJS))
 
+$(EPSERVER): $(EPS_OBJS) $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(EPS_OBJS))
+
 # Run the main job with the shipped configuration; CORES=N overrides its core count.
 # The shipped configuration is a veth lab with nginx (mk/run-lab.sh builds and removes it).
 CORES ?=
@@ -63,17 +72,23 @@ run: deps-ok epwget
 run-mp: deps-ok epwget-mp
 	mk/run-mp.sh $(CORES)
 
+# Flows per second against the kernel on the same two cores (mk/bench.sh);
+# BENCH_SMOKE=1 for one short run. Results in build/bench/results-<date>.md.
+bench: deps-ok epwget epserver
+	mk/bench.sh
+
 audit: epwget
 	mk/audit.sh epwget $(BUILD)/epwget.map
 
 clean:
-	rm -rf $(BUILD) epwget epwget-mp
+	rm -rf $(BUILD) epwget epwget-mp epserver
 
 help:
 	@echo "make              build ./epwget (static; PMDS=\"net_ixgbe ...\" picks the drivers)"
 	@echo "make run CORES=N  run epwget with conf/mos.conf and conf/epwget.conf"
 	@echo "make run-mp CORES=N  epwget-mp: a master and N-1 slave processes (hugepages, net_tap)"
 	@echo "make test         unit tests and end-to-end tests (SAN=1: with sanitizers)"
+	@echo "make bench        epwget -> epserver (memif) against wrk/ab/h2load -> nginx, flows/s (BENCH_SMOKE=1: short)"
 	@echo "make fuzz         run each fuzz target for FUZZ_TIME seconds (60; clang libFuzzer)"
 	@echo "make audit        every archive linked into ./epwget, with its Debian package"
 	@echo "make deps         install the Debian packages needed to build, run and test"
@@ -81,6 +96,6 @@ help:
 
 FORCE:
 
-.PHONY: all run run-mp audit clean help FORCE
+.PHONY: all run run-mp bench audit clean help FORCE
 
--include $(OBJS:.o=.d) $(BUILD)/epwget-mp.d
+-include $(OBJS:.o=.d) $(BUILD)/epwget-mp.d $(EPS_OBJS:.o=.d)

@@ -91,6 +91,7 @@ static void conn_close(struct epw_core *c, struct epw_flow *f)
 	mtcp_close(c->mctx, f->sd);
 	f->sd = -1;
 	c->active--;
+	c->free_slot[c->n_free++] = (int)(f - c->slot);
 }
 
 /* The next flow of this core on connection f (new or kept alive). */
@@ -290,33 +291,38 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 		on_readable(c, f, ev->events);
 }
 
-/* Fill the free slots with new connections (the seed's CreateConnection loop). */
+/*
+ * Fill the free slots with new connections (the seed's CreateConnection
+ * loop). The free slots are a stack, not a scan of every slot: a turn of
+ * the loop costs the same at 100 connections and at 100,000.
+ */
 static void open_more(struct epw_core *c)
 {
-	for (int i = 0; i < c->concurrency && c->next_flow < c->flows && !c->run->stop; i++) {
-		int e;
-
-		if (c->slot[i].sd >= 0)
-			continue;
-		e = conn_open(c, &c->slot[i]);
-		if (e == 0)
-			continue;
-		/* no socket, no source port, no memory: a local shortage, counted; retry later */
-		c->c.local_errors++;
-		break;
+	while (c->n_free > 0 && c->next_flow < c->flows && !c->run->stop) {
+		if (conn_open(c, &c->slot[c->free_slot[c->n_free - 1]]) != 0) {
+			/* no socket, no source port, no memory: a local shortage, counted; retry later */
+			c->c.local_errors++;
+			break;
+		}
+		c->n_free--;
 	}
 }
 
 static int setup(struct epw_core *c)
 {
 	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
+	c->free_slot = calloc((size_t)c->concurrency, sizeof(*c->free_slot));
 	c->mctx = mtcp_create_context(c->core);
-	if (c->slot == NULL || c->mctx == NULL) {
-		c->failed = c->slot == NULL ? "calloc" : "mtcp_create_context";
+	if (c->slot == NULL || c->free_slot == NULL || c->mctx == NULL) {
+		c->failed = c->mctx != NULL ? "calloc" : "mtcp_create_context";
 		return -(c->err = errno);
 	}
-	for (int i = 0; i < c->concurrency; i++)
+	/* the lowest slot on top, as the scan that came before took them */
+	for (int i = 0; i < c->concurrency; i++) {
 		c->slot[i].sd = -1;
+		c->free_slot[i] = c->concurrency - 1 - i;
+	}
+	c->n_free = c->concurrency;
 	if (mtcp_init_rss(c->mctx, INADDR_ANY, 1, c->run->daddr, c->run->dport) != 0) {
 		c->failed = "mtcp_init_rss";
 		return -(c->err = errno);
@@ -451,5 +457,7 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 		mtcp_destroy_context(c->mctx);
 	}
 	free(c->slot);
+	free(c->free_slot);
 	c->slot = NULL;
+	c->free_slot = NULL;
 }

@@ -57,6 +57,8 @@ struct epw_core {
 	long next_flow;		/* flows started */
 	int active;
 	struct epw_flow *slot;	/* concurrency slots, allocated at start */
+	int *free_slot;		/* indexes of the free slots, a stack */
+	int n_free;
 };
 
 /* Run core c's flows to the end (or to stop). The thread function's body. */

@@ -702,6 +702,13 @@ int mtcp_get_fault_stats(mctx_t mctx, struct mtcp_fault_stat *out)
 /* --- the per-core loop ------------------------------------------------------- */
 
 #define RX_BURST 32
+/*
+ * Bursts a turn while the queue gives full ones. A core that took one burst
+ * a turn while its application answered up to a thousand events left the
+ * peer's transmit queue full, and the ACKs waiting behind it came after the
+ * peer's retransmission timeout: spurious retransmissions, then resets.
+ */
+#define RX_BURSTS_PER_TURN 8
 
 bool mos_core_stopping(const struct mos_core *core)
 {
@@ -738,15 +745,21 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 int mos_core_poll(struct mos_core *core)
 {
 	struct mos_rxpkt rx[RX_BURST];
-	int n;
+	int n = 0;
 
 	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
-	n = mos_io_rx_burst(core, rx, RX_BURST);
-	if (__builtin_expect(core->fault.rx_on, 0))
-		n = mos_fault_rx(core, rx, n, input_one);
-	else
-		for (int i = 0; i < n; i++)
-			input_one(core, &rx[i]);
+	for (int k, b = 0; b < RX_BURSTS_PER_TURN; b++) {
+		k = mos_io_rx_burst(core, rx, RX_BURST);
+		if (__builtin_expect(core->fault.rx_on, 0)) {
+			n += mos_fault_rx(core, rx, k, input_one);	/* held frames too */
+		} else {
+			for (int i = 0; i < k; i++)
+				input_one(core, &rx[i]);
+			n += k;
+		}
+		if (k < RX_BURST)
+			break;
+	}
 	if (core->arp_wait != NULL)	/* the ARP answers of this burst, or a retry due */
 		mos_tcp_arp_check(core);
 	mos_tcp_timers(core, core->now);

@@ -22,6 +22,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
@@ -35,6 +36,7 @@
 #define MBUF_CACHE        256
 #define MBUF_BURST_SLACK  2048	/* mbufs a core holds outside the rings: bursts, ARP queue */
 #define LINK_WAIT_MS      3000
+#define INTR_SETTLE_US    100000	/* the interrupt thread's walk after a port close (fini) */
 #define NO_HUGE_BASE_MB   64	/* EAL heap besides the mbuf pools, when it has no hugepages */
 
 /* Drivers that accept an RSS configuration but do not hash with our key and table. */
@@ -1149,6 +1151,15 @@ void mos_dpdk_fini(void)
 		rte_eth_dev_stop(io.port_id[i]);
 		rte_eth_dev_close(io.port_id[i]);
 	}
+	/*
+	 * Closing a port unregisters its interrupt callbacks (memif's control
+	 * channel), which wakes the EAL interrupt thread to walk its sources;
+	 * rte_eal_cleanup (22.11) unmaps the memory they live in without stopping
+	 * that thread. Let it finish the walk first: without this pause epserver
+	 * and epwget over memif died in eal_intr_thread_main about one exit in three.
+	 */
+	if (io.n_ports > 0)
+		usleep(INTR_SETTLE_US);
 	for (int i = 0; i < io.n_ports; i++)
 		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
 			struct rte_mbuf *m;
@@ -1160,6 +1171,7 @@ void mos_dpdk_fini(void)
 		}
 	io.n_ports = 0;
 	for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
+		memset(io_core[q].n_tx, 0, sizeof(io_core[q].n_tx));	/* frames left go with the pools */
 		rte_mempool_free(io.mbuf_pool[q]);
 		io.mbuf_pool[q] = NULL;
 	}
@@ -1176,6 +1188,45 @@ void mos_dpdk_fini(void)
 }
 
 /* --- the packet path --------------------------------------------------------- */
+
+/*
+ * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
+ * its count is odd. When a memif peer goes away, memif_disconnect unmaps the
+ * shared rings from the EAL interrupt thread with no regard for a core inside
+ * a burst (DPDK 22.11): over a loaded machine that killed epserver in
+ * eth_memif_rx about one client exit in ten. munmap is wrapped
+ * (-Wl,--wrap=munmap, mk/dpdk.mk): on the interrupt thread it first waits
+ * until every burst that had begun is over. Bursts that begin later see the
+ * link down (memif clears its flag before it unmaps) and touch nothing.
+ */
+static struct {
+	uint64_t n;
+} __rte_cache_aligned io_busy[CONF_MAX_CORES];
+
+static inline void burst_enter(unsigned q)
+{
+	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void burst_leave(unsigned q)
+{
+	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_RELEASE);
+}
+
+int __real_munmap(void *addr, size_t len);
+int __wrap_munmap(void *addr, size_t len);
+
+int __wrap_munmap(void *addr, size_t len)
+{
+	if (io.eal_up && rte_thread_is_intr())
+		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
+			uint64_t n = __atomic_load_n(&io_busy[q].n, __ATOMIC_SEQ_CST);
+
+			while ((n & 1) && __atomic_load_n(&io_busy[q].n, __ATOMIC_ACQUIRE) == n)
+				sched_yield();
+		}
+	return __real_munmap(addr, len);
+}
 
 uint64_t mos_io_now_us(void)
 {
@@ -1263,8 +1314,11 @@ static int rx_port(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *o
 {
 	struct rte_mbuf *m[64];
 	int n = 0;
-	uint16_t k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m,
-				      (uint16_t)(max < 64 ? max : 64));
+	uint16_t k;
+
+	burst_enter(q);
+	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m, (uint16_t)(max < 64 ? max : 64));
+	burst_leave(q);
 
 	for (uint16_t i = 0; i < k; i++) {
 		int owner = (int)q;
@@ -1318,7 +1372,12 @@ int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
 
 int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
+	struct rte_mbuf *m;
+
+	for (int port = 0; port < io.n_ports; port++)
+		if (io_core[core->queue].n_tx[port] == TX_BATCH)
+			return -ENOBUFS;	/* backpressure (tx_flush_port) */
+	m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
 
 	if (m == NULL) {
 		io_core[core->queue].st.no_mbuf++;
@@ -1340,18 +1399,25 @@ void mos_io_pkt_free(struct mos_core *core, void *pkt)
 	rte_pktmbuf_free(pkt);
 }
 
+/*
+ * What the queue does not take stays batched for the next flush, and
+ * mos_io_tx_alloc refuses buffers while a batch is full: TCP then keeps its
+ * streams scheduled, so a peer that drains slower than we send (a memif
+ * ring, a saturated NIC) slows us down instead of losing frames.
+ */
 static void tx_flush_port(struct io_core *ic, unsigned q, int port)
 {
 	uint16_t n = ic->n_tx[port], sent = 0;
 
+	burst_enter(q);
 	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
 		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
 							  ic->tx[port] + sent, (uint16_t)(n - sent)));
-	for (uint16_t i = sent; i < n; i++)
-		rte_pktmbuf_free(ic->tx[port][i]);
+	burst_leave(q);
+	if (sent < n)
+		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
 	ic->st.tx_pkts += sent;
-	ic->st.tx_dropped += (uint64_t)(n - sent);
-	ic->n_tx[port] = 0;
+	ic->n_tx[port] = (uint16_t)(n - sent);
 }
 
 void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
@@ -1368,6 +1434,11 @@ void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t l
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 |
 			      ((ol & MOS_TX_IP_CKSUM) ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
 			      ((ol & MOS_TX_TCP_CKSUM) ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	}
+	if (ic->n_tx[iface] == TX_BATCH) {	/* the queue took nothing: no room left */
+		rte_pktmbuf_free(m);
+		ic->st.tx_dropped++;
+		return;
 	}
 	ic->st.tx_bytes += len;
 	ic->tx[iface][ic->n_tx[iface]++] = m;

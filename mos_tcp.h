@@ -85,6 +85,7 @@ enum mos_tcp_state {
 #define MOS_SF_RSS_PAIR    0x10000	/* the source pair came from the core's RSS pool: give it back */
 #define MOS_SF_HASHED      0x20000	/* in the flow table */
 #define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
+#define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
 
 #define MOS_ARP_RETRY      100		/* ticks between ARP requests of a core */
 

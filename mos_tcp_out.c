@@ -340,14 +340,21 @@ int tcp_output(struct mos_core *core, struct mos_stream *s)
 	if (s->state == MOS_TCP_CLOSED || s->state == MOS_TCP_LISTEN)
 		return 0;
 	while ((n = sendable(s)) != 0) {
+		bool last, fin;
+
 		seq = s->snd_nxt;
 		if (n > s->mss)
 			n = s->mss;
-		ret = send_segment(core, s, seq, (uint8_t)(MOS_TH_ACK |
-				   (seq + n == mos_sndbuf_end(&s->snd) ? MOS_TH_PSH : 0)), n);
+		last = seq + n == mos_sndbuf_end(&s->snd);
+		fin = last && (s->flags & (MOS_SF_FIN_QUEUED | MOS_SF_FIN_SENT)) == MOS_SF_FIN_QUEUED;
+		/* the FIN rides on the last data segment: one segment less each way */
+		ret = send_segment(core, s, seq, (uint8_t)(MOS_TH_ACK | (last ? MOS_TH_PSH : 0) |
+				   (fin ? MOS_TH_FIN : 0)), n);
 		if (ret != 0)
 			return ret;
-		sent(core, s, seq, n);
+		if (fin)
+			s->flags |= MOS_SF_FIN_SENT;
+		sent(core, s, seq, n + fin);
 	}
 	if (fin_due(s)) {
 		seq = s->snd_nxt;
@@ -374,7 +381,8 @@ void tcp_retransmit_first(struct mos_core *core, struct mos_stream *s)
 
 	core->tcp.retransmits++;
 	if (n != 0)
-		send_segment(core, s, s->snd_una, MOS_TH_ACK, n);
+		send_segment(core, s, s->snd_una, (uint8_t)(MOS_TH_ACK | ((s->flags & MOS_SF_FIN_SENT) &&
+			     n == data ? MOS_TH_FIN : 0)), n);
 	else if (s->flags & MOS_SF_FIN_SENT)
 		send_segment(core, s, s->snd_una, MOS_TH_FIN | MOS_TH_ACK, 0);
 	s->flags &= ~MOS_SF_RTT_TIMING;	/* Karn */
@@ -430,9 +438,32 @@ void mos_tcp_arp_check(struct mos_core *core)
 	}
 }
 
+/*
+ * No transmit buffer (the pool is empty or the NIC queue is backed up): s
+ * and the rest of the old list, still in order, go back in front of what
+ * was scheduled meanwhile, for the next round. Stopping here rather than
+ * trying every stream keeps a round's cost bounded by what was sent.
+ */
+static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream *next,
+		       struct mos_stream *old_tail)
+{
+	if (!(s->flags & MOS_SF_ON_TXLIST)) {
+		s->flags |= MOS_SF_ON_TXLIST;
+		s->tx_next = next;
+	} else {
+		s = next;	/* its output scheduled it anew, behind */
+	}
+	if (s == NULL)
+		return;
+	old_tail->tx_next = core->tx_head;
+	if (core->tx_head == NULL)
+		core->tx_tail = old_tail;
+	core->tx_head = s;
+}
+
 void mos_tcp_flush(struct mos_core *core)
 {
-	struct mos_stream *s, *next;
+	struct mos_stream *s, *next, *old_tail = core->tx_tail;
 
 	s = core->tx_head;
 	core->tx_head = core->tx_tail = NULL;
@@ -444,7 +475,16 @@ void mos_tcp_flush(struct mos_core *core)
 			mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
 			continue;
 		}
-		if (tcp_output(core, s) == -ENOBUFS)
-			tcp_schedule(core, s);	/* no buffer now: try again next round */
+		if (s->flags & MOS_SF_ACK_DEFER) {	/* a bare ACK: the next round (ack_soon) */
+			s->flags &= ~MOS_SF_ACK_DEFER;
+			if (sendable(s) == 0 && !fin_due(s)) {
+				tcp_schedule(core, s);
+				continue;
+			}
+		}
+		if (tcp_output(core, s) == -ENOBUFS) {
+			flush_stop(core, s, next, old_tail);
+			return;
+		}
 	}
 }

@@ -5,7 +5,9 @@ DEB_BUILD := gcc make binutils libc6-dev pkg-config libdpdk-dev libxxhash-dev li
 	     libbsd-dev libmd-dev
 DEB_TEST  := file python3 iproute2 ethtool nftables nginx-light procps util-linux
 DEB_SAN   := clang libclang-rt-dev llvm	# `make fuzz` and SAN=1 only
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) \
+# make bench (mk/bench.sh): the kernel's clients, and tcpdump for the first SYN
+DEB_BENCH := wrk apache2-utils nghttp2-client tcpdump
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH) \
 		$(if $(or $(filter 1,$(SAN)),$(filter fuzz,$(MAKECMDGOALS))),$(DEB_SAN))
 
 deps_missing = $(shell for p in $(DEB_PACKAGES); do \

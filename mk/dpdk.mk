@@ -39,14 +39,15 @@ $(BUILD)/dpdk-libs.ok: FORCE | $(BUILD)
 	done
 	@echo "$(DPDK_WHOLE) $(SYS_LIBS)" | cmp -s - $@ || echo "$(DPDK_WHOLE) $(SYS_LIBS)" > $@
 
-# $(call dpdk_link,OUTPUT,OBJECTS): a static executable; glibc's warnings about
+# $(call dpdk_link,OUTPUT,OBJECTS): a static executable; munmap is wrapped so
+# that memif cannot unmap rings under a core's burst (mos_dpdk.c); glibc's warnings about
 # dlopen/getpwuid/getaddrinfo in static programs are expected (EAL then loads no
 # driver directory) and are kept in the log rather than printed. The sanitizer
 # build (SAN=1, mk/test.mk) replaces -static: same archives, dynamic glibc.
 DPDK_LINK_MODE ?= -static
 define dpdk_link
 	$(CC) $(DPDK_LINK_MODE) -march=$(MARCH) $(OPT) -o $(1) $(2) \
-		-Wl,-Map,$(BUILD)/$(notdir $(1)).map \
+		-Wl,-Map,$(BUILD)/$(notdir $(1)).map -Wl,--wrap=munmap \
 		-Wl,--whole-archive $(call dpdk_archives,$(DPDK_WHOLE)) -Wl,--no-whole-archive \
 		-Wl,--start-group $(call dpdk_archives,$(DPDK_GROUP)) $(SYS_LIBS) -Wl,--end-group \
 		2> $(BUILD)/$(notdir $(1)).link.log \

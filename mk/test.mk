@@ -21,8 +21,9 @@ TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
+TEST_MODS_eps  := eps_http.c
 
-UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http
+UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 
 # Fuzz targets: test/fuzz_NAME.c, linked with these modules. `make fuzz`
@@ -54,7 +55,7 @@ endif
 TEST_CC     := $(CC)
 TEST_CFLAGS := $(CFLAGS)
 # What the end-to-end scripts run: this build's binaries.
-E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) E2E_BUILD=$(BUILD) E2E_SAN=$(if $(filter 1,$(SAN)),1,0) $(SAN_ENV)
+E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) EPSERVER=./$(EPSERVER) E2E_BUILD=$(BUILD) E2E_SAN=$(if $(filter 1,$(SAN)),1,0) $(SAN_ENV)
 
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
@@ -86,8 +87,8 @@ $(BUILD)/test/hostile_srv: test/hostile_srv.c | $(BUILD)/test
 
 unit: $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
-test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(EPWGET) $(EPWGET_MP) $(BUILD)/test/mos_probe \
-      $(BUILD)/test/ksock $(BUILD)/test/hostile_srv
+test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(EPWGET) $(EPWGET_MP) $(EPSERVER) \
+      $(BUILD)/test/mos_probe $(BUILD)/test/ksock $(BUILD)/test/hostile_srv
 	$(E2E_ENV) test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
 
 .PHONY: unit test

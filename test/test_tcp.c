@@ -870,7 +870,8 @@ TEST(final_ack_sent_when_ack_and_fin_arrive_together)
 	mos_tcp_close(core[A], p.a);
 	mos_core_poll(core[A]);		/* FIN out */
 	carry(A);
-	mos_core_poll(core[B]);		/* B: CLOSE_WAIT, ACK out */
+	mos_core_poll(core[B]);		/* B: CLOSE_WAIT, the ACK held for an answer */
+	mos_core_poll(core[B]);		/* none came: the ACK out alone */
 	CHECK(mos_tcp_recv(core[B], p.b, (uint8_t[4]){ 0 }, 4) == 0);
 	mos_tcp_close(core[B], p.b);
 	mos_core_poll(core[B]);		/* B: LAST_ACK, FIN out */
@@ -887,6 +888,66 @@ TEST(final_ack_sent_when_ack_and_fin_arrive_together)
 }
 
 /* A listener closed while a handshake is half done: the child goes too (no dangling listener). */
+/*
+ * A short HTTP flow, one poll a side at a time, the application acting
+ * between polls as it does between two mtcp_epoll_wait calls: the ACK of
+ * the SYN-ACK rides on the request, the ACK of the request on the response,
+ * which carries the FIN, and the client's FIN carries the ACK of the
+ * server's: three segments each way.
+ */
+TEST(short_flow_takes_three_segments_each_way)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n", resp[] = "HTTP/1.0 200 OK\r\n\r\nhi";
+	struct tsock ca = { 0 }, cb = { 0 }, l = { 0 };
+	struct mos_stream *a, *b, *lst;
+	uint8_t buf[64];
+	int err, sent[2] = { 0, 0 };
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	lst = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 16, &l, &err);
+	a = mos_tcp_connect(core[A], addr(A), htons(40030), addr(B), htons(80), false, &ca, &err);
+	REQUIRE(lst != NULL && a != NULL);
+	ca.s = a;
+	mos_core_poll(core[A]);				/* SYN */
+	sent[A] += carry(A);
+	mos_core_poll(core[B]);				/* SYN-ACK */
+	sent[B] += carry(B);
+	mos_core_poll(core[A]);				/* established; its ACK waits */
+	CHECK_EQ(carry(A), 0);
+	CHECK_EQ(mos_tcp_send(core[A], a, req, sizeof(req) - 1), sizeof(req) - 1);
+	mos_core_poll(core[A]);				/* the request and the ACK */
+	sent[A] += carry(A);
+	mos_core_poll(core[B]);				/* accepted, the request read; ACK waits */
+	CHECK_EQ(carry(B), 0);
+	b = mos_tcp_accept(core[B], lst);
+	REQUIRE(b != NULL);
+	b->sock = &cb;
+	cb.s = b;
+	CHECK_EQ(mos_tcp_recv(core[B], b, buf, sizeof(buf)), sizeof(req) - 1);
+	CHECK_EQ(mos_tcp_send(core[B], b, resp, sizeof(resp) - 1), sizeof(resp) - 1);
+	mos_tcp_close(core[B], b);
+	mos_core_poll(core[B]);				/* response, FIN and ACK in one */
+	sent[B] += carry(B);
+	mos_core_poll(core[A]);
+	CHECK_EQ(carry(A), 0);
+	CHECK_EQ(mos_tcp_recv(core[A], a, buf, sizeof(buf)), sizeof(resp) - 1);
+	CHECK_EQ(mos_tcp_recv(core[A], a, buf, sizeof(buf)), 0);
+	mos_tcp_close(core[A], a);
+	mos_core_poll(core[A]);				/* FIN and ACK in one */
+	sent[A] += carry(A);
+	mos_core_poll(core[B]);				/* the last ACK */
+	sent[B] += carry(B);
+	mos_core_poll(core[A]);				/* A: LAST_ACK ends */
+	CHECK_EQ(carry(A), 0);
+	CHECK_EQ(sent[A], 3);
+	CHECK_EQ(sent[B], 3);
+	CHECK_EQ(core[A]->n_streams, 0);
+	CHECK_EQ(core[A]->tcp.retransmits + core[B]->tcp.retransmits, 0);
+	mos_tcp_close(core[B], lst);
+	run(1);
+	check_drained();
+}
+
 TEST(listener_closed_with_a_half_open_child)
 {
 	struct tsock t = { 0 }, tl = { 0 };
@@ -1320,6 +1381,7 @@ static const struct check_case cases[] = {
 	CASE(sack_dupacks_count_in_either_half_of_the_sequence_space),
 	CASE(short_flows_survive_heavy_loss),
 	CASE(final_ack_sent_when_ack_and_fin_arrive_together),
+	CASE(short_flow_takes_three_segments_each_way),
 	CASE(listener_closed_with_a_half_open_child),
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
