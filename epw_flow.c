@@ -85,13 +85,25 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 	close_body_file(c, f);
 }
 
-static void conn_close(struct epw_core *c, struct epw_flow *f)
+/* Close slot f's connection; the slot stays f's (a retry goes on in it). */
+static void conn_drop(struct epw_core *c, struct epw_flow *f)
 {
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_DEL, f->sd, NULL);
 	mtcp_close(c->mctx, f->sd);
 	f->sd = -1;
 	c->active--;
+}
+
+static void slot_free(struct epw_core *c, struct epw_flow *f)
+{
 	c->free_slot[c->n_free++] = (int)(f - c->slot);
+}
+
+/* Close slot f's connection and give the slot back for the next flow. */
+static void conn_close(struct epw_core *c, struct epw_flow *f)
+{
+	conn_drop(c, f);
+	slot_free(c, f);
 }
 
 /* The next flow of this core on connection f (new or kept alive). */
@@ -209,10 +221,11 @@ static bool retry_fresh(struct epw_core *c, struct epw_flow *f)
 {
 	if (!f->reused || f->resp.header_bytes != 0)
 		return false;
-	conn_close(c, f);
+	conn_drop(c, f);
 	if (conn_connect(c, f) != 0) {
 		c->c.local_errors++;
 		flow_end(c, f, &c->c.incompletes);
+		slot_free(c, f);
 		return true;
 	}
 	f->req_off = 0;
