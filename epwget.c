@@ -269,14 +269,14 @@ static bool too_concurrent(int concurrency)
  * gives every one of its 3 x concurrency streams a pair (max_fds); but a
  * pair is taken by an open connection only (streams closing after the
  * server's FIN hold theirs for about a round trip): the concurrency, a
- * sixteenth more for those, and 64. The pools are resident from the start,
+ * quarter more for those, and 64. The pools are resident from the start,
  * so the other two thirds were ~34 KB of memory per connection doing
  * nothing. A core that runs out (a long tcp_timewait with our side closing
  * first) counts a local shortage and opens the connection later.
  */
 static int buffers_for(int concurrency)
 {
-	return concurrency + concurrency / 16 + 64;
+	return concurrency + concurrency / 4 + 64;
 }
 
 /* Decide the core count, then size each core's stack for its share (max_fds = 3 x concurrency). */
