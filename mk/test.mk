@@ -50,7 +50,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 CC        := clang
 CFLAGS    := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS)
 DPDK_LINK_MODE := $(SAN_FLAGS)
-SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	     LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0
 endif
 TEST_CC     := $(CC)
 TEST_CFLAGS := $(CFLAGS)

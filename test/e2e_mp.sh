@@ -81,7 +81,7 @@ master_pid() { cat "/var/run/dpdk/$MPLAB_PREFIX/mos_mp_ready" 2> /dev/null; }
 w=$(wconf 1000 100 f8192)
 rm -rf "$T/body" && mkdir -p "$T/body"
 start m "$MPLAB_MASTER" 0 -w "$w" -j "$T/s.json" -o "$T/body/b"
-mplab_tap || bad "the master's tap" "$(tail -3 "$T/m.err")"
+mplab_tap || bad "the master's tap" "$(tail -n 3 "$T/m.err")"
 start s1 "$MPLAB_SLAVE" 1 -w "$w" -j "$T/s.json" -o "$T/body/b"
 rc_of m; rm_=$?
 rc_of s1; rs=$?
@@ -89,7 +89,7 @@ if [ "$rm_" = 0 ] && [ "$rs" = 0 ] &&
    jsum "$T/s-0.json $T/s-1.json" "d['flows_ok'] == 1000 and d['body_bytes'] == 8192000 and d['errors'] == 0"; then
 	ok "master + 1 slave: 1,000 flows of 8 KB all ok, 8,192,000 body bytes, one JSON each (s-0.json, s-1.json)"
 else
-	bad "master + 1 slave" "exit $rm_/$rs" "$(tail -3 "$T/m.out" "$T/m.err" "$T/s1.out" "$T/s1.err")"
+	bad "master + 1 slave" "exit $rm_/$rs" "$(tail -n 3 "$T/m.out" "$T/m.err" "$T/s1.out" "$T/s1.err")"
 fi
 same=0
 for i in $(seq 0 999); do cmp -s "$T/body/b.$i" "$www/f8192" && same=$((same + 1)); done
@@ -109,7 +109,7 @@ fi
 w=$(wconf 4000 200 f64)
 rm -f "$T"/s-*.json
 start m "$T/m4.conf" 0 -w "$w" -j "$T/s.json"
-mplab_tap || bad "the master's tap (4 queues)" "$(tail -3 "$T/m.err")"
+mplab_tap || bad "the master's tap (4 queues)" "$(tail -n 3 "$T/m.err")"
 for c in 1 2 3; do start "s$c" "$T/s4.conf" "$c" -w "$w" -j "$T/s.json"; done
 rcs=""
 for n in m s1 s2 s3; do rc_of "$n"; rcs="$rcs$?"; done
@@ -118,7 +118,7 @@ if [ "$rcs" = 0000 ] &&
    jsum "$T/s-3.json" "d['flows_ok'] == 1000"; then
 	ok "master + 3 slaves: 4,000 flows all ok, 256,000 body bytes, 1,000 per process"
 else
-	bad "master + 3 slaves" "exit codes $rcs" "$(tail -2 "$T"/m.err "$T"/s?.err)"
+	bad "master + 3 slaves" "exit codes $rcs" "$(tail -n 2 "$T"/m.err "$T"/s?.err)"
 fi
 
 # --- a slave started before its master waits for it ---------------------------------------
@@ -127,14 +127,14 @@ rm -f "$T"/s-*.json
 start s1 "$MPLAB_SLAVE" 1 -w "$w" -j "$T/s.json"
 sleep 2
 start m "$MPLAB_MASTER" 0 -w "$w" -j "$T/s.json"
-mplab_tap || bad "the master's tap (late master)" "$(tail -3 "$T/m.err")"
+mplab_tap || bad "the master's tap (late master)" "$(tail -n 3 "$T/m.err")"
 rc_of m; rm_=$?
 rc_of s1; rs=$?
 if [ "$rm_" = 0 ] && [ "$rs" = 0 ] && grep -q "waiting up to 20 s for the master" "$T/s1.err" &&
    jsum "$T/s-0.json $T/s-1.json" "d['flows_ok'] == 400"; then
 	ok "a slave started 2 s before its master waits for it; all 400 flows ok"
 else
-	bad "slave before master" "exit $rm_/$rs" "$(tail -3 "$T/s1.err" "$T/m.err")"
+	bad "slave before master" "exit $rm_/$rs" "$(tail -n 3 "$T/s1.err" "$T/m.err")"
 fi
 
 # --- a slave with no master -------------------------------------------------------------------
@@ -146,26 +146,26 @@ if [ "$rs" = 1 ] && [ "$dt" -lt 15 ] &&
    grep -q "no master is ready for file prefix $MPLAB_PREFIX after 2 s: start the master first" "$T/s1.err"; then
 	ok "a slave with no master gives up after mp_wait (2 s): exit 1, says to start the master first"
 else
-	bad "slave with no master" "exit $rs after $dt s" "$(tail -3 "$T/s1.err")"
+	bad "slave with no master" "exit $rs after $dt s" "$(tail -n 3 "$T/s1.err")"
 fi
 
 # --- refusals beside a running group, then the master killed mid-run ----------------------------
 w=$(wconf 100000000 20 f64)
 start m "$T/mw.conf" 0 -w "$w"
-mplab_tap || bad "the master's tap (long run)" "$(tail -3 "$T/m.err")"
+mplab_tap || bad "the master's tap (long run)" "$(tail -n 3 "$T/m.err")"
 start m2 "$T/mw.conf" 0 -w "$w"
 rc_of m2; r=$?
 if [ "$r" = 1 ] && grep -q "a master already runs for file prefix $MPLAB_PREFIX (pid $(master_pid))" "$T/m2.err"; then
 	ok "a second master is refused: exit 1, names the running one's pid"
 else
-	bad "second master" "exit $r" "$(tail -3 "$T/m2.err")"
+	bad "second master" "exit $r" "$(tail -n 3 "$T/m2.err")"
 fi
 start s0 "$T/sw.conf" 0 -w "$w"
 rc_of s0; r=$?
 if [ "$r" = 1 ] && grep -q "core 0 is the master's (multiprocess = 0 master): give slaves the other CPUs" "$T/s0.err"; then
 	ok "a slave on the master's core is refused"
 else
-	bad "slave on the master's core" "exit $r" "$(tail -3 "$T/s0.err")"
+	bad "slave on the master's core" "exit $r" "$(tail -n 3 "$T/s0.err")"
 fi
 start s1 "$T/sw.conf" 1 -w "$w" -j "$T/k.json"
 for i in $(seq 100); do grep -q '^\[CPU 1\] connect' "$T/s1.err" && break; sleep 0.1; done
@@ -174,7 +174,7 @@ rc_of s1b; r=$?
 if [ "$r" = 1 ] && grep -q "queue 1 of this group already has a process (pid" "$T/s1b.err"; then
 	ok "a second slave on a taken core is refused"
 else
-	bad "second slave on core 1" "exit $r" "$(tail -3 "$T/s1b.err")"
+	bad "second slave on core 1" "exit $r" "$(tail -n 3 "$T/s1b.err")"
 fi
 mp=$(master_pid)
 if [ -n "$mp" ] && grep -q '^\[CPU 1\] connect' "$T/s1.err"; then
@@ -189,21 +189,21 @@ if [ -n "$mp" ] && grep -q '^\[CPU 1\] connect' "$T/s1.err"; then
 		bad "master killed" "exit $rs after $dt s, summary $(wc -c < "$T/k-1.json" 2>&1)" "$(grep -v connect: "$T/s1.err" | tail -6)"
 	fi
 else
-	bad "master killed" "no running group to kill (master pid '$mp')" "$(tail -3 "$T/m.err" "$T/s1.err")"
+	bad "master killed" "no running group to kill (master pid '$mp')" "$(tail -n 3 "$T/m.err" "$T/s1.err")"
 fi
 rc_of m
 # what the killed master left (runtime files, hugepage files) does not stop the next group
 w=$(wconf 200 20 f64)
 rm -f "$T"/s-*.json
 start m "$MPLAB_MASTER" 0 -w "$w" -j "$T/s.json"
-mplab_tap || bad "the master's tap (after the kill)" "$(tail -3 "$T/m.err")"
+mplab_tap || bad "the master's tap (after the kill)" "$(tail -n 3 "$T/m.err")"
 start s1 "$MPLAB_SLAVE" 1 -w "$w" -j "$T/s.json"
 rc_of m; rm_=$?
 rc_of s1; rs=$?
 if [ "$rm_" = 0 ] && [ "$rs" = 0 ] && jsum "$T/s-0.json $T/s-1.json" "d['flows_ok'] == 200"; then
 	ok "after the killed master, a new group starts and completes its 200 flows"
 else
-	bad "group after a kill" "exit $rm_/$rs" "$(tail -3 "$T/m.err" "$T/s1.err")"
+	bad "group after a kill" "exit $rm_/$rs" "$(tail -n 3 "$T/m.err" "$T/s1.err")"
 fi
 if [ ! -e "/var/run/dpdk/$MPLAB_PREFIX" ] && [ -z "$(ls "$MPLAB_HUGE")" ]; then
 	ok "a master that ends cleanly removes the group's runtime directory and hugepage files"
@@ -221,7 +221,7 @@ refused() {
 	if [ "$r" = "$want" ] && grep -qF -- "$pat" "$T/r.err"; then
 		ok "$name: exit $r, '$pat'"
 	else
-		bad "$name" "exit $r, expected $want and '$pat'" "$(tail -3 "$T/r.err")"
+		bad "$name" "exit $r, expected $want and '$pat'" "$(tail -n 3 "$T/r.err")"
 	fi
 }
 w=$(wconf 100 10 f64)
