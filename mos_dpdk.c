@@ -267,6 +267,40 @@ static int eal_start(const char **argv, int argc, char *err, size_t errlen)
 	return 0;
 }
 
+static bool pid_alive(int32_t pid);
+static void runtime_dir_of(const char *prefix, char *buf, size_t len);
+static void unlink_files(const char *dir, const char *prefix);
+
+/*
+ * The runtime directories that epwget processes killed before their exit
+ * (SIGKILL, a crash) left: epwget-PID with PID gone. Ours by name; a live
+ * PID's is left alone.
+ */
+static void remove_stale_run_dirs(void)
+{
+	char base[PATH_MAX / 2], dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	long pid;
+	char tail;
+
+	runtime_dir_of("", base, sizeof(base));
+	base[strlen(base) - 1] = '\0';	/* ".../dpdk/": the directory of every prefix */
+	d = opendir(base);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "epwget-%ld%c", &pid, &tail) != 1 || pid <= 0 ||
+		    pid > INT32_MAX || pid_alive((int32_t)pid))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", base, e->d_name);
+		unlink_files(dir, "");
+		if (rmdir(dir) == 0)
+			MOS_LOG(DEBUG, "removed %s, left by an epwget that was killed", dir);
+	}
+	closedir(d);
+}
+
 int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 		  char *err, size_t errlen)
 {
@@ -289,6 +323,7 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 	argc = add_memory_args(conf, argv, argc, mem, sizeof(mem));
 	io.prefix[0] = '\0';
 	if (!has_opt(argv, user, "--file-prefix")) {
+		remove_stale_run_dirs();
 		snprintf(io.prefix, sizeof(io.prefix), "epwget-%ld", (long)getpid());
 		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.prefix);
 		argv[argc++] = prefix;
