@@ -26,7 +26,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_cli.h"
 #include "conf_parse.h"
 #include "eps_http.h"
 #include "mos_log.h"
@@ -102,6 +102,7 @@ static struct {
 	int max_conns;		/* per core, 0: mos.conf max_concurrency */
 	uint64_t max_bytes;
 	bool verbose;
+	bool help;		/* -h: print the usage, start nothing */
 } opt = { .conf = "conf/epserver.conf", .port = 80, .max_bytes = 1ull << 30 };
 
 static struct eps_site site;
@@ -542,35 +543,6 @@ static void usage(FILE *f)
 		"SIGINT or SIGTERM stops it: connections in flight get one second, then the summary.\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "epserver: %s; see epserver -h\n", msg);
-	return -1;
-}
-
-static int parse_num(const char *what, const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0')
-		return usage_error("%s: '%s' is not a number", what, s);
-	if (errno == ERANGE || v < min || v > max)
-		return usage_error("%s: %s is out of range (%ld..%ld)", what, s, min, max);
-	*out = v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv)
 {
 	long v = 0;
@@ -583,35 +555,35 @@ static int parse_args(int argc, char **argv)
 		case 'd': opt.root = optarg; break;
 		case 'j': opt.json = optarg; break;
 		case 'v': opt.verbose = true; break;
-		case 'h': usage(stdout); exit(0);	/* main's helper: nothing is started yet */
+		case 'h': opt.help = true; return 0;
 		case 'N':
-			if (parse_num("-N", optarg, 1, CONF_MAX_CORES, &v) != 0)
+			if (app_parse_num("epserver", "-N", optarg, 1, CONF_MAX_CORES, &v) != 0)
 				return -1;
 			opt.cores = (int)v;
 			break;
 		case 'p':
-			if (parse_num("-p", optarg, 1, 65535, &v) != 0)
+			if (app_parse_num("epserver", "-p", optarg, 1, 65535, &v) != 0)
 				return -1;
 			opt.port = (int)v;
 			break;
 		case 'c':
-			if (parse_num("-c", optarg, 1, CONF_MAX_CONCURRENCY, &v) != 0)
+			if (app_parse_num("epserver", "-c", optarg, 1, CONF_MAX_CONCURRENCY, &v) != 0)
 				return -1;
 			opt.max_conns = (int)v;
 			break;
 		case 'm':
-			if (parse_num("-m", optarg, 1, 1L << 20, &v) != 0)
+			if (app_parse_num("epserver", "-m", optarg, 1, 1L << 20, &v) != 0)
 				return -1;
 			opt.max_bytes = (uint64_t)v << 20;
 			break;
-		case ':': return usage_error("-%c needs a value", optopt);
-		default: return usage_error("-%c: unknown option", optopt);
+		case ':': return app_usage_error("epserver", "-%c needs a value", optopt);
+		default: return app_usage_error("epserver", "-%c: unknown option", optopt);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return app_usage_error("epserver", "unexpected argument '%s'", argv[optind]);
 	if (opt.root == NULL)
-		return usage_error("no document root: give -d ROOT");
+		return app_usage_error("epserver", "no document root: give -d ROOT");
 	return 0;
 }
 
@@ -772,6 +744,10 @@ int main(int argc, char **argv)
 	mos_log_set("epserver", MOS_LOG_INFO);
 	if (parse_args(argc, argv) != 0)
 		return EXIT_USAGE;
+	if (opt.help) {
+		usage(stdout);
+		return 0;
+	}
 	if (opt.verbose)
 		mos_log_set("epserver", MOS_LOG_DEBUG);
 	if (eps_site_load(&site, opt.root, opt.max_bytes, err, sizeof(err)) != 0) {

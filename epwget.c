@@ -20,7 +20,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_cli.h"
 #include "conf_parse.h"
 #include "epw_flow.h"
 #include "epw_stats.h"
@@ -110,37 +110,6 @@ static void usage(FILE *f)
 		"mTCP's form works too: epwget 10.0.0.4/index.html 100000 -N 8 -c 8000 -f mos.conf\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr saying what is wrong and where to look; -EINVAL. */
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s; see %s -h\n", prog, msg, prog);
-	return -EINVAL;
-}
-
-/* A whole decimal number in min..max, nothing else. */
-static int parse_num(const char *what, const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0')
-		return usage_error("%s: '%s' is not a number", what, s);
-	if (errno == ERANGE || v < min || v > max)
-		return usage_error("%s: %s is out of range (%ld..%ld)", what, s, min, max);
-	*out = v;
-	return 0;
-}
-
 static int parse_option(struct options *o, int c, const char *arg)
 {
 	long v = 0;
@@ -155,25 +124,25 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'C': o->check = true; break;
 	case 'N':
 		if (mp_binary)
-			return usage_error("-N: epwget-mp runs one core per process (-c CORE); the "
+			return app_usage_error(prog, "-N: epwget-mp runs one core per process (-c CORE); the "
 					   "core mask sets the size of the group");
-		ret = parse_num("-N", arg, 1, CONF_MAX_CORES, &v);
+		ret = app_parse_num(prog, "-N", arg, 1, CONF_MAX_CORES, &v);
 		o->cores = (int)v;
 		break;
 	case 'c':
 		if (mp_binary) {
-			ret = parse_num("-c", arg, 0, CONF_MAX_CORES - 1, &v);
+			ret = app_parse_num(prog, "-c", arg, 0, CONF_MAX_CORES - 1, &v);
 			o->core = (int)v;
 			break;
 		}
-		ret = parse_num("-c", arg, 1, CONF_MAX_CONCURRENCY, &v);
+		ret = app_parse_num(prog, "-c", arg, 1, CONF_MAX_CONCURRENCY, &v);
 		o->concurrency = (int)v;
 		break;
 	case 'n':
-		ret = parse_num("-n", arg, 1, CONF_MAX_FLOWS, &o->flows);
+		ret = app_parse_num(prog, "-n", arg, 1, CONF_MAX_FLOWS, &o->flows);
 		break;
 	default:
-		return usage_error("-%c: unknown option", c);
+		return app_usage_error(prog, "-%c: unknown option", c);
 	}
 	return ret;
 }
@@ -193,22 +162,22 @@ static int parse_args(struct options *o, int argc, char **argv)
 			return 0;
 		}
 		if (c == ':')
-			return usage_error("-%c needs a value", optopt);
+			return app_usage_error(prog, "-%c needs a value", optopt);
 		if (c == '?')
-			return usage_error("-%c: unknown option", optopt);
+			return app_usage_error(prog, "-%c: unknown option", optopt);
 		ret = parse_option(o, c, optarg);
 		if (ret != 0)
 			return ret;
 	}
 	if (optind < argc)
 		o->url = argv[optind++];
-	if (optind < argc && (ret = parse_num("FLOWS", argv[optind++], 1, CONF_MAX_FLOWS,
+	if (optind < argc && (ret = app_parse_num(prog, "FLOWS", argv[optind++], 1, CONF_MAX_FLOWS,
 					      &o->flows)) != 0)
 		return ret;
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return app_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (mp_binary && o->core < 0)
-		return usage_error("-c CORE is needed: the CPU of the core mask this process runs on");
+		return app_usage_error(prog, "-c CORE is needed: the CPU of the core mask this process runs on");
 	return 0;
 }
 

@@ -33,7 +33,8 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 FUZZ_TARGETS := packet conf cli http
 FUZZ_MODS_packet = $(STACK_NO_IO)
 FUZZ_MODS_conf   = conf_parse.c mos_rss.c
-FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c
+FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c \
+		   app_cli.c
 FUZZ_MODS_http   = http_parse.c
 # fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
 FUZZ_INC_cli     = epwget.c
