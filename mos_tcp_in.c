@@ -285,13 +285,28 @@ static bool paws_reject(struct mos_core *core, const struct mos_stream *s, const
 	return core->now - s->ts_recent_age < stale;
 }
 
+/*
+ * A RST at the peer's FIN: after the FIN (CLOSE_WAIT, CLOSING, LAST_ACK), a
+ * RST at RCV.NXT - 1 counts as exact. It is what a peer that closed sends
+ * when our data crosses its FIN: <SEQ=SEG.ACK><CTL=RST>, and that SEG.ACK
+ * did not cover its FIN. Linux takes it too (tcp_reset_check()); outside
+ * the window by RFC 9293, dropping it would hold the stream in LAST_ACK
+ * until our FIN's retransmission.
+ */
+static bool rst_at_fin(const struct mos_stream *s, const struct tcp_seg *seg)
+{
+	return (seg->flags & MOS_TH_RST) && seg->seq == s->rcv.nxt - 1 &&
+	       (s->state == MOS_TCP_CLOSE_WAIT || s->state == MOS_TCP_CLOSING ||
+		s->state == MOS_TCP_LAST_ACK);
+}
+
 /* The RST step: RFC 9293 3.10.7.4 second check with RFC 5961 3.2. true: the segment is done. */
 static bool rst_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
 	if (!(seg->flags & MOS_TH_RST))
 		return false;
 	core->tcp.rst_in++;
-	if (seg->seq != s->rcv.nxt) {
+	if (seg->seq != s->rcv.nxt && !rst_at_fin(s, seg)) {
 		challenge_ack(core, s);
 		return true;
 	}
@@ -665,7 +680,7 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 		ack_now(core, s);
 		return;
 	}
-	if (!acceptable(s, seg)) {
+	if (!acceptable(s, seg) && !rst_at_fin(s, seg)) {
 		core->tcp.drop_unacceptable++;
 		if (seg->len != 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
 			core->tcp.dup_segs++;	/* old data again: a duplicate or a retransmission */

@@ -1056,6 +1056,56 @@ TEST(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again)
 	check_drained();
 }
 
+/*
+ * The peer closed and our next request crossed its FIN: the peer's kernel
+ * answers the request with <SEQ=SEG.ACK><CTL=RST>, and that ACK did not
+ * cover the FIN, so SEG.SEQ = RCV.NXT - 1. Linux takes such a reset in
+ * CLOSE_WAIT, CLOSING and LAST_ACK (tcp_reset_check()), so must we: else
+ * the stream sits in LAST_ACK until its FIN is sent again (200 ms and up;
+ * epwget's keep-alive retries ran out of streams on it). Before the FIN it
+ * is outside the window and dropped, as before.
+ */
+TEST(reset_at_the_peers_fin_is_taken_after_the_fin)
+{
+	uint64_t acks;
+	struct pair p;
+	uint32_t n;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	for (int last_ack = 0; last_ack < 2; last_ack++) {
+		REQUIRE(open_pair(&p, (uint16_t)(40030 + last_ack)) == 0);
+		acks = core[A]->tcp.challenge_acks;
+		inject(A, p.a, p.a->rcv.nxt - 1, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+		CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);	/* no FIN yet: outside, dropped */
+		CHECK_EQ(p.a->so_error, 0);
+		/* the peer's FIN (B itself never sends it: B stays ESTABLISHED) */
+		inject(A, p.a, p.a->rcv.nxt, p.a->snd_nxt, MOS_TH_FIN | MOS_TH_ACK, NULL, 0, 0, NULL);
+		CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+		discard(A);
+		n = core[A]->n_streams;
+		if (last_ack) {
+			mos_tcp_close(core[A], p.a);
+			mos_core_poll(core[A]);
+			CHECK_EQ(discard(A), 1);	/* our FIN, lost */
+			CHECK_EQ(p.a->state, MOS_TCP_LAST_ACK);
+		}
+		inject(A, p.a, p.a->rcv.nxt - 1, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+		CHECK_EQ(core[A]->tcp.challenge_acks, acks);
+		if (last_ack) {
+			CHECK_EQ(core[A]->n_streams, n - 1);	/* gone at once */
+		} else {
+			CHECK_EQ(p.a->so_error, ECONNRESET);
+			CHECK(p.ca.events & MOS_EPOLLERR);
+			mos_tcp_close(core[A], p.a);
+		}
+		CHECK_EQ(discard(A), 0);	/* a reset is never answered */
+		mos_tcp_abort(core[B], p.b);
+		mos_tcp_close(core[B], p.lst);
+		run(10);
+	}
+	check_drained();
+}
+
 /* Read everything core i's stream x holds into buf; returns the bytes. */
 static size_t drain_recv(int i, struct mos_stream *x, uint8_t *buf, size_t n)
 {
@@ -1384,6 +1434,7 @@ static const struct check_case cases[] = {
 	CASE(short_flow_takes_three_segments_each_way),
 	CASE(listener_closed_with_a_half_open_child),
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
+	CASE(reset_at_the_peers_fin_is_taken_after_the_fin),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
 	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
