@@ -210,26 +210,37 @@ static uint64_t *error_kind(struct epw_core *c, int err)
 	       err == ECONNREFUSED ? &c->c.refused : &c->c.errors;
 }
 
+/* Slot f's flow, whose connection is gone, starts over on a new one. 0 or -errno. */
+static int flow_reconnect(struct epw_core *c, struct epw_flow *f)
+{
+	int e = conn_connect(c, f);
+
+	if (e != 0)
+		return e;
+	f->req_off = 0;
+	http_resp_init(&f->resp);
+	c->c.reconnects++;
+	return 0;
+}
+
 /*
  * RFC 9112 9.3.1, 9.6: a server may close a kept-alive connection at any
  * time, and our next request can cross its FIN. Closed or reset before
  * any byte of the response came: the same flow goes again on a new
- * connection (once: that one is not reused), nothing counted. false when
- * f is not such a flow.
+ * connection (once: that one is not reused), counted as a reconnect. No
+ * stream, port or buffer for it now: a local shortage, counted, and the
+ * slot waits for open_more() to try again; the flow fails only if the
+ * run stops first. false when f is not such a flow.
  */
 static bool retry_fresh(struct epw_core *c, struct epw_flow *f)
 {
 	if (!f->reused || f->resp.header_bytes != 0)
 		return false;
 	conn_drop(c, f);
-	if (conn_connect(c, f) != 0) {
+	if (flow_reconnect(c, f) != 0) {
 		c->c.local_errors++;
-		flow_end(c, f, &c->c.incompletes);
-		slot_free(c, f);
-		return true;
+		c->redo_slot[c->n_redo++] = (int)(f - c->slot);
 	}
-	f->req_off = 0;
-	http_resp_init(&f->resp);
 	return true;
 }
 
@@ -311,6 +322,13 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
  */
 static void open_more(struct epw_core *c)
 {
+	while (c->n_redo > 0 && !c->run->stop) {	/* retries first: their flows began */
+		if (flow_reconnect(c, &c->slot[c->redo_slot[c->n_redo - 1]]) != 0) {
+			c->c.local_errors++;
+			return;
+		}
+		c->n_redo--;
+	}
 	while (c->n_free > 0 && c->next_flow < c->flows && !c->run->stop) {
 		if (conn_open(c, &c->slot[c->free_slot[c->n_free - 1]]) != 0) {
 			/* no socket, no source port, no memory: a local shortage, counted; retry later */
@@ -325,8 +343,9 @@ static int setup(struct epw_core *c)
 {
 	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
 	c->free_slot = calloc((size_t)c->concurrency, sizeof(*c->free_slot));
+	c->redo_slot = calloc((size_t)c->concurrency, sizeof(*c->redo_slot));
 	c->mctx = mtcp_create_context(c->core);
-	if (c->slot == NULL || c->free_slot == NULL || c->mctx == NULL) {
+	if (c->slot == NULL || c->free_slot == NULL || c->redo_slot == NULL || c->mctx == NULL) {
 		c->failed = c->mctx != NULL ? "calloc" : "mtcp_create_context";
 		return -(c->err = errno);
 	}
@@ -351,6 +370,8 @@ static int setup(struct epw_core *c)
 /* Close what is still open at the end (stop): in-flight flows are incomplete. */
 static void abandon(struct epw_core *c)
 {
+	while (c->n_redo > 0)	/* waiting for a connection */
+		flow_end(c, &c->slot[c->redo_slot[--c->n_redo]], &c->c.incompletes);
 	for (int i = 0; i < c->concurrency; i++) {
 		struct epw_flow *f = &c->slot[i];
 
@@ -423,7 +444,7 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	c->run = run;
 	epw_hist_init(&c->lat);
 	if (setup(c) == 0) {
-		while ((!run->stop && c->next_flow < c->flows) ||
+		while ((!run->stop && (c->next_flow < c->flows || c->n_redo > 0)) ||
 		       (c->active > 0 && (!run->stop || now_us() < run->stop_deadline_us))) {
 			int n;
 
@@ -471,6 +492,8 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	}
 	free(c->slot);
 	free(c->free_slot);
+	free(c->redo_slot);
 	c->slot = NULL;
 	c->free_slot = NULL;
+	c->redo_slot = NULL;
 }

@@ -59,6 +59,8 @@ struct epw_core {
 	struct epw_flow *slot;	/* concurrency slots, allocated at start */
 	int *free_slot;		/* indexes of the free slots, a stack */
 	int n_free;
+	int *redo_slot;		/* slots whose flow waits for a connection: a retry met a shortage */
+	int n_redo;
 };
 
 /* Run core c's flows to the end (or to stop). The thread function's body. */

@@ -120,6 +120,7 @@ void epw_counters_add(struct epw_counters *dst, const struct epw_counters *src)
 	dst->http_non_2xx += src->http_non_2xx;
 	dst->bad_responses += src->bad_responses;
 	dst->local_errors += src->local_errors;
+	dst->reconnects += src->reconnects;
 	dst->bytes_received += src->bytes_received;
 	dst->body_bytes += src->body_bytes;
 	dst->bytes_written += src->bytes_written;
@@ -210,6 +211,7 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "http_non_2xx", t->http_non_2xx, ",\n  ");
 	put_u64(&o, "bad_responses", t->bad_responses, ",\n  ");
 	put_u64(&o, "local_shortages", t->local_errors, ",\n  ");
+	put_u64(&o, "reconnects", t->reconnects, ",\n  ");
 	put_u64(&o, "bytes_received", t->bytes_received, ",\n  ");
 	put_u64(&o, "body_bytes", t->body_bytes, ",\n");
 	put(&o, "  \"duration_s\": %.6f,\n", finite_or_0(s->duration_s));

@@ -51,6 +51,7 @@ struct epw_counters {
 	uint64_t http_non_2xx;
 	uint64_t bad_responses;	/* not HTTP we read: status line, header size, framing (an error) */
 	uint64_t local_errors;	/* resource shortage on our side (pool empty, no port) */
+	uint64_t reconnects;	/* requests that met the close of a kept-alive connection and went again */
 	uint64_t bytes_received;	/* everything read, headers included */
 	uint64_t body_bytes;
 	uint64_t bytes_written;

@@ -220,13 +220,24 @@ static long share(long total, int cores, int core)
 	return total / cores + (core < total % cores ? 1 : 0);
 }
 
-/* A core's stack holds 3 x its concurrency streams (the seed's max_fds): within the stack's limit? */
+/*
+ * Streams for a core running `concurrency` connections: 3 x (the seed's
+ * max_fds), for those closing and in TIME_WAIT, and 64 more, as for the
+ * buffers: at a concurrency of 2, 6 streams ran out whenever a few
+ * connections waited a round trip in LAST_ACK.
+ */
+static int streams_for(int concurrency)
+{
+	return 3 * concurrency + 64;
+}
+
+/* Within the stack's limit of streams per core? */
 static bool too_concurrent(int concurrency)
 {
-	if (concurrency <= CONF_MAX_CONCURRENCY / 3)
+	if (concurrency <= (CONF_MAX_CONCURRENCY - 64) / 3)
 		return false;
 	fprintf(stderr, "%s: concurrency %d per core needs %d streams per core, above the stack's %d; "
-		"lower %s or use more cores (%s)\n", prog, concurrency, 3 * concurrency,
+		"lower %s or use more cores (%s)\n", prog, concurrency, streams_for(concurrency),
 		CONF_MAX_CONCURRENCY, mp_binary ? "total_concurrency (epwget.conf)" :
 		"-c (total_concurrency)",
 		mp_binary ? "more CPUs in core_mask" : "-N");
@@ -248,7 +259,7 @@ static int buffers_for(int concurrency)
 	return concurrency + concurrency / 4 + 64;
 }
 
-/* Decide the core count, then size each core's stack for its share (max_fds = 3 x concurrency). */
+/* Decide the core count, then size each core's stack for its share. */
 static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores)
 {
 	struct mtcp_conf mc;
@@ -286,7 +297,7 @@ static int plan_cores(struct epwget_conf *wc, struct core_job *jobs, int *ncores
 	if (too_concurrent(jobs[0].concurrency))
 		return -EINVAL;
 	mc.num_cores = cores;
-	mc.max_concurrency = 3 * jobs[0].concurrency;
+	mc.max_concurrency = streams_for(jobs[0].concurrency);
 	mc.max_num_buffers = buffers_for(jobs[0].concurrency);
 	if (mtcp_setconf(&mc) != 0)
 		return -errno;
@@ -344,7 +355,7 @@ static int plan_process(const struct options *o, struct epwget_conf *wc, struct 
 	job->dport = htons(wc->port);
 	if (too_concurrent(job->concurrency))
 		return -EINVAL;
-	mc.max_concurrency = 3 * job->concurrency;
+	mc.max_concurrency = streams_for(job->concurrency);
 	mc.max_num_buffers = buffers_for(job->concurrency);
 	return mtcp_setconf(&mc) == 0 ? 0 : -errno;
 }
@@ -610,11 +621,12 @@ static void print_summary(const struct epw_summary *s, int cores)
 		       (unsigned long)ecore[i].c.completed, (unsigned long)ecore[i].c.errors,
 		       (unsigned long)ecore[i].c.incompletes);
 	printf("[ ALL ] flows: %lu completed, %lu ok, %lu http non-2xx, %lu incomplete, %lu errors "
-	       "(%lu timeouts, %lu resets, %lu refused, %lu bad responses), %lu local shortages\n",
+	       "(%lu timeouts, %lu resets, %lu refused, %lu bad responses), %lu local shortages, "
+	       "%lu reconnects\n",
 	       (unsigned long)t->completed, (unsigned long)t->ok, (unsigned long)t->http_non_2xx,
 	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
 	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->bad_responses,
-	       (unsigned long)t->local_errors);
+	       (unsigned long)t->local_errors, (unsigned long)t->reconnects);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);

@@ -22,6 +22,9 @@
  *                 the empty line
  *   --pause P     with --endless or --line: stop for 300 ms once P bytes
  *                 are out in all, then go on
+ *   --every K RESPONSE2
+ *                 every K-th connection (accept order) answers RESPONSE2
+ *                 instead and waits for the client to close first (--hold)
  *
  * A raw peer on an AF_PACKET socket, for what kernel sockets will not do
  * (the kernel of its namespace does not own ADDR, so it stays out):
@@ -88,6 +91,9 @@ struct opts {
 	bool hold, endless;
 	long line;
 	long pause_at;		/* --pause: bytes after which the padding stops for 300 ms */
+	long every;		/* --every K: each K-th connection answers resp2 and holds */
+	char resp2[RESP_MAX];
+	size_t resp2_len;
 };
 
 static struct opts o = { .rst_after = -2 };
@@ -114,21 +120,21 @@ static void usage(void)
 {
 	fputs("usage: hostile_srv http -a ADDR -p PORT [-r RESPONSE] [-d MS [-s FROM]] [--hold]\n"
 	      "                        [--rst N | --rst-now N] [--endless] [--line BYTES]\n"
-	      "                        [--pause P]\n"
+	      "                        [--pause P] [--every K RESPONSE2]\n"
 	      "       hostile_srv raw -i IFACE -a ADDR -p PORT "
 	      "badack|oow|overlap|afterfin|rstseq|zerowin|nosyn\n"
 	      "(the file's opening comment says what each does)\n", stderr);
 }
 
-/* C escapes of s into o.resp: \r \n \t \\ \xHH. */
-static int unescape(const char *s)
+/* C escapes of s into out (RESP_MAX bytes), its length in *len: \r \n \t \\ \xHH. */
+static int unescape(const char *s, char *out, size_t *len)
 {
 	size_t n = 0;
 
 	for (; *s != '\0'; s++) {
 		char c = *s;
 
-		if (n == sizeof(o.resp))
+		if (n == RESP_MAX)
 			return -1;
 		if (c == '\\' && s[1] != '\0') {
 			c = *++s;
@@ -145,9 +151,9 @@ static int unescape(const char *s)
 				s += 2;
 			}
 		}
-		o.resp[n++] = c;
+		out[n++] = c;
 	}
-	o.resp_len = n;
+	*len = n;
 	return 0;
 }
 
@@ -160,6 +166,7 @@ static int parse_args(int argc, char **argv)
 		{ "endless", no_argument, NULL, 'E' },
 		{ "line", required_argument, NULL, 'L' },
 		{ "pause", required_argument, NULL, 'P' },
+		{ "every", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -167,7 +174,7 @@ static int parse_args(int argc, char **argv)
 	if (argc < 2)
 		return -1;
 	o.mode = argv[1];
-	unescape("HTTP/1.0 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello");
+	unescape("HTTP/1.0 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello", o.resp, &o.resp_len);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "a:p:i:r:d:s:", lo, NULL)) != -1) {
 		switch (c) {
@@ -175,7 +182,7 @@ static int parse_args(int argc, char **argv)
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
 		case 'i': o.iface = optarg; break;
 		case 'r':
-			if (unescape(optarg) != 0) {
+			if (unescape(optarg, o.resp, &o.resp_len) != 0) {
 				fprintf(stderr, "hostile_srv: -r: longer than %d bytes\n", RESP_MAX);
 				return -1;
 			}
@@ -188,6 +195,15 @@ static int parse_args(int argc, char **argv)
 		case 'E': o.endless = true; break;
 		case 'L': o.line = atol(optarg); break;
 		case 'P': o.pause_at = atol(optarg); break;
+		case 'K':
+			o.every = atol(optarg);
+			if (o.every < 1 || optind >= argc ||
+			    unescape(argv[optind++], o.resp2, &o.resp2_len) != 0) {
+				fprintf(stderr, "hostile_srv: --every K RESPONSE2: K >= 1, "
+					"RESPONSE2 at most %d bytes\n", RESP_MAX);
+				return -1;
+			}
+			break;
 		default: return -1;
 		}
 	}
@@ -271,6 +287,7 @@ static void reset(int fd)
 /* The response, bytes from slow_from on one at a time when -d is given. */
 static int send_response(int fd, size_t len)
 {
+
 	size_t fast = o.delay_ms > 0 && (size_t)o.slow_from < len ? (size_t)o.slow_from : len;
 
 	if (write_all(fd, o.resp, fast) != 0)
@@ -325,12 +342,24 @@ static int send_padding(int fd)
 	return 0;
 }
 
+/* arg: the socket times 2, plus 1 for an --every connection */
 static void *serve(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	int fd = (int)((intptr_t)arg >> 1);
 	char c;
 	const char *how = "closed";
 
+	if ((intptr_t)arg & 1) {	/* RESPONSE2, then the client closes first */
+		if (read_request(fd) != 0 || write_all(fd, o.resp2, o.resp2_len) != 0) {
+			how = "write failed (client gone)";
+		} else {
+			while (read(fd, &c, 1) > 0)
+				;
+			how = "held until the client closed";
+		}
+		close(fd);
+		goto out;
+	}
 	if (o.rst_after == -1) {
 		reset(fd);
 		how = "reset before the request";
@@ -386,13 +415,16 @@ static int run_http(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	say("ready");
-	while (!stop) {
+	for (unsigned long accepted = 0; !stop;) {
 		pthread_t t;
 		int fd = accept(lfd, NULL, NULL);
+		intptr_t every;
 
 		if (fd < 0)
 			continue;	/* EINTR from the stop signal, or a client gone already */
-		if (pthread_create(&t, &attr, serve, (void *)(intptr_t)fd) != 0) {
+		accepted++;
+		every = o.every > 0 && accepted % (unsigned long)o.every == 0;
+		if (pthread_create(&t, &attr, serve, (void *)((intptr_t)fd * 2 + every)) != 0) {
 			reset(fd);
 			say("conn refused: no thread");
 		}

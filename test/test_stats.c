@@ -206,7 +206,7 @@ TEST(counters_add_every_field)
 		.started = 1, .completed = 2, .ok = 3, .errors = 4, .incompletes = 5,
 		.timeouts = 6, .resets = 7, .refused = 8, .http_non_2xx = 9,
 		.local_errors = 10, .bytes_received = 11, .body_bytes = 12,
-		.bytes_written = 13, .bad_responses = 14,
+		.bytes_written = 13, .bad_responses = 14, .reconnects = 15,
 	};
 	struct epw_counters b = a;
 
@@ -226,7 +226,8 @@ TEST(counters_add_every_field)
 	CHECK_EQ(a.body_bytes, 36);
 	CHECK_EQ(a.bytes_written, 39);
 	CHECK_EQ(a.bad_responses, 42);
-	CHECK_EQ(sizeof(a), 14 * sizeof(uint64_t));	/* a new field needs a line above */
+	CHECK_EQ(a.reconnects, 45);
+	CHECK_EQ(sizeof(a), 15 * sizeof(uint64_t));	/* a new field needs a line above */
 }
 
 static struct epw_summary sum;
@@ -335,7 +336,7 @@ TEST(json_has_every_key_with_a_number)
 	static const char *const once[] = {
 		"flows_completed", "flows_ok", "errors", "incompletes", "timeouts",
 		"resets", "refused", "http_non_2xx", "bad_responses", "local_shortages",
-		"bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
+		"reconnects", "bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
 	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf" };
 	char *text;
@@ -392,7 +393,7 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 17 and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 18 and len(d[\"per_core\"]) == 64 "
 			"and set(d[\"faults\"]) == {\"rx\",\"tx\"} and len(d[\"faults\"][\"tx\"]) == 8 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");
