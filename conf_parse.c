@@ -588,6 +588,29 @@ static int set_mp(const struct setting *st)
 	return 0;
 }
 
+/* `FIRST-LAST`: the source ports of active opens, within mTCP's 1025-65535. */
+static int set_ports(const struct setting *st)
+{
+	struct mos_conf *c = st->base;
+	char copy[CONF_LINE_MAX];
+	char *dash;
+	uint64_t lo, hi;
+
+	snprintf(copy, sizeof(copy), "%s", st->val);
+	dash = strchr(copy, '-');
+	if (dash == NULL)
+		return fail(st->s, "%s: expected FIRST-LAST (as 1025-65535), got '%s'", st->key,
+			    st->val);
+	*dash = '\0';
+	if (parse_u64(trim(copy), false, &lo) < 0 || parse_u64(trim(dash + 1), false, &hi) < 0 ||
+	    lo < MOS_RSS_PORT_FIRST || hi > MOS_RSS_PORT_LAST || lo > hi)
+		return fail(st->s, "%s: '%s' is not a range of ports within %d-%d, first <= last",
+			    st->key, st->val, MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST);
+	c->port_first = (int)lo;
+	c->port_last = (int)hi;
+	return 0;
+}
+
 /* A named key: mos_rss's built-in bytes, all 52 of them. */
 static void rss_builtin(struct mos_conf *c, enum conf_rss_key_kind kind)
 {
@@ -682,6 +705,7 @@ static const struct key_def mos_keys[] = {
 	{ "tcp_timeout", NULL, BLK_MOS, set_timeout, MOS_OFF(tcp_timeout), -1, CONF_TIMEOUT_MAX },
 	{ "tcp_timewait", "tcp_tw_interval", BLK_MOS, set_int, MOS_OFF(tcp_timewait), 0, CONF_TIMEWAIT_MAX },
 	{ "tcp_syn_retries", NULL, BLK_MOS, set_int, MOS_OFF(tcp_syn_retries), 1, 10 },
+	{ "source_ports", NULL, BLK_MOS, set_ports, 0, 0, 0 },
 	{ "multiprocess", NULL, BLK_MOS, set_mp, 0, 0, 0 },
 	{ "mp_wait", NULL, BLK_MOS, set_int, MOS_OFF(mp_wait), 1, 3600 },
 	{ "eal_args", NULL, BLK_MOS, set_eal, MOS_OFF(eal_args), 0, CONF_EAL_ARGS_MAX },
@@ -1165,6 +1189,8 @@ void conf_mos_defaults(struct mos_conf *c)
 	c->tcp_timeout = 30;
 	c->tcp_timewait = 0;
 	c->tcp_syn_retries = 6;
+	c->port_first = MOS_RSS_PORT_FIRST;
+	c->port_last = MOS_RSS_PORT_LAST;
 	c->mp_mode = CONF_MP_NONE;
 	c->mp_master_core = -1;
 	c->mp_wait = 30;

@@ -115,6 +115,7 @@ struct mos_conf {
 	int tcp_timeout;		/* idle seconds before a stream is dropped, 0 = never */
 	int tcp_timewait;		/* TIME_WAIT seconds, 0 = none (mOS default) */
 	int tcp_syn_retries;		/* SYN retransmissions before ETIMEDOUT (Linux: 6) */
+	int port_first, port_last;	/* source ports of active opens (mTCP: 1025-65535) */
 	enum conf_mp_mode mp_mode;
 	int mp_master_core;		/* the N of `multiprocess = N master`, else -1 */
 	int mp_wait;			/* seconds a slave waits for its master, and the

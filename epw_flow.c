@@ -390,6 +390,22 @@ static void fault_dir(struct epw_fault_dir *d, const struct mtcp_fault_dir_stat 
 				     s->corrupted, s->delayed, s->no_buffer, s->hold_full };
 }
 
+/* What the stack's pools refused: the causes of the local shortages. */
+static void pool_stats(struct epw_core *c)
+{
+	struct mtcp_pool_stat ps[8];
+	int n = mtcp_get_pool_stats(c->mctx, ps, 8);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(ps[i].name, "stream") == 0)
+			c->c.empty_streams = ps[i].exhausted;
+		else if (strcmp(ps[i].name, "rcvbuf") == 0 || strcmp(ps[i].name, "sndbuf") == 0)
+			c->c.empty_buffers += ps[i].exhausted;
+		else if (strcmp(ps[i].name, "rss_pairs") == 0)
+			c->c.empty_ports = ps[i].exhausted;
+	}
+}
+
 static void fault_stats(struct epw_core *c)
 {
 	struct mtcp_fault_stat fs;
@@ -488,6 +504,7 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 			c->no_mbuf = io.no_mbuf;
 		}
 		fault_stats(c);
+		pool_stats(c);
 		mtcp_destroy_context(c->mctx);
 	}
 	free(c->slot);

@@ -121,6 +121,9 @@ void epw_counters_add(struct epw_counters *dst, const struct epw_counters *src)
 	dst->bad_responses += src->bad_responses;
 	dst->local_errors += src->local_errors;
 	dst->reconnects += src->reconnects;
+	dst->empty_streams += src->empty_streams;
+	dst->empty_buffers += src->empty_buffers;
+	dst->empty_ports += src->empty_ports;
 	dst->bytes_received += src->bytes_received;
 	dst->body_bytes += src->body_bytes;
 	dst->bytes_written += src->bytes_written;
@@ -211,6 +214,10 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "http_non_2xx", t->http_non_2xx, ",\n  ");
 	put_u64(&o, "bad_responses", t->bad_responses, ",\n  ");
 	put_u64(&o, "local_shortages", t->local_errors, ",\n  ");
+	put(&o, "\"empty_pools\": {");
+	put_u64(&o, "streams", t->empty_streams, ", ");
+	put_u64(&o, "buffers", t->empty_buffers, ", ");
+	put_u64(&o, "source_ports", t->empty_ports, "},\n  ");
 	put_u64(&o, "reconnects", t->reconnects, ",\n  ");
 	put_u64(&o, "bytes_received", t->bytes_received, ",\n  ");
 	put_u64(&o, "body_bytes", t->body_bytes, ",\n");

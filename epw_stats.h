@@ -52,6 +52,8 @@ struct epw_counters {
 	uint64_t bad_responses;	/* not HTTP we read: status line, header size, framing (an error) */
 	uint64_t local_errors;	/* resource shortage on our side (pool empty, no port) */
 	uint64_t reconnects;	/* requests that met the close of a kept-alive connection and went again */
+	/* the stack's count of gets that found a pool empty, read at the end */
+	uint64_t empty_streams, empty_buffers, empty_ports;
 	uint64_t bytes_received;	/* everything read, headers included */
 	uint64_t body_bytes;
 	uint64_t bytes_written;

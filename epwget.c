@@ -627,6 +627,11 @@ static void print_summary(const struct epw_summary *s, int cores)
 	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
 	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->bad_responses,
 	       (unsigned long)t->local_errors, (unsigned long)t->reconnects);
+	if (t->local_errors != 0)
+		printf("[ ALL ] local shortages: the stack found its pools empty %lu times for streams, "
+		       "%lu for buffers, %lu for source ports (mos.conf source_ports)\n",
+		       (unsigned long)t->empty_streams, (unsigned long)t->empty_buffers,
+		       (unsigned long)t->empty_ports);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);

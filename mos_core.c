@@ -620,6 +620,7 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 		return fail(-ret);
 	reta = &stack.port[netdev].reta;
 	n = mos_rss_pool_count(&stack.rss_key, reta, core->queue, saddr_base, (uint32_t)num_addr,
+			       (uint16_t)stack.conf.port_first, (uint16_t)stack.conf.port_last,
 			       daddr, (in_port_t)dport);
 	if (n <= 0)
 		return fail(n == 0 ? ENOENT : (int)-n);
@@ -632,7 +633,9 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 		return fail(ENOMEM);
 	}
 	n = mos_rss_pool_build(&core->rss, core->rss_mem, core->rss_mem_size, &stack.rss_key, reta,
-			       core->queue, saddr_base, (uint32_t)num_addr, daddr, (in_port_t)dport);
+			       core->queue, saddr_base, (uint32_t)num_addr,
+			       (uint16_t)stack.conf.port_first, (uint16_t)stack.conf.port_last,
+			       daddr, (in_port_t)dport);
 	if (n <= 0) {
 		rss_release(core);
 		return fail(n == 0 ? ENOENT : (int)-n);

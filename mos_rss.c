@@ -166,13 +166,15 @@ struct pool_spec {
 	uint16_t queue;
 	uint32_t first;		/* first source address, host order */
 	uint32_t num_addr;
+	uint16_t port_first, port_last;	/* host order */
 	in_addr_t daddr;
 	in_port_t dport;
 };
 
 static int spec_init(struct pool_spec *s, const struct mos_rss_key *k,
 		     const struct mos_rss_reta *r, uint16_t queue, in_addr_t saddr_base,
-		     uint32_t num_addr, in_addr_t daddr, in_port_t dport)
+		     uint32_t num_addr, uint16_t port_first, uint16_t port_last, in_addr_t daddr,
+		     in_port_t dport)
 {
 	uint64_t first = ntohl(saddr_base);
 
@@ -181,8 +183,11 @@ static int spec_init(struct pool_spec *s, const struct mos_rss_key *k,
 	if (num_addr == 0 || num_addr > MOS_RSS_POOL_ADDR_MAX ||
 	    first + num_addr - 1 > UINT32_MAX)
 		return -EINVAL;
+	if (port_first < MOS_RSS_PORT_FIRST || port_first > port_last)
+		return -EINVAL;
 	*s = (struct pool_spec){ .k = k, .r = r, .queue = queue, .first = (uint32_t)first,
-				 .num_addr = num_addr, .daddr = daddr, .dport = dport };
+				 .num_addr = num_addr, .port_first = port_first,
+				 .port_last = port_last, .daddr = daddr, .dport = dport };
 	return 0;
 }
 
@@ -217,7 +222,7 @@ static uint64_t scan(const struct pool_spec *s, uint64_t *own, uint32_t *ring, u
 		in_addr_t saddr = htonl(s->first + ai);
 		uint32_t base = mos_rss_hash_v4_tcp(k, s->daddr, saddr, s->dport, 0);
 
-		for (uint32_t port = MOS_RSS_PORT_FIRST; port <= MOS_RSS_PORT_LAST; port++) {
+		for (uint32_t port = s->port_first; port <= s->port_last; port++) {
 			uint32_t h = base ^ k->lut[10][port >> 8] ^ k->lut[11][port & 0xff];
 			uint32_t e = ai << 16 | port;
 
@@ -235,10 +240,12 @@ static uint64_t scan(const struct pool_spec *s, uint64_t *own, uint32_t *ring, u
 }
 
 long mos_rss_pool_count(const struct mos_rss_key *k, const struct mos_rss_reta *r, uint16_t queue,
-			in_addr_t saddr_base, uint32_t num_addr, in_addr_t daddr, in_port_t dport)
+			in_addr_t saddr_base, uint32_t num_addr, uint16_t port_first,
+			uint16_t port_last, in_addr_t daddr, in_port_t dport)
 {
 	struct pool_spec s;
-	int err = spec_init(&s, k, r, queue, saddr_base, num_addr, daddr, dport);
+	int err = spec_init(&s, k, r, queue, saddr_base, num_addr, port_first, port_last, daddr,
+			    dport);
 
 	if (err != 0)
 		return err;
@@ -252,13 +259,15 @@ size_t mos_rss_pool_mem_size(uint32_t capacity, uint32_t num_addr)
 
 long mos_rss_pool_build(struct mos_rss_pool *p, void *mem, size_t memlen,
 			const struct mos_rss_key *k, const struct mos_rss_reta *r, uint16_t queue,
-			in_addr_t saddr_base, uint32_t num_addr, in_addr_t daddr, in_port_t dport)
+			in_addr_t saddr_base, uint32_t num_addr, uint16_t port_first,
+			uint16_t port_last, in_addr_t daddr, in_port_t dport)
 {
 	struct pool_spec s;
 	size_t map_bytes, map_words, room;
 	uint64_t *own, n;
 	uint32_t *ring;
-	int err = spec_init(&s, k, r, queue, saddr_base, num_addr, daddr, dport);
+	int err = spec_init(&s, k, r, queue, saddr_base, num_addr, port_first, port_last, daddr,
+			    dport);
 
 	if (err != 0)
 		return err;
@@ -310,7 +319,7 @@ int mos_rss_pool_put(struct mos_rss_pool *p, in_addr_t saddr, in_port_t sport)
 	uint32_t e = ai << 16 | ntohs(sport);
 	uint64_t tail;
 
-	/* own_map has no bit for ports below MOS_RSS_PORT_FIRST */
+	/* own_map has no bit for a port outside the pool's range */
 	if (ai >= p->num_addr || !bit_test(p->own_map, e) || bit_test(p->free_map, e)) {
 		p->bad_put++;
 		return -EINVAL;

@@ -22,8 +22,8 @@
 #define MOS_RSS_V4_TCP_LEN  12	/* src addr, dst addr, src port, dst port */
 #define MOS_RETA_MAX        2048
 #define MOS_RETA_DEFAULT    128	/* ixgbe's table size */
-#define MOS_RSS_PORT_FIRST  1025	/* mTCP's source port range */
-#define MOS_RSS_PORT_LAST   65535
+#define MOS_RSS_PORT_FIRST  1025	/* mTCP's source port range: the default, and */
+#define MOS_RSS_PORT_LAST   65535	/* the widest a pool may take */
 #define MOS_RSS_POOL_ADDR_MAX 65536	/* source addresses per pool (16-bit index in the ring) */
 
 /*
@@ -112,13 +112,15 @@ static inline uint16_t mos_rss_reta_queue(const struct mos_rss_reta *r, uint32_t
 
 /*
  * How many source pairs of saddr_base .. saddr_base + num_addr - 1 times
- * ports MOS_RSS_PORT_FIRST..LAST send their reply from daddr:dport to
- * queue (0 when the queue has no entry in the table); -EINVAL on bad
- * arguments (num_addr 0 or above MOS_RSS_POOL_ADDR_MAX, a range past
- * 255.255.255.255, queue >= r->nqueues).
+ * ports port_first..port_last (host order) send their reply from
+ * daddr:dport to queue (0 when the queue has no entry in the table);
+ * -EINVAL on bad arguments (num_addr 0 or above MOS_RSS_POOL_ADDR_MAX, a
+ * range past 255.255.255.255, queue >= r->nqueues, port_first below
+ * MOS_RSS_PORT_FIRST or above port_last).
  */
 long mos_rss_pool_count(const struct mos_rss_key *k, const struct mos_rss_reta *r, uint16_t queue,
-			in_addr_t saddr_base, uint32_t num_addr, in_addr_t daddr, in_port_t dport);
+			in_addr_t saddr_base, uint32_t num_addr, uint16_t port_first,
+			uint16_t port_last, in_addr_t daddr, in_port_t dport);
 
 /*
  * Bytes of memory mos_rss_pool_build needs for capacity pairs over num_addr
@@ -136,7 +138,8 @@ size_t mos_rss_pool_mem_size(uint32_t capacity, uint32_t num_addr);
  */
 long mos_rss_pool_build(struct mos_rss_pool *p, void *mem, size_t memlen,
 			const struct mos_rss_key *k, const struct mos_rss_reta *r, uint16_t queue,
-			in_addr_t saddr_base, uint32_t num_addr, in_addr_t daddr, in_port_t dport);
+			in_addr_t saddr_base, uint32_t num_addr, uint16_t port_first,
+			uint16_t port_last, in_addr_t daddr, in_port_t dport);
 
 /* Take the pair at the head. 0, or -EAGAIN (pool empty; counted in p->empty). */
 int mos_rss_pool_get(struct mos_rss_pool *p, in_addr_t *saddr, in_port_t *sport);

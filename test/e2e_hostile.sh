@@ -47,13 +47,14 @@ lab_exec_srv sysctl -qw net.ipv4.conf.all.forwarding=0 net.ipv4.ip_forward=0
 # mos.conf: small timeouts so that every hostile case ends within seconds
 TIMEOUT=2
 SYN_RETRIES=1	# a SYN nobody answers: 1 + 2 s, then ETIMEDOUT
-mosconf() {	# FILE [TIMEWAIT]
+mosconf() {	# FILE [TIMEWAIT [SOURCE_PORTS]]
 	cat > "$1" <<-EOF
 	application { type = end; core_mask = 0x1 }
 	mos {
 		eal_args = --no-pci --vdev=net_af_packet0,iface=$LAB_IF_CLI,framecnt=4096,qpairs=1
 		tcp_timeout = $TIMEOUT
 		tcp_timewait = ${2:-0}
+		source_ports = ${3:-1025-65535}
 		tcp_syn_retries = $SYN_RETRIES
 		netdev { dpdk0 0x1 $LAB_CLI_IP/24 }
 		arp_table {
@@ -361,6 +362,18 @@ srv --hold && conf=$LAB_TMP/tw.conf epw 60 -c 20 "$url" 400
 judge "TIME_WAIT (1 s) holding every stream, 400 flows at -c 20" \
 	"shortages counted, every flow ok in the end" 0 \
 	"d['flows_ok'] == 400 and d['local_shortages'] > 0 and d['errors'] == 0"
+# the source-port pool runs dry first: 50 ports (mos.conf source_ports),
+# each held by TIME_WAIT for 1 s; the 124 streams and 89 buffer pairs of
+# -c 20 outlast it. 200 flows need 4 rounds.
+mosconf "$LAB_TMP/ports.conf" 1 20000-20049
+conf=$LAB_TMP/ports.conf epw 20 -C -c 20 "$LAB_SRV_IP:$port/x" 200	# -C: what it would take
+msg=$(grep -o "source pairs [0-9]*" "$LAB_TMP/out")
+srv --hold && conf=$LAB_TMP/ports.conf epw 60 -c 20 "$url" 200
+judge "source ports (50) held by TIME_WAIT (1 s), 200 flows at -c 20" \
+	"the empty port pool counted, every flow ok in the end" 0 \
+	"d['flows_ok'] == 200 and d['errors'] == 0 and d['local_shortages'] > 0 and d['empty_pools'] == {'streams': 0, 'buffers': 0, 'source_ports': d['empty_pools']['source_ports']} and d['empty_pools']['source_ports'] > 0 and d['duration_s'] >= 3" \
+	"$([ "$msg" = "source pairs 50" ] && echo 0 || echo 1)" \
+	"epwget -C says '$msg', not 'source pairs 50'"
 # keep-alive meets that: every 2nd connection says "Connection: close" and
 # waits, so our side closes first and holds TIME_WAIT; the others keep
 # alive, then close unannounced, and the request that crosses the close

@@ -216,6 +216,8 @@ TEST(mos_defaults)
 	CHECK_EQ(d.wmem_size, 8192);
 	CHECK_EQ(d.tcp_timeout, 30);
 	CHECK_EQ(d.tcp_timewait, 0);
+	CHECK_EQ(d.port_first, 1025);
+	CHECK_EQ(d.port_last, 65535);
 	CHECK_EQ(d.rx_desc, 1024);
 	CHECK_EQ(d.tx_desc, 1024);
 	CHECK_EQ(d.reta_size, 128);
@@ -350,6 +352,19 @@ TEST(mos_multiprocess)
 	CHECK_EQ(mc.nb_mbuf, 0);
 	REQUIRE(mos("mos { nb_mbuf = 1088; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
 	CHECK_EQ(mc.nb_mbuf, 1088);	/* 1024 RX descriptors + 64: the least allowed */
+}
+
+TEST(mos_source_ports)
+{
+	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.port_first, 1025);
+	CHECK_EQ(mc.port_last, 65535);
+	REQUIRE(mos("mos { source_ports = 20000-20999; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.port_first, 20000);
+	CHECK_EQ(mc.port_last, 20999);
+	REQUIRE(mos("mos { source_ports = 1025 - 1025; netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_EQ(mc.port_first, 1025);
+	CHECK_EQ(mc.port_last, 1025);
 }
 
 /* mos { fault { KEY = VALUE } netdev ... } */
@@ -565,6 +580,18 @@ static const struct bad_case mos_bad[] = {
 	{ IN_MOS("multiprocess = 0 master slave"),
 	  "t.conf:2: multiprocess: expected 'N master' or 'slave', got '0 master slave'" },
 	{ IN_MOS("mp_wait = 0"), "t.conf:2: mp_wait: 0 is out of range (1..3600)" },
+	{ IN_MOS("source_ports = 5000"),
+	  "t.conf:2: source_ports: expected FIRST-LAST (as 1025-65535), got '5000'" },
+	{ IN_MOS("source_ports = 80-90"),
+	  "t.conf:2: source_ports: '80-90' is not a range of ports within 1025-65535, first <= last" },
+	{ IN_MOS("source_ports = 6000-5000"), "t.conf:2: source_ports: '6000-5000' is not a range "
+	  "of ports within 1025-65535, first <= last" },
+	{ IN_MOS("source_ports = 2000-65536"), "t.conf:2: source_ports: '2000-65536' is not a "
+	  "range of ports within 1025-65535, first <= last" },
+	{ IN_MOS("source_ports = -2000"), "t.conf:2: source_ports: '-2000' is not a range "
+	  "of ports within 1025-65535, first <= last" },
+	{ IN_MOS("source_ports = 2000-x"), "t.conf:2: source_ports: '2000-x' is not a range "
+	  "of ports within 1025-65535, first <= last" },
 	{ IN_MOS("nb_mbuf = 100"), "t.conf:2: nb_mbuf: 100 is out of range (128..16777216)" },
 	{ IN_MOS("rx_desc = 256\nnb_mbuf = 300"), "t.conf:3: nb_mbuf: 300 is below what the RX rings "
 	  "take (1 netdev(s) x rx_desc 256) plus 64; raise nb_mbuf or lower rx_desc" },
@@ -1240,6 +1267,7 @@ static const struct check_case cases[] = {
 	CASE(mos_ported_from_mos),
 	CASE(mos_sample_without_address),
 	CASE(mos_multiprocess),
+	CASE(mos_source_ports),
 	CASE(mos_fault_rates),
 	CASE(mos_fault_other_keys),
 	CASE(mos_rss_key),

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #define NPORTS (MOS_RSS_PORT_LAST - MOS_RSS_PORT_FIRST + 1)	/* 64511 */
+#define ALL_PORTS MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST		/* mos.conf's default */
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
@@ -302,7 +303,7 @@ struct built {
 static long build(struct built *b, const struct mos_rss_key *k, const struct mos_rss_reta *r,
 		  uint16_t q, in_addr_t base, uint32_t num_addr, in_addr_t daddr, in_port_t dport)
 {
-	long n = mos_rss_pool_count(k, r, q, base, num_addr, daddr, dport);
+	long n = mos_rss_pool_count(k, r, q, base, num_addr, ALL_PORTS, daddr, dport);
 
 	b->mem = NULL;
 	if (n < 0)
@@ -311,7 +312,8 @@ static long build(struct built *b, const struct mos_rss_key *k, const struct mos
 	b->mem = malloc(b->len);
 	if (b->mem == NULL)
 		abort();
-	return mos_rss_pool_build(&b->p, b->mem, b->len, k, r, q, base, num_addr, daddr, dport);
+	return mos_rss_pool_build(&b->p, b->mem, b->len, k, r, q, base, num_addr, ALL_PORTS, daddr,
+				  dport);
 }
 
 /* What the pools of one configuration are checked against. */
@@ -349,7 +351,7 @@ static void drain_queue(struct tally *t, uint16_t q)
 {
 	in_addr_t base = htonl(t->first), daddr = htonl(t->daddr), sa;
 	in_port_t dport = htons(t->dport), sp;
-	long count = mos_rss_pool_count(t->k, t->r, q, base, t->num_addr, daddr, dport);
+	long count = mos_rss_pool_count(t->k, t->r, q, base, t->num_addr, ALL_PORTS, daddr, dport);
 	struct built b;
 	long n = build(&b, t->k, t->r, q, base, t->num_addr, daddr, dport);
 
@@ -669,6 +671,52 @@ TEST(test_pool_rejects_bad_put)
 	free(other.mem);
 }
 
+/*
+ * mos.conf's source_ports: a pool over ports 5000-5999 of two addresses
+ * holds exactly the pairs of that range whose reply hashes to its queue
+ * (against the bit-by-bit reference), hands out only those, and refuses
+ * a pair of the queue from outside the range.
+ */
+TEST(test_pool_port_range)
+{
+	static struct mos_rss_reta r;
+	struct built b;
+	struct pair x;
+	in_addr_t daddr = ip4("10.0.0.4"), outside = 0;
+	uint32_t want = 0, got = 0;
+	long n;
+
+	REQUIRE(mos_rss_key_init(&key_b, mos_rss_key_microsoft, 40) == 0);
+	REQUIRE(mos_rss_reta_default(&r, MOS_RETA_DEFAULT, 4) == 0);
+	for (uint32_t a = 0; a < 2; a++)
+		for (uint32_t port = 5000; port <= 5999; port++)
+			want += mos_rss_reta_queue(&r, ref_hash(mos_rss_key_microsoft, 40,
+					ntohl(daddr), ntohl(ip4("10.0.0.2")) + a, 80,
+					(uint16_t)port, 12)) == 1;
+	REQUIRE(want > 0);
+	n = mos_rss_pool_count(&key_b, &r, 1, ip4("10.0.0.2"), 2, 5000, 5999, daddr, htons(80));
+	CHECK_EQ(n, want);
+	b.len = mos_rss_pool_mem_size((uint32_t)n, 2);
+	b.mem = malloc(b.len);
+	REQUIRE(b.mem != NULL);
+	CHECK_EQ(mos_rss_pool_build(&b.p, b.mem, b.len, &key_b, &r, 1, ip4("10.0.0.2"), 2, 5000, 5999,
+				    daddr, htons(80)), want);
+	while (take(&b.p, &x, 1) == 1) {
+		CHECK(ntohs(x.p) >= 5000 && ntohs(x.p) <= 5999);
+		got++;
+	}
+	CHECK_EQ(got, want);
+	CHECK_EQ(b.p.empty, 1);		/* the get that found it empty */
+	/* a port of queue 1 just outside the range is not this pool's */
+	for (uint32_t port = 6000; outside == 0 && port < 7000; port++)
+		if (mos_rss_reta_queue(&r, ref_hash(mos_rss_key_microsoft, 40, ntohl(daddr),
+				ntohl(ip4("10.0.0.2")), 80, (uint16_t)port, 12)) == 1)
+			outside = port;
+	REQUIRE(outside != 0);
+	check_put_rejected(&b, ip4("10.0.0.2"), (uint16_t)outside);
+	free(b.mem);
+}
+
 TEST(test_pool_mem_size)
 {
 	CHECK_EQ(mos_rss_pool_mem_size(0, 1), 16384);
@@ -687,7 +735,7 @@ static void check_build_fails(long err, void *mem, size_t len, const struct mos_
 
 	memset(&p, 0xa5, sizeof(p));
 	memset(&before, 0xa5, sizeof(before));
-	CHECK_EQ(mos_rss_pool_build(&p, mem, len, k, r, q, ip4(base), num_addr, ip4("10.0.0.4"),
+	CHECK_EQ(mos_rss_pool_build(&p, mem, len, k, r, q, ip4(base), num_addr, ALL_PORTS, ip4("10.0.0.4"),
 				    htons(80)), err);
 	CHECK(memcmp(&p, &before, sizeof(p)) == 0);
 }
@@ -703,7 +751,7 @@ static long err_setup(size_t *need, uint64_t **mem)
 	if (mos_rss_key_init(&key_a, mos_rss_key_symmetric, 40) != 0 ||
 	    mos_rss_reta_default(&err_reta, 128, 4) != 0)
 		return -1;
-	cap = mos_rss_pool_count(&key_a, &err_reta, 3, ip4("10.0.0.2"), 1, ip4("10.0.0.4"),
+	cap = mos_rss_pool_count(&key_a, &err_reta, 3, ip4("10.0.0.2"), 1, ALL_PORTS, ip4("10.0.0.4"),
 				 htons(80));
 	if (cap <= 0)
 		return -1;
@@ -722,15 +770,20 @@ TEST(test_pool_count_bad_args)
 	uint64_t *mem;
 
 	REQUIRE(err_setup(&need, &mem) > 0);
-	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 0, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 65537, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("255.255.255.254"), 3, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("255.255.0.1"), 65536, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(k, r, 4, ip4("10.0.0.2"), 1, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(NULL, r, 3, ip4("10.0.0.2"), 1, daddr, dport), -EINVAL);
-	CHECK_EQ(mos_rss_pool_count(k, NULL, 3, ip4("10.0.0.2"), 1, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 0, ALL_PORTS, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 65537, ALL_PORTS, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("255.255.255.254"), 3, ALL_PORTS, daddr, dport),
+		 -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("255.255.0.1"), 65536, ALL_PORTS, daddr, dport),
+		 -EINVAL);
+	/* port ranges: below mTCP's first port, or upside down */
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 1, 1024, 2000, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 3, ip4("10.0.0.2"), 1, 2001, 2000, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, r, 4, ip4("10.0.0.2"), 1, ALL_PORTS, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(NULL, r, 3, ip4("10.0.0.2"), 1, ALL_PORTS, daddr, dport), -EINVAL);
+	CHECK_EQ(mos_rss_pool_count(k, NULL, 3, ip4("10.0.0.2"), 1, ALL_PORTS, daddr, dport), -EINVAL);
 	/* the last address of IPv4 alone is a valid range */
-	CHECK(mos_rss_pool_count(k, r, 3, ip4("255.255.255.255"), 1, daddr, dport) > 0);
+	CHECK(mos_rss_pool_count(k, r, 3, ip4("255.255.255.255"), 1, ALL_PORTS, daddr, dport) > 0);
 	free(mem);
 }
 
@@ -750,8 +803,8 @@ TEST(test_pool_build_bad_args)
 	check_build_fails(-EINVAL, mem, need, k, NULL, 3, "10.0.0.2", 1);
 	check_build_fails(-EINVAL, NULL, need, k, r, 3, "10.0.0.2", 1);
 	check_build_fails(-EINVAL, (char *)mem + 4, need, k, r, 3, "10.0.0.2", 1);
-	CHECK_EQ(mos_rss_pool_build(NULL, mem, need, k, r, 3, ip4("10.0.0.2"), 1, ip4("10.0.0.4"),
-				    htons(80)), -EINVAL);
+	CHECK_EQ(mos_rss_pool_build(NULL, mem, need, k, r, 3, ip4("10.0.0.2"), 1, ALL_PORTS,
+				    ip4("10.0.0.4"), htons(80)), -EINVAL);
 	free(mem);
 }
 
@@ -773,13 +826,13 @@ TEST(test_pool_build_space_and_entries)
 	check_build_fails(-ENOSPC, mem, 0, &key_a, &err_reta, 3, "10.0.0.2", 1);
 	/* -ENOENT: queue 1 has no entry in the table */
 	REQUIRE(mos_rss_reta_set(&r2, zeros, 128, 2) == 0);
-	CHECK_EQ(mos_rss_pool_count(&key_a, &r2, 1, ip4("10.0.0.2"), 1, daddr, dport), 0);
+	CHECK_EQ(mos_rss_pool_count(&key_a, &r2, 1, ip4("10.0.0.2"), 1, ALL_PORTS, daddr, dport), 0);
 	check_build_fails(-ENOENT, mem, need, &key_a, &r2, 1, "10.0.0.2", 1);
 	/* exactly enough, and more than enough */
 	for (size_t len = need; len <= need + 8; len += 8) {
 		struct mos_rss_pool p;
 
-		CHECK_EQ(mos_rss_pool_build(&p, mem, len, &key_a, &err_reta, 3, ip4("10.0.0.2"), 1,
+		CHECK_EQ(mos_rss_pool_build(&p, mem, len, &key_a, &err_reta, 3, ip4("10.0.0.2"), 1, ALL_PORTS,
 					    daddr, dport), cap);
 		CHECK_EQ(p.capacity, cap);
 		CHECK_EQ(p.count, cap);
@@ -812,6 +865,7 @@ static const struct check_case cases[] = {
 	CASE(test_pool_fifo_put_order),
 	CASE(test_pool_fifo_returned_last),
 	CASE(test_pool_rejects_bad_put),
+	CASE(test_pool_port_range),
 	CASE(test_pool_mem_size),
 	CASE(test_pool_count_bad_args),
 	CASE(test_pool_build_bad_args),

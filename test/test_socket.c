@@ -21,6 +21,8 @@
 #include "mos_tcp.h"
 #include "mtcp_api.h"
 
+#define ALL_PORTS MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST	/* mos.conf's default */
+
 #define MAXS       8	/* sockets in the test table */
 #define N_STREAMS  64
 #define TXCAP      64
@@ -284,7 +286,7 @@ static void setup(void)
 	    mos_rss_reta_default(&reta, 128, 64) != 0)
 		abort();
 	cap = mos_rss_pool_build(&core.rss, rss_mem, sizeof(rss_mem), &key, &reta, 0,
-				 ip4("10.0.0.2"), 1, ip4(DADDR), htons(DPORT));
+				 ip4("10.0.0.2"), 1, ALL_PORTS, ip4(DADDR), htons(DPORT));
 	if (cap <= 0)
 		abort();
 	rss_capacity = (uint32_t)cap;

@@ -207,6 +207,7 @@ TEST(counters_add_every_field)
 		.timeouts = 6, .resets = 7, .refused = 8, .http_non_2xx = 9,
 		.local_errors = 10, .bytes_received = 11, .body_bytes = 12,
 		.bytes_written = 13, .bad_responses = 14, .reconnects = 15,
+		.empty_streams = 16, .empty_buffers = 17, .empty_ports = 18,
 	};
 	struct epw_counters b = a;
 
@@ -227,7 +228,10 @@ TEST(counters_add_every_field)
 	CHECK_EQ(a.bytes_written, 39);
 	CHECK_EQ(a.bad_responses, 42);
 	CHECK_EQ(a.reconnects, 45);
-	CHECK_EQ(sizeof(a), 15 * sizeof(uint64_t));	/* a new field needs a line above */
+	CHECK_EQ(a.empty_streams, 48);
+	CHECK_EQ(a.empty_buffers, 51);
+	CHECK_EQ(a.empty_ports, 54);
+	CHECK_EQ(sizeof(a), 18 * sizeof(uint64_t));	/* a new field needs a line above */
 }
 
 static struct epw_summary sum;
@@ -245,6 +249,8 @@ static void make_summary(uint32_t n_cores)
 	sum.total.http_non_2xx = 7;
 	sum.total.bad_responses = 3;
 	sum.total.local_errors = 11;
+	sum.total.empty_streams = 7;
+	sum.total.empty_ports = 4;
 	sum.total.bytes_received = 123456789;
 	sum.total.body_bytes = 100000000;
 	sum.duration_s = 10.5;
@@ -336,7 +342,7 @@ TEST(json_has_every_key_with_a_number)
 	static const char *const once[] = {
 		"flows_completed", "flows_ok", "errors", "incompletes", "timeouts",
 		"resets", "refused", "http_non_2xx", "bad_responses", "local_shortages",
-		"reconnects", "bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
+		"reconnects", "streams", "buffers", "source_ports", "bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
 	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf" };
 	char *text;
@@ -362,6 +368,8 @@ TEST(json_has_every_key_with_a_number)
 	CHECK(strstr(text, "\"flows_completed\": 1000,") != NULL);
 	CHECK(strstr(text, "\"bad_responses\": 3,") != NULL);
 	CHECK(strstr(text, "\"local_shortages\": 11,") != NULL);
+	CHECK(strstr(text, "\"empty_pools\": {\"streams\": 7, \"buffers\": 0, "
+		      "\"source_ports\": 4},") != NULL);
 	CHECK(strstr(text, "\"duration_s\": 10.500000,") != NULL);
 	CHECK(strstr(text, "\"p50\": 5055,") != NULL);	/* 5000's bucket is 4992..5055 */
 	CHECK(strstr(text, "\"max\": 10000}") != NULL);
@@ -393,7 +401,7 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 18 and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 19 and set(d[\"empty_pools\"]) == {\"streams\",\"buffers\",\"source_ports\"} and len(d[\"per_core\"]) == 64 "
 			"and set(d[\"faults\"]) == {\"rx\",\"tx\"} and len(d[\"faults\"][\"tx\"]) == 8 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");

@@ -19,6 +19,8 @@
 #include "mos_tcp_priv.h"
 #include "stack_pair.h"
 
+#define ALL_PORTS MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST	/* mos.conf's default */
+
 #define A 0
 #define B 1
 
@@ -1365,12 +1367,12 @@ TEST(source_pairs_held_by_time_wait_come_back)
 	REQUIRE(setup(16384, 1, 0) == 0);
 	REQUIRE(mos_rss_key_init(&key, mos_rss_key_symmetric, 40) == 0);
 	REQUIRE(mos_rss_reta_default(&reta, 128, 1) == 0);
-	n = mos_rss_pool_count(&key, &reta, 0, addr(A), 1, addr(B), htons(80));
+	n = mos_rss_pool_count(&key, &reta, 0, addr(A), 1, ALL_PORTS, addr(B), htons(80));
 	REQUIRE(n > 2);
 	memlen = mos_rss_pool_mem_size((uint32_t)n, 1);
 	mem = malloc(memlen);
 	REQUIRE(mem != NULL);
-	REQUIRE(mos_rss_pool_build(&core[A]->rss, mem, memlen, &key, &reta, 0, addr(A), 1,
+	REQUIRE(mos_rss_pool_build(&core[A]->rss, mem, memlen, &key, &reta, 0, addr(A), 1, ALL_PORTS,
 				   addr(B), htons(80)) == n);
 	while (core[A]->rss.count > 2)	/* two pairs left */
 		REQUIRE(mos_rss_pool_get(&core[A]->rss, &sa, &sp) == 0);
