@@ -78,6 +78,30 @@ static void buffers_put(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
+ * Once the application has closed, a closing stream gives back what it no
+ * longer needs: the receive buffer at once (new data now gets a RST and is
+ * never stored; old data is only counted), the send buffer once our FIN
+ * is acknowledged (nothing is left to send again). A TIME_WAIT stream then
+ * holds no buffer, as a Linux timewait socket; the rings keep their size
+ * and sequence numbers (the window offered stays the same), not the memory.
+ */
+void tcp_shed_buffers(struct mos_core *core, struct mos_stream *s)
+{
+	if (!(s->flags & MOS_SF_APP_CLOSED))
+		return;
+	if (s->rcv_mem != NULL) {
+		mos_pool_put(&core->pool[MOS_POOL_RCVBUF], s->rcv_mem);
+		s->rcv_mem = NULL;
+		s->rcv.data = NULL;
+	}
+	if (s->snd_mem != NULL && (s->flags & MOS_SF_FIN_SENT) && s->snd_una == s->snd_max) {
+		mos_pool_put(&core->pool[MOS_POOL_SNDBUF], s->snd_mem);
+		s->snd_mem = NULL;
+		s->snd.data = NULL;
+	}
+}
+
+/*
  * A new stream for the tuple, in the flow table, with both buffers. NULL
  * with *err: -ENOMEM (a pool is empty: counted) or -EADDRINUSE.
  */
@@ -291,6 +315,7 @@ void tcp_enter_timewait(struct mos_core *core, struct mos_stream *s)
 	tcp_set_state(core, s, MOS_TCP_TIME_WAIT);
 	mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 	mos_timer_cancel(&core->wheel, &s->ack_timer.t);
+	tcp_shed_buffers(core, s);
 	tcp_notify(core, s);
 	mos_timer_arm(&core->wheel, &s->life_timer.t,
 		      core->now + (core->tcp_timewait > 0 ? core->tcp_timewait : 1));
@@ -546,6 +571,7 @@ void mos_tcp_close(struct mos_core *core, struct mos_stream *s)
 		mos_tcp_abort(core, s);
 		return;
 	}
+	tcp_shed_buffers(core, s);
 	if (s->state == MOS_TCP_SYN_RCVD || s->state == MOS_TCP_ESTABLISHED)
 		tcp_set_state(core, s, MOS_TCP_FIN_WAIT_1);
 	else if (s->state == MOS_TCP_CLOSE_WAIT)
@@ -700,6 +726,8 @@ void mos_tcp_timers(struct mos_core *core, uint64_t now)
 /* FIN_WAIT_2 of a stream nobody will read: bounded, as Linux's tcp_fin_timeout. */
 void tcp_orphan_fin_wait_2(struct mos_core *core, struct mos_stream *s)
 {
-	if (s->flags & MOS_SF_APP_CLOSED)
-		mos_timer_arm(&core->wheel, &s->life_timer.t, core->now + FIN_WAIT_2_ORPHAN);
+	if (!(s->flags & MOS_SF_APP_CLOSED))
+		return;
+	mos_timer_arm(&core->wheel, &s->life_timer.t, core->now + FIN_WAIT_2_ORPHAN);
+	tcp_shed_buffers(core, s);
 }

@@ -1108,6 +1108,48 @@ TEST(reset_at_the_peers_fin_is_taken_after_the_fin)
 	check_drained();
 }
 
+/*
+ * After the application's close a stream gives its buffers back as soon as
+ * it cannot need them: the receive buffer at the close, the send buffer
+ * when the FIN is acknowledged; TIME_WAIT holds none (as Linux's timewait
+ * sockets), so TIME_WAIT runs a core out of streams, not of buffers.
+ */
+TEST(closing_streams_give_their_buffers_back)
+{
+	struct mos_pool *rcv, *snd;
+	uint32_t r0, s0;
+	struct pair p;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(open_pair(&p, 40040) == 0);
+	rcv = &core[A]->pool[MOS_POOL_RCVBUF];
+	snd = &core[A]->pool[MOS_POOL_SNDBUF];
+	r0 = rcv->in_use;
+	s0 = snd->in_use;
+	CHECK_EQ(transfer(A, p.a, p.b, 3000, 100), 3000);
+	CHECK_EQ(transfer(B, p.b, p.a, 3000, 100), 3000);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, (const uint8_t *)"tail", 4), 4);
+	mos_tcp_close(core[A], p.a);	/* 4 bytes and the FIN not yet acknowledged */
+	CHECK_EQ(rcv->in_use, r0 - 1);
+	CHECK_EQ(snd->in_use, s0);
+	run(5);
+	CHECK_EQ(p.a->state, MOS_TCP_FIN_WAIT_2);
+	CHECK_EQ(snd->in_use, s0 - 1);
+	CHECK(mos_tcp_recv(core[B], p.b, (uint8_t[8]){ 0 }, 8) == 4);
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	CHECK_EQ(p.a->state, MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->n_streams, 1);
+	CHECK_EQ(rcv->in_use, r0 - 1);
+	CHECK_EQ(snd->in_use, s0 - 1);
+	run(1100);			/* tcp_timewait = 1 s */
+	CHECK_EQ(core[A]->n_streams, 0);
+	CHECK_EQ(core[A]->tcp.rst_out + core[B]->tcp.rst_out, 0);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
 /* Read everything core i's stream x holds into buf; returns the bytes. */
 static size_t drain_recv(int i, struct mos_stream *x, uint8_t *buf, size_t n)
 {
@@ -1437,6 +1479,7 @@ static const struct check_case cases[] = {
 	CASE(listener_closed_with_a_half_open_child),
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(reset_at_the_peers_fin_is_taken_after_the_fin),
+	CASE(closing_streams_give_their_buffers_back),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
 	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
