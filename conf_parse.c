@@ -40,7 +40,8 @@
 
 static bool is_ident_char(int ch)
 {
-	return conf_is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+	return conf_is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       ch == '_';
 }
 
 /* [A-Za-z0-9_]+ shorter than max (a name that fits a char[max]). */
@@ -126,7 +127,8 @@ static int check_network(const struct src *s, const char *what, in_addr_t addr, 
 	if ((a & ~prefix_mask(prefix)) == 0)
 		return 0;
 	return conf_fail(s, "%s: %s/%d has host bits set (the network is %s/%d)", what,
-			 fmt_ipv4(addr, b1), prefix, fmt_ipv4(htonl(a & prefix_mask(prefix)), b2), prefix);
+			 fmt_ipv4(addr, b1), prefix, fmt_ipv4(htonl(a & prefix_mask(prefix)), b2),
+			 prefix);
 }
 
 /* xx:xx:xx:xx:xx:xx, a unicast address (not group, not all zero). */
@@ -225,8 +227,8 @@ static int set_pct(const struct setting *st)
 			if (nf < 2)
 				frac = frac * 10 + (*s - '0');
 	if (nd == 0 || *s != '\0' || (st->val[nd] == '.' && nf == 0))
-		return conf_fail(st->s, "%s: '%s' is not a percentage (0..100, e.g. 5 or 0.25)", st->key,
-				 st->val);
+		return conf_fail(st->s, "%s: '%s' is not a percentage (0..100, e.g. 5 or 0.25)",
+				 st->key, st->val);
 	if (nf > 2)
 		return conf_fail(st->s, "%s: '%s' has more than two decimals", st->key, st->val);
 	if (nf == 1)
@@ -242,7 +244,8 @@ static int set_str(const struct setting *st)
 	size_t n = strlen(st->val);
 
 	if (n >= (size_t)st->k->max)
-		return conf_fail(st->s, "%s: value longer than %lld bytes", st->key, st->k->max - 1);
+		return conf_fail(st->s, "%s: value longer than %lld bytes", st->key,
+				 st->k->max - 1);
 	memcpy(FIELD(st, char), st->val, n + 1);
 	return 0;
 }
@@ -269,7 +272,8 @@ static int set_eal(const struct setting *st)
 			p++;
 	}
 	if (n > CONF_MAX_EAL_ARGS)
-		return conf_fail(st->s, "%s: %d arguments, at most %d", st->key, n, CONF_MAX_EAL_ARGS);
+		return conf_fail(st->s, "%s: %d arguments, at most %d", st->key, n,
+				 CONF_MAX_EAL_ARGS);
 	return set_str(st);
 }
 
@@ -290,10 +294,11 @@ static int set_mp(const struct setting *st)
 		return 0;
 	}
 	if (n != 2 || strcmp(w[1], "master") != 0)
-		return conf_fail(st->s, "%s: expected 'N master' or 'slave', got '%s'", st->key, st->val);
+		return conf_fail(st->s, "%s: expected 'N master' or 'slave', got '%s'", st->key,
+				 st->val);
 	if (conf_parse_u64(w[0], false, &core) < 0 || core >= CONF_MAX_CORES)
-		return conf_fail(st->s, "%s: master core '%s' is not a core number (0..%d)", st->key,
-				 w[0], CONF_MAX_CORES - 1);
+		return conf_fail(st->s, "%s: master core '%s' is not a core number (0..%d)",
+				 st->key, w[0], CONF_MAX_CORES - 1);
 	c->mp_mode = CONF_MP_MASTER;
 	c->mp_master_core = (int)core;
 	return 0;
@@ -310,12 +315,14 @@ static int set_ports(const struct setting *st)
 	snprintf(copy, sizeof(copy), "%s", st->val);
 	dash = strchr(copy, '-');
 	if (dash == NULL)
-		return conf_fail(st->s, "%s: expected FIRST-LAST (as 1025-65535), got '%s'", st->key,
-				 st->val);
+		return conf_fail(st->s, "%s: expected FIRST-LAST (as 1025-65535), got '%s'",
+				 st->key, st->val);
 	*dash = '\0';
-	if (conf_parse_u64(conf_trim(copy), false, &lo) < 0 || conf_parse_u64(conf_trim(dash + 1), false, &hi) < 0 ||
+	if (conf_parse_u64(conf_trim(copy), false, &lo) < 0 ||
+	    conf_parse_u64(conf_trim(dash + 1), false, &hi) < 0 ||
 	    lo < MOS_RSS_PORT_FIRST || hi > MOS_RSS_PORT_LAST || lo > hi)
-		return conf_fail(st->s, "%s: '%s' is not a range of ports within %d-%d, first <= last",
+		return conf_fail(st->s,
+				 "%s: '%s' is not a range of ports within %d-%d, first <= last",
 				 st->key, st->val, MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST);
 	c->port_first = (int)lo;
 	c->port_last = (int)hi;
@@ -536,7 +543,8 @@ static int netdev_addr(struct mos_parser *p, const char *what, struct conf_netde
 		return conf_fail(&p->s, "%s: prefix /0 is not a subnet", what);
 	nd->prefix = (uint8_t)prefix;
 	if (!conf_is_unicast(nd->addr))
-		return conf_fail(&p->s, "%s: %s is not a unicast address", what, fmt_ipv4(nd->addr, b1));
+		return conf_fail(&p->s, "%s: %s is not a unicast address", what,
+				 fmt_ipv4(nd->addr, b1));
 	a = ntohl(nd->addr);
 	m = prefix_mask(prefix);
 	if (prefix > 30 || ((a & ~m) != 0 && (a & ~m) != ~m))
@@ -576,8 +584,9 @@ static int netdev_entry(struct mos_parser *p, char *text)
 		return rc;
 	snprintf(what, sizeof(what), "netdev '%s'", w[0]);
 	if (n < 3)
-		return conf_fail(&p->s, "%s needs a core mask and an address: NAME MASK ADDR/PREFIX [MAC]"
-				 " (e.g. %s 0x1 10.0.0.2/24)", what, w[0]);
+		return conf_fail(&p->s, "%s needs a core mask and an address:"
+				 " NAME MASK ADDR/PREFIX [MAC] (e.g. %s 0x1 10.0.0.2/24)", what,
+				 w[0]);
 	if (n > 4)
 		return conf_fail(&p->s, "%s: unexpected '%s' after the MAC", what, w[4]);
 	memset(nd, 0, sizeof(*nd));
@@ -615,7 +624,8 @@ static int arp_entry(struct mos_parser *p, char *text)
 	a->prefix = (uint8_t)prefix;
 	for (i = 0; i < c->n_arp; i++) {
 		if (c->arp[i].addr == a->addr && c->arp[i].prefix == a->prefix)
-			return conf_fail(&p->s, "arp_table: duplicate entry %s/%d (first on line %d)",
+			return conf_fail(&p->s,
+					 "arp_table: duplicate entry %s/%d (first on line %d)",
 					 fmt_ipv4(a->addr, b), prefix, p->arp_line[i]);
 	}
 	p->arp_line[c->n_arp++] = p->s.line;
@@ -632,7 +642,8 @@ static int route_entry(struct mos_parser *p, char *text)
 	int prefix, rc, i;
 
 	if (c->n_route == CONF_MAX_ROUTE)
-		return conf_fail(&p->s, "too many route_table entries (at most %d)", CONF_MAX_ROUTE);
+		return conf_fail(&p->s, "too many route_table entries (at most %d)",
+				 CONF_MAX_ROUTE);
 	if (split_words(text, w, 3) != 2)
 		return conf_fail(&p->s, "route_table: expected 'ADDR/PREFIX DEV'");
 	rc = parse_cidr(&p->s, "route_table", w[0], true, &r->addr, &prefix);
@@ -646,7 +657,8 @@ static int route_entry(struct mos_parser *p, char *text)
 	r->netdev = -1;
 	for (i = 0; i < c->n_route; i++) {
 		if (c->route[i].addr == r->addr && c->route[i].prefix == r->prefix)
-			return conf_fail(&p->s, "route_table: duplicate entry %s/%d (first on line %d)",
+			return conf_fail(&p->s,
+					 "route_table: duplicate entry %s/%d (first on line %d)",
 					 fmt_ipv4(r->addr, b), prefix, p->route_line[i]);
 	}
 	memcpy(p->route_dev[c->n_route], w[1], strlen(w[1]) + 1);
@@ -793,8 +805,8 @@ static int resolve_routes(struct mos_parser *p)
 				c->route[i].netdev = j;
 		}
 		if (c->route[i].netdev < 0)
-			return conf_fail_at(&p->s, p->route_line[i], "route_table: unknown device '%s'",
-					    p->route_dev[i]);
+			return conf_fail_at(&p->s, p->route_line[i],
+					    "route_table: unknown device '%s'", p->route_dev[i]);
 	}
 	return 0;
 }
@@ -813,18 +825,20 @@ static int check_cores(struct mos_parser *p)
 	for (i = 0; i < c->n_netdev; i++) {
 		extra = c->netdev[i].core_mask & ~c->core_mask;
 		if (extra != 0)
-			return conf_fail_at(&p->s, p->netdev_line[i], "netdev '%s': cores 0x%" PRIx64
-					    " are not in core_mask 0x%" PRIx64, c->netdev[i].name,
-					    extra, c->core_mask);
+			return conf_fail_at(&p->s, p->netdev_line[i],
+					    "netdev '%s': cores 0x%" PRIx64 " are not in core_mask"
+					    " 0x%" PRIx64, c->netdev[i].name, extra, c->core_mask);
 	}
 	if (c->mp_mode == CONF_MP_MASTER && !((c->core_mask >> c->mp_master_core) & 1))
-		return conf_fail_at(&p->s, mos_key_line(p, "multiprocess"), "multiprocess: master core %d"
-				    " is not in core_mask 0x%" PRIx64, c->mp_master_core, c->core_mask);
+		return conf_fail_at(&p->s, mos_key_line(p, "multiprocess"),
+				    "multiprocess: master core %d is not in core_mask 0x%" PRIx64,
+				    c->mp_master_core, c->core_mask);
 	/* a NIC fills each RX ring with the core's mbufs before anything is sent */
 	if (c->nb_mbuf != 0 && c->nb_mbuf < c->n_netdev * c->rx_desc + 64)
-		return conf_fail_at(&p->s, mos_key_line(p, "nb_mbuf"), "nb_mbuf: %d is below what the RX "
-				    "rings take (%d netdev(s) x rx_desc %d) plus 64; raise nb_mbuf or lower "
-				    "rx_desc", c->nb_mbuf, c->n_netdev, c->rx_desc);
+		return conf_fail_at(&p->s, mos_key_line(p, "nb_mbuf"), "nb_mbuf: %d is below "
+				    "what the RX rings take (%d netdev(s) x rx_desc %d) plus 64; "
+				    "raise nb_mbuf or lower rx_desc", c->nb_mbuf, c->n_netdev,
+				    c->rx_desc);
 	return 0;
 }
 
