@@ -1,11 +1,11 @@
 /*
- * conf_parse.c - mos.conf and epwget.conf: grammar, validation, lookups.
+ * conf_parse.c - mos.conf: grammar, validation, lookups.
  *
- * Both files are parsed out of a caller's buffer, one line at a time: a
- * line is copied into a bounded local buffer, checked for NUL and control
- * bytes, cut at '#' and split into statements. Nothing outlives a call,
- * nothing exits, and the first error ends the parse with one line
- * "file:line: message" in the caller's buffer.
+ * The file is parsed out of a caller's buffer, one line at a time, by
+ * conf_lex.c's line scanner, which hands each line here to be split into
+ * statements; the first error ends the parse with one line
+ * "file:line: message" in the caller's buffer. epwget.conf and URLs are
+ * conf_epwget.c's.
  *
  * mos.conf (the block syntax of mOS):
  *   application { type = end; run = epwget; core_mask = 0x00FF }
@@ -24,101 +24,24 @@
  * are accepted and ignored: forward, stat_print, mos_log, no_ring_buffers,
  * io, and the whole block nic_forward_table. tcp_tw_interval is mOS's name
  * for tcp_timewait, and mOS's tcp_timeout = -1 ("never") is stored as 0.
- *
- * epwget.conf is flat: key = value, one per line (';' may be part of a URL).
  */
 #include "conf_parse.h"
+#include "conf_lex.h"
 #include "mos_rss.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- errors ------------------------------------------------------------ */
-
-/* Where the parser is: the name used in messages and the current line. */
-struct src {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
-};
-
-static void src_init(struct src *s, const char *name, char *err, size_t errlen)
-{
-	s->name = name != NULL ? name : "(config)";
-	s->line = 0;
-	s->err = err;
-	s->errlen = err != NULL ? errlen : 0;
-	if (s->errlen > 0)
-		err[0] = '\0';
-}
-
-__attribute__((format(printf, 3, 0)))
-static int vfail_at(const struct src *s, int line, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (s->errlen == 0)
-		return -EINVAL;
-	if (line > 0)
-		n = snprintf(s->err, s->errlen, "%s:%d: ", s->name, line);
-	else
-		n = snprintf(s->err, s->errlen, "%s: ", s->name);
-	if (n >= 0 && (size_t)n < s->errlen)
-		vsnprintf(s->err + n, s->errlen - (size_t)n, fmt, ap);
-	return -EINVAL;
-}
-
-/* Write "name:line: message" (no line when line is 0); returns -EINVAL. */
-__attribute__((format(printf, 3, 4)))
-static int fail_at(const struct src *s, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfail_at(s, line, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* The same on the current line. */
-#define fail(s, ...) fail_at((s), (s)->line, __VA_ARGS__)
-
-/* ---- characters, words, numbers (no <ctype.h>: bytes >= 0x80 are data) -- */
-
-static bool is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static bool is_blank(int ch)
-{
-	return ch == ' ' || ch == '\t';
-}
+/* ---- names and words (no <ctype.h>: bytes >= 0x80 are data) ------------ */
 
 static bool is_ident_char(int ch)
 {
-	return is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-}
-
-static int hex_val(int ch)
-{
-	if (is_digit(ch))
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
+	return conf_is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       ch == '_';
 }
 
 /* [A-Za-z0-9_]+ shorter than max (a name that fits a char[max]). */
@@ -131,78 +54,24 @@ static bool is_ident(const char *s, size_t max)
 	return n > 0 && s[n] == '\0' && n < max;
 }
 
-/* Drop leading and trailing blanks, in place. */
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (is_blank(*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && is_blank(s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
 /* Cut s into blank-separated words; max + 1 when there are more than max. */
 static int split_words(char *s, char **w, int max)
 {
 	int n = 0;
 
 	for (;;) {
-		while (is_blank(*s))
+		while (conf_is_blank(*s))
 			s++;
 		if (*s == '\0')
 			return n;
 		if (n == max)
 			return max + 1;
 		w[n++] = s;
-		while (*s != '\0' && !is_blank(*s))
+		while (*s != '\0' && !conf_is_blank(*s))
 			s++;
 		if (*s != '\0')
 			*s++ = '\0';
 	}
-}
-
-/* Decimal digits, or 0x and hex digits when hex; no sign or blank. */
-static int parse_u64(const char *s, bool hex, uint64_t *out)
-{
-	uint64_t v = 0, base = 10;
-	bool over = false;
-	int d;
-
-	if (hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s != '\0'; s++) {
-		d = base == 16 ? hex_val(*s) : (is_digit(*s) ? *s - '0' : -1);
-		if (d < 0)
-			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
-			over = true;
-		v = v * base + (uint64_t)d;
-	}
-	*out = v;
-	return over ? -ERANGE : 0;
-}
-
-/* An optional '-' and decimal digits. -EINVAL: not a number; -ERANGE. */
-static int parse_i64(const char *s, int64_t *out)
-{
-	bool neg = s[0] == '-';
-	uint64_t v;
-	int rc;
-
-	rc = parse_u64(s + neg, false, &v);
-	if (rc < 0)
-		return rc;
-	if (v > (uint64_t)INT64_MAX + neg)
-		return -ERANGE;
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return 0;
 }
 
 /* ---- addresses ----------------------------------------------------------- */
@@ -213,42 +82,12 @@ static uint32_t prefix_mask(int prefix)
 	return prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
-/* Strict dotted quad: four decimal parts 0..255, no leading zeros. */
-static int parse_ipv4(const char *s, in_addr_t *out)
-{
-	uint32_t a = 0, v;
-	int i, nd;
-
-	for (i = 0; i < 4; i++) {
-		if (i > 0 && *s++ != '.')
-			return -EINVAL;
-		for (v = 0, nd = 0; nd < 4 && is_digit(s[nd]); nd++)
-			v = v * 10 + (uint32_t)(s[nd] - '0');
-		if (nd == 0 || nd > 3 || v > 255 || (nd > 1 && s[0] == '0'))
-			return -EINVAL;
-		a = a << 8 | v;
-		s += nd;
-	}
-	if (*s != '\0')
-		return -EINVAL;
-	*out = htonl(a);
-	return 0;
-}
-
 static const char *fmt_ipv4(in_addr_t addr, char *buf)
 {
 	uint32_t a = ntohl(addr);
 
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 	return buf;
-}
-
-/* Not 0.0.0.0, 255.255.255.255 or multicast (224.0.0.0/4). */
-static bool is_unicast(in_addr_t addr)
-{
-	uint32_t a = ntohl(addr);
-
-	return a != 0 && a != 0xffffffffu && (a >> 28) != 0xe;
 }
 
 /*
@@ -264,17 +103,17 @@ static int parse_cidr(const struct src *s, const char *what, char *word, bool ne
 
 	if (slash != NULL)
 		*slash = '\0';
-	if (parse_ipv4(word, addr) < 0)
-		return fail(s, "%s: bad address '%s'", what, word);
+	if (conf_parse_ipv4(word, addr) < 0)
+		return conf_fail(s, "%s: bad address '%s'", what, word);
 	if (slash == NULL) {
 		if (need_prefix)
-			return fail(s, "%s: '%s' needs a prefix (ADDR/PREFIX)", what, word);
+			return conf_fail(s, "%s: '%s' needs a prefix (ADDR/PREFIX)", what, word);
 		*prefix = 32;
 		return 0;
 	}
 	p = slash + 1;
-	if (parse_u64(p, false, &v) < 0 || v > 32 || (p[0] == '0' && p[1] != '\0'))
-		return fail(s, "%s: bad prefix '/%s' (0..32)", what, p);
+	if (conf_parse_u64(p, false, &v) < 0 || v > 32 || (p[0] == '0' && p[1] != '\0'))
+		return conf_fail(s, "%s: bad prefix '/%s' (0..32)", what, p);
 	*prefix = (int)v;
 	return 0;
 }
@@ -287,8 +126,9 @@ static int check_network(const struct src *s, const char *what, in_addr_t addr, 
 
 	if ((a & ~prefix_mask(prefix)) == 0)
 		return 0;
-	return fail(s, "%s: %s/%d has host bits set (the network is %s/%d)", what,
-		    fmt_ipv4(addr, b1), prefix, fmt_ipv4(htonl(a & prefix_mask(prefix)), b2), prefix);
+	return conf_fail(s, "%s: %s/%d has host bits set (the network is %s/%d)", what,
+			 fmt_ipv4(addr, b1), prefix, fmt_ipv4(htonl(a & prefix_mask(prefix)), b2),
+			 prefix);
 }
 
 /* xx:xx:xx:xx:xx:xx, a unicast address (not group, not all zero). */
@@ -297,160 +137,33 @@ static int parse_mac(const struct src *s, const char *what, const char *word, ui
 	int i, hi, lo;
 
 	if (strlen(word) != 17)
-		return fail(s, "%s: bad MAC '%s'", what, word);
+		return conf_fail(s, "%s: bad MAC '%s'", what, word);
 	for (i = 0; i < 6; i++) {
-		hi = hex_val(word[3 * i]);
-		lo = hex_val(word[3 * i + 1]);
+		hi = conf_hex_val(word[3 * i]);
+		lo = conf_hex_val(word[3 * i + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && word[3 * i + 2] != ':'))
-			return fail(s, "%s: bad MAC '%s'", what, word);
+			return conf_fail(s, "%s: bad MAC '%s'", what, word);
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (mac[0] & 1)
-		return fail(s, "%s: MAC %s is a multicast address", what, word);
+		return conf_fail(s, "%s: MAC %s is a multicast address", what, word);
 	if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
-		return fail(s, "%s: MAC %s is all zero", what, word);
+		return conf_fail(s, "%s: MAC %s is all zero", what, word);
 	return 0;
 }
 
-/* ---- lines ------------------------------------------------------------- */
-
-/* NUL and control bytes are errors; tab is a blank, a final CR was cut. */
-static int check_bytes(const struct src *s, const char *line, size_t n)
-{
-	size_t i;
-	unsigned char ch;
-
-	for (i = 0; i < n; i++) {
-		ch = (unsigned char)line[i];
-		if (ch == '\0')
-			return fail(s, "NUL byte in line");
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return fail(s, "control character 0x%02x in line", ch);
-	}
-	return 0;
-}
-
-/*
- * Call fn(ctx, line) for every line of text, the line NUL-terminated in a
- * local buffer, its comment cut off; stop at the first error.
- */
-static int scan_lines(struct src *s, const char *text, size_t len,
-		      int (*fn)(void *ctx, char *line), void *ctx)
-{
-	char buf[CONF_LINE_MAX];
-	const char *start, *nl;
-	size_t pos = 0, n;
-	char *hash;
-	int rc;
-
-	if (text == NULL && len > 0)
-		return fail_at(s, 0, "no text");
-	while (pos < len) {
-		start = text + pos;
-		nl = memchr(start, '\n', len - pos);
-		n = nl != NULL ? (size_t)(nl - start) : len - pos;
-		pos += n + (nl != NULL);
-		s->line++;
-		if (n > 0 && start[n - 1] == '\r')
-			n--;
-		if (n >= CONF_LINE_MAX)
-			return fail(s, "line longer than %d bytes", CONF_LINE_MAX - 1);
-		rc = check_bytes(s, start, n);
-		if (rc < 0)
-			return rc;
-		memcpy(buf, start, n);
-		buf[n] = '\0';
-		hash = strchr(buf, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		rc = fn(ctx, buf);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* ---- key = value settings, table-driven ------------------------------- */
-
-enum blk { BLK_TOP, BLK_APP, BLK_MOS, BLK_NETDEV, BLK_ARP, BLK_ROUTE, BLK_FAULT, BLK_SKIP };
-
-struct key_def;
-
-/* One `key = value` about to be stored. */
-struct setting {
-	const struct src *s;
-	const struct key_def *k;
-	const char *key;	/* as written: k->key or k->alias */
-	char *val;		/* trimmed, non-empty, may be cut up */
-	void *base;		/* the struct k->off points into */
-};
-
-struct key_def {
-	const char *key;
-	const char *alias;	/* mOS's other name for it, or NULL */
-	enum blk blk;		/* block the key belongs in */
-	int (*set)(const struct setting *st);
-	size_t off;
-	long long min, max;	/* range; for strings max is the buffer size */
-};
-
-#define FIELD(st, type) ((type *)(void *)((char *)(st)->base + (st)->k->off))
-
-static int get_num(const struct setting *st, long long *v)
-{
-	int64_t x;
-	int rc;
-
-	rc = parse_i64(st->val, &x);
-	if (rc == -EINVAL)
-		return fail(st->s, "%s: '%s' is not a number", st->key, st->val);
-	if (rc < 0 || x < st->k->min || x > st->k->max)
-		return fail(st->s, "%s: %s is out of range (%lld..%lld)", st->key, st->val,
-			    st->k->min, st->k->max);
-	*v = x;
-	return 0;
-}
-
-static int set_int(const struct setting *st)
-{
-	long long v;
-	int rc = get_num(st, &v);
-
-	if (rc == 0)
-		*FIELD(st, int) = (int)v;
-	return rc;
-}
-
-static int set_long(const struct setting *st)
-{
-	long long v;
-	int rc = get_num(st, &v);
-
-	if (rc == 0)
-		*FIELD(st, long) = (long)v;
-	return rc;
-}
-
-static int set_bool(const struct setting *st)
-{
-	long long v;
-	int rc = get_num(st, &v);
-
-	if (rc == 0)
-		*FIELD(st, bool) = v != 0;
-	return rc;
-}
+/* ---- mos.conf settings, table-driven (conf_lex.c applies them) --------- */
 
 /* Ring and table sizes: in range and a power of two. */
 static int set_pow2(const struct setting *st)
 {
 	long long v;
-	int rc = get_num(st, &v);
+	int rc = conf_get_num(st, &v);
 
 	if (rc < 0)
 		return rc;
 	if (v & (v - 1))
-		return fail(st->s, "%s: %lld is not a power of two", st->key, v);
+		return conf_fail(st->s, "%s: %lld is not a power of two", st->key, v);
 	*FIELD(st, int) = (int)v;
 	return 0;
 }
@@ -458,7 +171,7 @@ static int set_pow2(const struct setting *st)
 /* Seconds; mOS writes -1 for "never", which is our 0. */
 static int set_timeout(const struct setting *st)
 {
-	int rc = set_int(st);
+	int rc = conf_set_int(st);
 
 	if (rc == 0 && *FIELD(st, int) < 0)
 		*FIELD(st, int) = 0;
@@ -468,14 +181,14 @@ static int set_timeout(const struct setting *st)
 /* A core mask: hex (0x...) or decimal, 64 bits, not zero. */
 static int parse_mask(const struct src *s, const char *what, const char *val, uint64_t *mask)
 {
-	int rc = parse_u64(val, true, mask);
+	int rc = conf_parse_u64(val, true, mask);
 
 	if (rc == -EINVAL)
-		return fail(s, "%s: '%s' is not a number", what, val);
+		return conf_fail(s, "%s: '%s' is not a number", what, val);
 	if (rc < 0)
-		return fail(s, "%s: %s is more than 64 bits", what, val);
+		return conf_fail(s, "%s: %s is more than 64 bits", what, val);
 	if (*mask == 0)
-		return fail(s, "%s: core mask 0 selects no core", what);
+		return conf_fail(s, "%s: core mask 0 selects no core", what);
 	return 0;
 }
 
@@ -487,12 +200,12 @@ static int set_mask(const struct setting *st)
 /* Any 64-bit number, hex (0x...) or decimal. */
 static int set_u64(const struct setting *st)
 {
-	int rc = parse_u64(st->val, true, FIELD(st, uint64_t));
+	int rc = conf_parse_u64(st->val, true, FIELD(st, uint64_t));
 
 	if (rc == -EINVAL)
-		return fail(st->s, "%s: '%s' is not a number", st->key, st->val);
+		return conf_fail(st->s, "%s: '%s' is not a number", st->key, st->val);
 	if (rc < 0)
-		return fail(st->s, "%s: %s is more than 64 bits", st->key, st->val);
+		return conf_fail(st->s, "%s: %s is more than 64 bits", st->key, st->val);
 	return 0;
 }
 
@@ -506,22 +219,22 @@ static int set_pct(const struct setting *st)
 	long whole = 0, frac = 0;
 	int nd = 0, nf = 0;
 
-	for (; is_digit(*s); s++, nd++)
+	for (; conf_is_digit(*s); s++, nd++)
 		if (whole <= st->k->max)	/* stays small: the range check below fails it */
 			whole = whole * 10 + (*s - '0');
 	if (*s == '.')
-		for (s++; is_digit(*s); s++, nf++)
+		for (s++; conf_is_digit(*s); s++, nf++)
 			if (nf < 2)
 				frac = frac * 10 + (*s - '0');
 	if (nd == 0 || *s != '\0' || (st->val[nd] == '.' && nf == 0))
-		return fail(st->s, "%s: '%s' is not a percentage (0..100, e.g. 5 or 0.25)", st->key,
-			    st->val);
+		return conf_fail(st->s, "%s: '%s' is not a percentage (0..100, e.g. 5 or 0.25)",
+				 st->key, st->val);
 	if (nf > 2)
-		return fail(st->s, "%s: '%s' has more than two decimals", st->key, st->val);
+		return conf_fail(st->s, "%s: '%s' has more than two decimals", st->key, st->val);
 	if (nf == 1)
 		frac *= 10;
 	if (whole * 100 + frac > st->k->max)
-		return fail(st->s, "%s: %s is out of range (0..100)", st->key, st->val);
+		return conf_fail(st->s, "%s: %s is out of range (0..100)", st->key, st->val);
 	*FIELD(st, int) = (int)(whole * 100 + frac);
 	return 0;
 }
@@ -531,7 +244,8 @@ static int set_str(const struct setting *st)
 	size_t n = strlen(st->val);
 
 	if (n >= (size_t)st->k->max)
-		return fail(st->s, "%s: value longer than %lld bytes", st->key, st->k->max - 1);
+		return conf_fail(st->s, "%s: value longer than %lld bytes", st->key,
+				 st->k->max - 1);
 	memcpy(FIELD(st, char), st->val, n + 1);
 	return 0;
 }
@@ -539,7 +253,7 @@ static int set_str(const struct setting *st)
 static int set_app_type(const struct setting *st)
 {
 	if (strcmp(st->val, "end") != 0)
-		return fail(st->s, "%s: '%s' is not supported (only 'end')", st->key, st->val);
+		return conf_fail(st->s, "%s: '%s' is not supported (only 'end')", st->key, st->val);
 	return set_str(st);
 }
 
@@ -550,15 +264,16 @@ static int set_eal(const struct setting *st)
 	int n = 0;
 
 	while (*p != '\0') {
-		while (is_blank(*p))
+		while (conf_is_blank(*p))
 			p++;
 		if (*p != '\0')
 			n++;
-		while (*p != '\0' && !is_blank(*p))
+		while (*p != '\0' && !conf_is_blank(*p))
 			p++;
 	}
 	if (n > CONF_MAX_EAL_ARGS)
-		return fail(st->s, "%s: %d arguments, at most %d", st->key, n, CONF_MAX_EAL_ARGS);
+		return conf_fail(st->s, "%s: %d arguments, at most %d", st->key, n,
+				 CONF_MAX_EAL_ARGS);
 	return set_str(st);
 }
 
@@ -579,10 +294,11 @@ static int set_mp(const struct setting *st)
 		return 0;
 	}
 	if (n != 2 || strcmp(w[1], "master") != 0)
-		return fail(st->s, "%s: expected 'N master' or 'slave', got '%s'", st->key, st->val);
-	if (parse_u64(w[0], false, &core) < 0 || core >= CONF_MAX_CORES)
-		return fail(st->s, "%s: master core '%s' is not a core number (0..%d)", st->key,
-			    w[0], CONF_MAX_CORES - 1);
+		return conf_fail(st->s, "%s: expected 'N master' or 'slave', got '%s'", st->key,
+				 st->val);
+	if (conf_parse_u64(w[0], false, &core) < 0 || core >= CONF_MAX_CORES)
+		return conf_fail(st->s, "%s: master core '%s' is not a core number (0..%d)",
+				 st->key, w[0], CONF_MAX_CORES - 1);
 	c->mp_mode = CONF_MP_MASTER;
 	c->mp_master_core = (int)core;
 	return 0;
@@ -599,13 +315,15 @@ static int set_ports(const struct setting *st)
 	snprintf(copy, sizeof(copy), "%s", st->val);
 	dash = strchr(copy, '-');
 	if (dash == NULL)
-		return fail(st->s, "%s: expected FIRST-LAST (as 1025-65535), got '%s'", st->key,
-			    st->val);
+		return conf_fail(st->s, "%s: expected FIRST-LAST (as 1025-65535), got '%s'",
+				 st->key, st->val);
 	*dash = '\0';
-	if (parse_u64(trim(copy), false, &lo) < 0 || parse_u64(trim(dash + 1), false, &hi) < 0 ||
+	if (conf_parse_u64(conf_trim(copy), false, &lo) < 0 ||
+	    conf_parse_u64(conf_trim(dash + 1), false, &hi) < 0 ||
 	    lo < MOS_RSS_PORT_FIRST || hi > MOS_RSS_PORT_LAST || lo > hi)
-		return fail(st->s, "%s: '%s' is not a range of ports within %d-%d, first <= last",
-			    st->key, st->val, MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST);
+		return conf_fail(st->s,
+				 "%s: '%s' is not a range of ports within %d-%d, first <= last",
+				 st->key, st->val, MOS_RSS_PORT_FIRST, MOS_RSS_PORT_LAST);
 	c->port_first = (int)lo;
 	c->port_last = (int)hi;
 	return 0;
@@ -633,8 +351,8 @@ static int parse_hex_key(const char *s, uint8_t *key)
 		s += 2;
 	colons = strchr(s, ':') != NULL;
 	while (*s != '\0') {
-		hi = hex_val(s[0]);
-		lo = hi < 0 ? -1 : hex_val(s[1]);
+		hi = conf_hex_val(s[0]);
+		lo = hi < 0 ? -1 : conf_hex_val(s[1]);
 		if (lo < 0)
 			return -EINVAL;
 		if (n < CONF_RSS_KEY_MAX)
@@ -672,10 +390,10 @@ static int set_rss(const struct setting *st)
 	}
 	n = parse_hex_key(st->val, key);
 	if (n < 0)
-		return fail(st->s, "%s: '%s' is not symmetric, microsoft, mtcp or hex bytes",
-			    st->key, st->val);
+		return conf_fail(st->s, "%s: '%s' is not symmetric, microsoft, mtcp or hex bytes",
+				 st->key, st->val);
 	if (n != 40 && n != 52)
-		return fail(st->s, "%s: %d bytes, a key has 40 or 52", st->key, n);
+		return conf_fail(st->s, "%s: %d bytes, a key has 40 or 52", st->key, n);
 	memset(c->rss_key, 0, sizeof(c->rss_key));
 	memcpy(c->rss_key, key, (size_t)n);
 	c->rss_key_kind = CONF_RSS_KEY_HEX;
@@ -683,12 +401,6 @@ static int set_rss(const struct setting *st)
 	return 0;
 }
 
-/* mOS keys with no meaning for an end host. */
-static int set_ignore(const struct setting *st)
-{
-	(void)st;
-	return 0;
-}
 
 #define MOS_OFF(f) offsetof(struct mos_conf, f)
 #define MIB (1024LL * 1024)
@@ -697,27 +409,27 @@ static const struct key_def mos_keys[] = {
 	{ "type", NULL, BLK_APP, set_app_type, MOS_OFF(app_type), 0, CONF_NAME_MAX },
 	{ "run", NULL, BLK_APP, set_str, MOS_OFF(app_run), 0, CONF_PATH_MAX },
 	{ "core_mask", NULL, BLK_APP, set_mask, MOS_OFF(core_mask), 0, 0 },
-	{ "nb_mem_channels", NULL, BLK_MOS, set_int, MOS_OFF(nb_mem_channels), 1, 32 },
-	{ "max_concurrency", NULL, BLK_MOS, set_int, MOS_OFF(max_concurrency), 1, CONF_MAX_CONCURRENCY },
-	{ "max_num_buffers", NULL, BLK_MOS, set_int, MOS_OFF(max_num_buffers), 1, CONF_MAX_CONCURRENCY },
-	{ "rmem_size", NULL, BLK_MOS, set_int, MOS_OFF(rmem_size), CONF_BUF_MIN, CONF_BUF_MAX },
-	{ "wmem_size", NULL, BLK_MOS, set_int, MOS_OFF(wmem_size), CONF_BUF_MIN, CONF_BUF_MAX },
+	{ "nb_mem_channels", NULL, BLK_MOS, conf_set_int, MOS_OFF(nb_mem_channels), 1, 32 },
+	{ "max_concurrency", NULL, BLK_MOS, conf_set_int, MOS_OFF(max_concurrency), 1, CONF_MAX_CONCURRENCY },
+	{ "max_num_buffers", NULL, BLK_MOS, conf_set_int, MOS_OFF(max_num_buffers), 1, CONF_MAX_CONCURRENCY },
+	{ "rmem_size", NULL, BLK_MOS, conf_set_int, MOS_OFF(rmem_size), CONF_BUF_MIN, CONF_BUF_MAX },
+	{ "wmem_size", NULL, BLK_MOS, conf_set_int, MOS_OFF(wmem_size), CONF_BUF_MIN, CONF_BUF_MAX },
 	{ "tcp_timeout", NULL, BLK_MOS, set_timeout, MOS_OFF(tcp_timeout), -1, CONF_TIMEOUT_MAX },
-	{ "tcp_timewait", "tcp_tw_interval", BLK_MOS, set_int, MOS_OFF(tcp_timewait), 0, CONF_TIMEWAIT_MAX },
-	{ "tcp_syn_retries", NULL, BLK_MOS, set_int, MOS_OFF(tcp_syn_retries), 1, 10 },
+	{ "tcp_timewait", "tcp_tw_interval", BLK_MOS, conf_set_int, MOS_OFF(tcp_timewait), 0, CONF_TIMEWAIT_MAX },
+	{ "tcp_syn_retries", NULL, BLK_MOS, conf_set_int, MOS_OFF(tcp_syn_retries), 1, 10 },
 	{ "source_ports", NULL, BLK_MOS, set_ports, 0, 0, 0 },
 	{ "multiprocess", NULL, BLK_MOS, set_mp, 0, 0, 0 },
-	{ "mp_wait", NULL, BLK_MOS, set_int, MOS_OFF(mp_wait), 1, 3600 },
+	{ "mp_wait", NULL, BLK_MOS, conf_set_int, MOS_OFF(mp_wait), 1, 3600 },
 	{ "eal_args", NULL, BLK_MOS, set_eal, MOS_OFF(eal_args), 0, CONF_EAL_ARGS_MAX },
 	{ "rss_key", NULL, BLK_MOS, set_rss, 0, 0, 0 },
 	{ "rx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(rx_desc), 64, 16384 },
-	{ "nb_mbuf", NULL, BLK_MOS, set_int, MOS_OFF(nb_mbuf), 128, 16 * 1024 * 1024 },
+	{ "nb_mbuf", NULL, BLK_MOS, conf_set_int, MOS_OFF(nb_mbuf), 128, 16 * 1024 * 1024 },
 	{ "tx_desc", NULL, BLK_MOS, set_pow2, MOS_OFF(tx_desc), 64, 16384 },
 	{ "reta_size", NULL, BLK_MOS, set_pow2, MOS_OFF(reta_size), 64, 2048 },
 	/* fault { }: fault injection between the stack and the I/O module */
 	{ "seed", NULL, BLK_FAULT, set_u64, MOS_OFF(fault.seed), 0, 0 },
-	{ "delay_us", NULL, BLK_FAULT, set_int, MOS_OFF(fault.delay_us), 1, CONF_FAULT_DELAY_MAX },
-	{ "reorder_depth", NULL, BLK_FAULT, set_int, MOS_OFF(fault.reorder_depth), 1, CONF_FAULT_DEPTH_MAX },
+	{ "delay_us", NULL, BLK_FAULT, conf_set_int, MOS_OFF(fault.delay_us), 1, CONF_FAULT_DELAY_MAX },
+	{ "reorder_depth", NULL, BLK_FAULT, conf_set_int, MOS_OFF(fault.reorder_depth), 1, CONF_FAULT_DEPTH_MAX },
 	{ "rx_drop", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.drop), 0, CONF_FAULT_PCT_MAX },
 	{ "rx_dup", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.dup), 0, CONF_FAULT_PCT_MAX },
 	{ "rx_reorder", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.rx.reorder), 0, CONF_FAULT_PCT_MAX },
@@ -729,45 +441,12 @@ static const struct key_def mos_keys[] = {
 	{ "tx_corrupt", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.corrupt), 0, CONF_FAULT_PCT_MAX },
 	{ "tx_delay", NULL, BLK_FAULT, set_pct, MOS_OFF(fault.tx.delay), 0, CONF_FAULT_PCT_MAX },
 	/* mOS's, ignored: middlebox forwarding, its own logs and statistics */
-	{ "forward", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
-	{ "stat_print", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
-	{ "mos_log", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
-	{ "no_ring_buffers", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
-	{ "io", NULL, BLK_MOS, set_ignore, 0, 0, 0 },
+	{ "forward", NULL, BLK_MOS, conf_set_ignore, 0, 0, 0 },
+	{ "stat_print", NULL, BLK_MOS, conf_set_ignore, 0, 0, 0 },
+	{ "mos_log", NULL, BLK_MOS, conf_set_ignore, 0, 0, 0 },
+	{ "no_ring_buffers", NULL, BLK_MOS, conf_set_ignore, 0, 0, 0 },
+	{ "io", NULL, BLK_MOS, conf_set_ignore, 0, 0, 0 },
 };
-
-static const struct key_def *find_key(const struct key_def *t, size_t n, enum blk blk,
-				      const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (t[i].blk != blk)
-			continue;
-		if (strcmp(t[i].key, key) == 0 || (t[i].alias && strcmp(t[i].alias, key) == 0))
-			return &t[i];
-	}
-	return NULL;
-}
-
-/*
- * Store key = val after the checks every key shares: a value, and no
- * second setting (key_line[i] is the line key i was first set on).
- */
-static int apply_setting(const struct src *s, const struct key_def *table,
-			 const struct key_def *k, int *key_line, const char *key, char *val,
-			 void *base)
-{
-	struct setting st = { s, k, key, val, base };
-	int *first = &key_line[k - table];
-
-	if (*first > 0)
-		return fail(s, "duplicate key '%s' (first set on line %d)", key, *first);
-	if (*val == '\0' && k->set != set_ignore)
-		return fail(s, "%s: no value", key);
-	*first = s->line;
-	return k->set(&st);
-}
 
 /* ---- mos.conf ----------------------------------------------------------- */
 
@@ -818,15 +497,15 @@ static int pending_error(struct mos_parser *p)
 {
 	const struct key_def *k;
 
-	k = find_key(mos_keys, ARRAY_SIZE(mos_keys), top(p)->kind, p->pending);
+	k = conf_find_key(mos_keys, ARRAY_SIZE(mos_keys), top(p)->kind, p->pending);
 	if (top(p)->kind == BLK_TOP)
-		return fail_at(&p->s, p->pending_line, "'%s': expected '%s {'", p->pending,
-			       p->pending);
+		return conf_fail_at(&p->s, p->pending_line, "'%s': expected '%s {'", p->pending,
+				    p->pending);
 	if (k != NULL)
-		return fail_at(&p->s, p->pending_line, "%s: expected '%s = value'",
-			       p->pending, p->pending);
-	return fail_at(&p->s, p->pending_line, "'%s': expected 'key = value' or '%s {'",
-		       p->pending, p->pending);
+		return conf_fail_at(&p->s, p->pending_line, "%s: expected '%s = value'",
+				    p->pending, p->pending);
+	return conf_fail_at(&p->s, p->pending_line, "'%s': expected 'key = value' or '%s {'",
+			    p->pending, p->pending);
 }
 
 static int netdev_name(struct mos_parser *p, const char *name)
@@ -836,16 +515,16 @@ static int netdev_name(struct mos_parser *p, const char *name)
 	int i;
 
 	if (!is_ident(name, CONF_NAME_MAX))
-		return fail(&p->s, "netdev: bad name '%s' ([A-Za-z0-9_], at most %d)", name,
-			    CONF_NAME_MAX - 1);
-	if (strncmp(name, "dpdk", 4) == 0 && parse_u64(name + 4, false, &port) != -EINVAL &&
+		return conf_fail(&p->s, "netdev: bad name '%s' ([A-Za-z0-9_], at most %d)", name,
+				 CONF_NAME_MAX - 1);
+	if (strncmp(name, "dpdk", 4) == 0 && conf_parse_u64(name + 4, false, &port) != -EINVAL &&
 	    (port >= CONF_MAX_NETDEV || (name[4] == '0' && name[5] != '\0')))
-		return fail(&p->s, "netdev '%s': DPDK port out of range (dpdk0..dpdk%d)", name,
-			    CONF_MAX_NETDEV - 1);
+		return conf_fail(&p->s, "netdev '%s': DPDK port out of range (dpdk0..dpdk%d)", name,
+				 CONF_MAX_NETDEV - 1);
 	for (i = 0; i < c->n_netdev; i++) {
 		if (strcmp(c->netdev[i].name, name) == 0)
-			return fail(&p->s, "duplicate netdev '%s' (first on line %d)", name,
-				    p->netdev_line[i]);
+			return conf_fail(&p->s, "duplicate netdev '%s' (first on line %d)", name,
+					 p->netdev_line[i]);
 	}
 	return 0;
 }
@@ -861,16 +540,17 @@ static int netdev_addr(struct mos_parser *p, const char *what, struct conf_netde
 	if (rc < 0)
 		return rc;
 	if (prefix == 0)
-		return fail(&p->s, "%s: prefix /0 is not a subnet", what);
+		return conf_fail(&p->s, "%s: prefix /0 is not a subnet", what);
 	nd->prefix = (uint8_t)prefix;
-	if (!is_unicast(nd->addr))
-		return fail(&p->s, "%s: %s is not a unicast address", what, fmt_ipv4(nd->addr, b1));
+	if (!conf_is_unicast(nd->addr))
+		return conf_fail(&p->s, "%s: %s is not a unicast address", what,
+				 fmt_ipv4(nd->addr, b1));
 	a = ntohl(nd->addr);
 	m = prefix_mask(prefix);
 	if (prefix > 30 || ((a & ~m) != 0 && (a & ~m) != ~m))
 		return 0;
-	return fail(&p->s, "%s: %s is the %s address of %s/%d", what, fmt_ipv4(nd->addr, b1),
-		    (a & ~m) ? "broadcast" : "network", fmt_ipv4(htonl(a & m), b2), prefix);
+	return conf_fail(&p->s, "%s: %s is the %s address of %s/%d", what, fmt_ipv4(nd->addr, b1),
+			 (a & ~m) ? "broadcast" : "network", fmt_ipv4(htonl(a & m), b2), prefix);
 }
 
 static int netdev_mac(struct mos_parser *p, const char *what, struct conf_netdev *nd, char *w)
@@ -879,7 +559,7 @@ static int netdev_mac(struct mos_parser *p, const char *what, struct conf_netdev
 
 	if (w[0] == '[') {
 		if (w[n - 1] != ']')
-			return fail(&p->s, "%s: bad MAC '%s'", what, w);
+			return conf_fail(&p->s, "%s: bad MAC '%s'", what, w);
 		w[n - 1] = '\0';
 		w++;
 	}
@@ -897,17 +577,18 @@ static int netdev_entry(struct mos_parser *p, char *text)
 	int n, rc;
 
 	if (c->n_netdev == CONF_MAX_NETDEV)
-		return fail(&p->s, "too many netdev entries (at most %d)", CONF_MAX_NETDEV);
+		return conf_fail(&p->s, "too many netdev entries (at most %d)", CONF_MAX_NETDEV);
 	n = split_words(text, w, 5);
 	rc = netdev_name(p, w[0]);
 	if (rc < 0)
 		return rc;
 	snprintf(what, sizeof(what), "netdev '%s'", w[0]);
 	if (n < 3)
-		return fail(&p->s, "%s needs a core mask and an address: NAME MASK ADDR/PREFIX [MAC]"
-			    " (e.g. %s 0x1 10.0.0.2/24)", what, w[0]);
+		return conf_fail(&p->s, "%s needs a core mask and an address:"
+				 " NAME MASK ADDR/PREFIX [MAC] (e.g. %s 0x1 10.0.0.2/24)", what,
+				 w[0]);
 	if (n > 4)
-		return fail(&p->s, "%s: unexpected '%s' after the MAC", what, w[4]);
+		return conf_fail(&p->s, "%s: unexpected '%s' after the MAC", what, w[4]);
 	memset(nd, 0, sizeof(*nd));
 	memcpy(nd->name, w[0], strlen(w[0]) + 1);
 	rc = parse_mask(&p->s, what, w[1], &nd->core_mask);
@@ -930,9 +611,9 @@ static int arp_entry(struct mos_parser *p, char *text)
 	int prefix, rc, i;
 
 	if (c->n_arp == CONF_MAX_ARP)
-		return fail(&p->s, "too many arp_table entries (at most %d)", CONF_MAX_ARP);
+		return conf_fail(&p->s, "too many arp_table entries (at most %d)", CONF_MAX_ARP);
 	if (split_words(text, w, 3) != 2)
-		return fail(&p->s, "arp_table: expected 'ADDR[/PREFIX] MAC'");
+		return conf_fail(&p->s, "arp_table: expected 'ADDR[/PREFIX] MAC'");
 	rc = parse_cidr(&p->s, "arp_table", w[0], false, &a->addr, &prefix);
 	if (rc == 0)
 		rc = check_network(&p->s, "arp_table", a->addr, prefix);
@@ -943,8 +624,9 @@ static int arp_entry(struct mos_parser *p, char *text)
 	a->prefix = (uint8_t)prefix;
 	for (i = 0; i < c->n_arp; i++) {
 		if (c->arp[i].addr == a->addr && c->arp[i].prefix == a->prefix)
-			return fail(&p->s, "arp_table: duplicate entry %s/%d (first on line %d)",
-				    fmt_ipv4(a->addr, b), prefix, p->arp_line[i]);
+			return conf_fail(&p->s,
+					 "arp_table: duplicate entry %s/%d (first on line %d)",
+					 fmt_ipv4(a->addr, b), prefix, p->arp_line[i]);
 	}
 	p->arp_line[c->n_arp++] = p->s.line;
 	return 0;
@@ -960,22 +642,24 @@ static int route_entry(struct mos_parser *p, char *text)
 	int prefix, rc, i;
 
 	if (c->n_route == CONF_MAX_ROUTE)
-		return fail(&p->s, "too many route_table entries (at most %d)", CONF_MAX_ROUTE);
+		return conf_fail(&p->s, "too many route_table entries (at most %d)",
+				 CONF_MAX_ROUTE);
 	if (split_words(text, w, 3) != 2)
-		return fail(&p->s, "route_table: expected 'ADDR/PREFIX DEV'");
+		return conf_fail(&p->s, "route_table: expected 'ADDR/PREFIX DEV'");
 	rc = parse_cidr(&p->s, "route_table", w[0], true, &r->addr, &prefix);
 	if (rc == 0)
 		rc = check_network(&p->s, "route_table", r->addr, prefix);
 	if (rc < 0)
 		return rc;
 	if (!is_ident(w[1], CONF_NAME_MAX))
-		return fail(&p->s, "route_table: bad device name '%s'", w[1]);
+		return conf_fail(&p->s, "route_table: bad device name '%s'", w[1]);
 	r->prefix = (uint8_t)prefix;
 	r->netdev = -1;
 	for (i = 0; i < c->n_route; i++) {
 		if (c->route[i].addr == r->addr && c->route[i].prefix == r->prefix)
-			return fail(&p->s, "route_table: duplicate entry %s/%d (first on line %d)",
-				    fmt_ipv4(r->addr, b), prefix, p->route_line[i]);
+			return conf_fail(&p->s,
+					 "route_table: duplicate entry %s/%d (first on line %d)",
+					 fmt_ipv4(r->addr, b), prefix, p->route_line[i]);
 	}
 	memcpy(p->route_dev[c->n_route], w[1], strlen(w[1]) + 1);
 	p->route_line[c->n_route++] = p->s.line;
@@ -991,27 +675,27 @@ static int mos_setting(struct mos_parser *p, char *text)
 
 	if (eq == NULL) {
 		if (!is_ident(text, CONF_NAME_MAX))
-			return fail(&p->s, "expected 'key = value', got '%s'", text);
+			return conf_fail(&p->s, "expected 'key = value', got '%s'", text);
 		memcpy(p->pending, text, strlen(text) + 1);
 		p->pending_line = p->s.line;
 		return 0;
 	}
 	*eq = '\0';
-	key = trim(text);
+	key = conf_trim(text);
 	if (kind == BLK_TOP)
-		return fail(&p->s, "key '%s' outside a block", key);
+		return conf_fail(&p->s, "key '%s' outside a block", key);
 	if (*key == '\0')
-		return fail(&p->s, "no key before '='");
-	k = find_key(mos_keys, ARRAY_SIZE(mos_keys), kind, key);
+		return conf_fail(&p->s, "no key before '='");
+	k = conf_find_key(mos_keys, ARRAY_SIZE(mos_keys), kind, key);
 	if (k == NULL)
-		return fail(&p->s, "unknown key '%s' in block %s", key, top(p)->name);
-	return apply_setting(&p->s, mos_keys, k, p->key_line, key, trim(eq + 1), p->c);
+		return conf_fail(&p->s, "unknown key '%s' in block %s", key, top(p)->name);
+	return conf_apply_setting(&p->s, mos_keys, k, p->key_line, key, conf_trim(eq + 1), p->c);
 }
 
 /* One statement: a setting in application and mos, an entry in a list. */
 static int mos_stmt(struct mos_parser *p, char *text)
 {
-	text = trim(text);
+	text = conf_trim(text);
 	if (*text == '\0')
 		return 0;
 	if (p->pending_line > 0)
@@ -1036,11 +720,11 @@ static int mos_open(struct mos_parser *p, char *name)
 	int line = p->s.line;
 	size_t i;
 
-	name = trim(name);
+	name = conf_trim(name);
 	if (*name != '\0' && p->pending_line > 0)
 		return pending_error(p);
 	if (*name == '\0' && p->pending_line == 0)
-		return fail(&p->s, "'{' without a block name");
+		return conf_fail(&p->s, "'{' without a block name");
 	if (*name == '\0') {
 		name = p->pending;
 		line = p->pending_line;
@@ -1051,13 +735,13 @@ static int mos_open(struct mos_parser *p, char *name)
 			break;
 	}
 	if (i == ARRAY_SIZE(mos_blocks))
-		return fail(&p->s, "unknown block '%s' %s%s", name,
-			    p->depth == 1 ? "at top level" : "in block ", f->name);
+		return conf_fail(&p->s, "unknown block '%s' %s%s", name,
+				 p->depth == 1 ? "at top level" : "in block ", f->name);
 	if (p->block_line[i] > 0)
-		return fail(&p->s, "duplicate block '%s' (first opened on line %d)", name,
-			    p->block_line[i]);
+		return conf_fail(&p->s, "duplicate block '%s' (first opened on line %d)", name,
+				 p->block_line[i]);
 	if (p->depth == MOS_DEPTH)	/* the table allows no deeper block; be sure */
-		return fail(&p->s, "blocks nested too deep");
+		return conf_fail(&p->s, "blocks nested too deep");
 	p->block_line[i] = line;
 	p->stack[p->depth++] = (struct frame){ mos_blocks[i].kind, mos_blocks[i].name, line };
 	return 0;
@@ -1068,7 +752,7 @@ static int mos_close(struct mos_parser *p)
 	if (p->pending_line > 0)
 		return pending_error(p);
 	if (p->depth == 1)
-		return fail(&p->s, "unbalanced '}'");
+		return conf_fail(&p->s, "unbalanced '}'");
 	p->depth--;
 	return 0;
 }
@@ -1121,8 +805,8 @@ static int resolve_routes(struct mos_parser *p)
 				c->route[i].netdev = j;
 		}
 		if (c->route[i].netdev < 0)
-			return fail_at(&p->s, p->route_line[i], "route_table: unknown device '%s'",
-				       p->route_dev[i]);
+			return conf_fail_at(&p->s, p->route_line[i],
+					    "route_table: unknown device '%s'", p->route_dev[i]);
 	}
 	return 0;
 }
@@ -1141,18 +825,20 @@ static int check_cores(struct mos_parser *p)
 	for (i = 0; i < c->n_netdev; i++) {
 		extra = c->netdev[i].core_mask & ~c->core_mask;
 		if (extra != 0)
-			return fail_at(&p->s, p->netdev_line[i], "netdev '%s': cores 0x%" PRIx64
-				       " are not in core_mask 0x%" PRIx64, c->netdev[i].name,
-				       extra, c->core_mask);
+			return conf_fail_at(&p->s, p->netdev_line[i],
+					    "netdev '%s': cores 0x%" PRIx64 " are not in core_mask"
+					    " 0x%" PRIx64, c->netdev[i].name, extra, c->core_mask);
 	}
 	if (c->mp_mode == CONF_MP_MASTER && !((c->core_mask >> c->mp_master_core) & 1))
-		return fail_at(&p->s, mos_key_line(p, "multiprocess"), "multiprocess: master core %d"
-			       " is not in core_mask 0x%" PRIx64, c->mp_master_core, c->core_mask);
+		return conf_fail_at(&p->s, mos_key_line(p, "multiprocess"),
+				    "multiprocess: master core %d is not in core_mask 0x%" PRIx64,
+				    c->mp_master_core, c->core_mask);
 	/* a NIC fills each RX ring with the core's mbufs before anything is sent */
 	if (c->nb_mbuf != 0 && c->nb_mbuf < c->n_netdev * c->rx_desc + 64)
-		return fail_at(&p->s, mos_key_line(p, "nb_mbuf"), "nb_mbuf: %d is below what the RX "
-			       "rings take (%d netdev(s) x rx_desc %d) plus 64; raise nb_mbuf or lower "
-			       "rx_desc", c->nb_mbuf, c->n_netdev, c->rx_desc);
+		return conf_fail_at(&p->s, mos_key_line(p, "nb_mbuf"), "nb_mbuf: %d is below "
+				    "what the RX rings take (%d netdev(s) x rx_desc %d) plus 64; "
+				    "raise nb_mbuf or lower rx_desc", c->nb_mbuf, c->n_netdev,
+				    c->rx_desc);
 	return 0;
 }
 
@@ -1164,11 +850,11 @@ static int mos_finish(struct mos_parser *p)
 	if (p->pending_line > 0)
 		return pending_error(p);
 	if (p->depth > 1)
-		return fail_at(&p->s, top(p)->line, "block '%s' opened here is never closed",
-			       top(p)->name);
+		return conf_fail_at(&p->s, top(p)->line, "block '%s' opened here is never closed",
+				    top(p)->name);
 	if (c->n_netdev == 0)
-		return fail_at(&p->s, 0, "no netdev: add 'netdev { NAME MASK ADDR/PREFIX }'"
-			       " to block mos");
+		return conf_fail_at(&p->s, 0, "no netdev: add 'netdev { NAME MASK ADDR/PREFIX }'"
+				    " to block mos");
 	rc = resolve_routes(p);
 	if (rc == 0)
 		rc = check_cores(p);
@@ -1211,259 +897,19 @@ int conf_mos_parse(struct mos_conf *c, const char *name, const char *text, size_
 	int rc;
 
 	memset(&p, 0, sizeof(p));
-	src_init(&p.s, name, err, errlen);
+	conf_src_init(&p.s, name, err, errlen);
 	conf_mos_defaults(c);
 	p.c = c;
 	p.key_line = key_line;
 	p.stack[0] = (struct frame){ BLK_TOP, "", 0 };
 	p.depth = 1;
-	rc = scan_lines(&p.s, text, len, mos_line, &p);
+	rc = conf_scan_lines(&p.s, text, len, mos_line, &p);
 	if (rc == 0)
 		rc = mos_finish(&p);
 	return rc;
 }
 
-/* ---- epwget.conf and URLs --------------------------------------------- */
-
-/* A URL error: no file:line, the caller adds them. Returns -EINVAL. */
-__attribute__((format(printf, 3, 4)))
-static int url_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* "HOST[:PORT]": the port in *port, or 0 when there is none. */
-static int url_host(const char *url, size_t n, in_addr_t *host, int *port, char *err,
-		    size_t errlen)
-{
-	char hbuf[16];
-	size_t hl = strcspn(url, ":");
-	uint32_t v = 0;
-	size_t i;
-
-	if (hl > n)
-		hl = n;
-	if (hl == 0)
-		return url_fail(err, errlen, "no host in '%s'", url);
-	memcpy(hbuf, url, hl < 15 ? hl : 15);
-	hbuf[hl < 15 ? hl : 15] = '\0';
-	if (hl > 15 || parse_ipv4(hbuf, host) < 0)
-		return url_fail(err, errlen, "'%.*s' must be a dotted IPv4 address", (int)hl, url);
-	if (!is_unicast(*host))
-		return url_fail(err, errlen, "%s is not a unicast address", hbuf);
-	*port = 0;
-	if (hl == n)
-		return 0;
-	for (i = hl + 1; i < n; i++) {
-		if (!is_digit(url[i]))
-			return url_fail(err, errlen, "bad port '%.*s'", (int)(n - hl - 1),
-					url + hl + 1);
-		v = v > 65535 ? v : v * 10 + (uint32_t)(url[i] - '0');
-	}
-	if (n == hl + 1)
-		return url_fail(err, errlen, "no port after ':'");
-	if (v == 0 || v > 65535)
-		return url_fail(err, errlen, "port %.*s is out of range (1..65535)",
-				(int)(n - hl - 1), url + hl + 1);
-	*port = (int)v;
-	return 0;
-}
-
-/* The path: printable ASCII, no blank, shorter than CONF_PATH_MAX. */
-static int url_path(const char *path, char *err, size_t errlen)
-{
-	size_t i, n = strlen(path);
-
-	if (n >= CONF_PATH_MAX)
-		return url_fail(err, errlen, "path longer than %d bytes", CONF_PATH_MAX - 1);
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f)
-			return url_fail(err, errlen, "path has a blank or control character (0x%02x)",
-					(unsigned char)path[i]);
-	}
-	return 0;
-}
-
-/* conf_parse_url, and whether the URL named a port. */
-static int parse_url(struct epwget_conf *c, const char *url, bool *had_port, char *err,
-		     size_t errlen)
-{
-	char dummy[1];
-	const char *path;
-	in_addr_t host;
-	int port, rc;
-
-	if (err == NULL || errlen == 0) {
-		err = dummy;
-		errlen = sizeof(dummy);
-	}
-	if (url == NULL || *url == '\0')
-		return url_fail(err, errlen, "empty URL");
-	if (strstr(url, "://") != NULL)
-		return url_fail(err, errlen, "'%s': no scheme, write host/path"
-				" (e.g. 10.0.0.4/index.html)", url);
-	path = url + strcspn(url, "/");
-	rc = url_host(url, (size_t)(path - url), &host, &port, err, errlen);
-	if (rc == 0)
-		rc = url_path(path, err, errlen);
-	if (rc < 0)
-		return rc;
-	c->host = host;
-	if (port > 0)
-		c->port = (uint16_t)port;
-	memcpy(c->path, *path ? path : "/", *path ? strlen(path) + 1 : 2);
-	*had_port = port > 0;
-	return 0;
-}
-
-int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t errlen)
-{
-	bool had_port;
-	int rc;
-
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	rc = parse_url(c, url, &had_port, err, errlen);
-	if (rc == 0)
-		c->url_set = true;
-	return rc;
-}
-
-struct epw_parser {
-	struct src s;
-	struct epwget_conf c;
-	int *key_line;			/* per epw_keys entry */
-	int dest_port;			/* 0: not given */
-	bool url_set;
-	bool url_port;			/* the url named a port: it wins */
-};
-
-static int set_url(const struct setting *st)
-{
-	struct epw_parser *p = st->base;
-	char msg[CONF_ERR_MAX];
-
-	if (parse_url(&p->c, st->val, &p->url_port, msg, sizeof(msg)) < 0)
-		return fail(st->s, "%s: %s", st->key, msg);
-	p->url_set = true;
-	return 0;
-}
-
-#define EPW_OFF(f) offsetof(struct epw_parser, f)
-
-static const struct key_def epw_keys[] = {
-	{ "url", NULL, BLK_TOP, set_url, 0, 0, 0 },
-	{ "dest_port", NULL, BLK_TOP, set_int, EPW_OFF(dest_port), 1, 65535 },
-	{ "total_flows", NULL, BLK_TOP, set_long, EPW_OFF(c.total_flows), 1, CONF_MAX_FLOWS },
-	{ "total_concurrency", NULL, BLK_TOP, set_int, EPW_OFF(c.total_concurrency), 1, CONF_MAX_CONCURRENCY },
-	{ "core_limit", NULL, BLK_TOP, set_int, EPW_OFF(c.core_limit), 1, CONF_MAX_CORES },
-	{ "keep_alive", NULL, BLK_TOP, set_bool, EPW_OFF(c.keep_alive), 0, 1 },
-};
-
-static int epw_line(void *ctx, char *line)
-{
-	struct epw_parser *p = ctx;
-	const struct key_def *k;
-	char *text = trim(line), *eq, *key;
-
-	if (*text == '\0')
-		return 0;
-	eq = strchr(text, '=');
-	if (eq == NULL)
-		return fail(&p->s, "expected 'key = value', got '%s'", text);
-	*eq = '\0';
-	key = trim(text);
-	if (*key == '\0')
-		return fail(&p->s, "no key before '='");
-	k = find_key(epw_keys, ARRAY_SIZE(epw_keys), BLK_TOP, key);
-	if (k == NULL)
-		return fail(&p->s, "unknown key '%s'", key);
-	return apply_setting(&p->s, epw_keys, k, p->key_line, key, trim(eq + 1), p);
-}
-
-void conf_epwget_defaults(struct epwget_conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->port = 80;
-	memcpy(c->path, "/", 2);
-}
-
-int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text, size_t len,
-		      char *err, size_t errlen)
-{
-	int key_line[ARRAY_SIZE(epw_keys)] = { 0 };
-	struct epw_parser p;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	src_init(&p.s, name, err, errlen);
-	conf_epwget_defaults(&p.c);
-	p.key_line = key_line;
-	rc = scan_lines(&p.s, text, len, epw_line, &p);
-	/* no url is no error here: the command line may give it */
-	p.c.url_set = p.url_set;
-	if (!p.url_port)
-		p.c.port = (uint16_t)(p.dest_port > 0 ? p.dest_port : 80);
-	*c = p.c;
-	return rc;
-}
-
 /* ---- files ------------------------------------------------------------- */
-
-static int read_fd(int fd, char *buf, size_t max, size_t *len)
-{
-	ssize_t r;
-
-	*len = 0;
-	while (*len < max) {
-		r = read(fd, buf + *len, max - *len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		*len += (size_t)r;
-	}
-	return 0;
-}
-
-/* The whole file into a malloc'd buffer (freed by the caller). */
-static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
-{
-	struct src s;
-	int fd, rc;
-
-	src_init(&s, path, err, errlen);
-	*buf = NULL;
-	if (path == NULL)
-		return fail_at(&s, 0, "no file name");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		fail_at(&s, 0, "cannot open: %s", strerror(-rc));
-		return rc;
-	}
-	*buf = malloc(CONF_FILE_MAX + 1);
-	rc = *buf == NULL ? -ENOMEM : read_fd(fd, *buf, CONF_FILE_MAX + 1, len);
-	close(fd);
-	if (rc == 0 && *len > CONF_FILE_MAX) {
-		fail_at(&s, 0, "larger than %d bytes", CONF_FILE_MAX);
-		rc = -EFBIG;
-	} else if (rc < 0) {
-		fail_at(&s, 0, "cannot read: %s", strerror(-rc));
-	}
-	if (rc < 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return rc;
-}
 
 int conf_mos_load(struct mos_conf *c, const char *path, char *err, size_t errlen)
 {
@@ -1472,25 +918,10 @@ int conf_mos_load(struct mos_conf *c, const char *path, char *err, size_t errlen
 	int rc;
 
 	conf_mos_defaults(c);
-	rc = read_file(path, &buf, &len, err, errlen);
+	rc = conf_read_file(path, &buf, &len, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = conf_mos_parse(c, path, buf, len, err, errlen);
-	free(buf);
-	return rc;
-}
-
-int conf_epwget_load(struct epwget_conf *c, const char *path, char *err, size_t errlen)
-{
-	char *buf;
-	size_t len;
-	int rc;
-
-	conf_epwget_defaults(c);
-	rc = read_file(path, &buf, &len, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = conf_epwget_parse(c, path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -4,16 +4,17 @@
 # binary. test/run.sh runs both and prints the total "N passed, N failed".
 
 # test_NAME: test/test_NAME.c linked with these modules.
-TEST_MODS_conf := conf_parse.c mos_rss.c
+TEST_MODS_conf := conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 TEST_MODS_rss  := mos_rss.c
 TEST_MODS_pool := mos_pool.c
 TEST_MODS_flow := mos_flow.c
 TEST_MODS_timer := mos_timer.c
 TEST_MODS_sbuf := mos_sbuf.c
-TEST_MODS_net  := mos_net.c conf_parse.c mos_rss.c
+TEST_MODS_net  := mos_net.c conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 # the stack without DPDK: everything above the I/O module, which the fake replaces
-STACK_NO_IO    := mos_core.c conf_parse.c mos_log.c mos_pool.c mos_rss.c mos_flow.c mos_timer.c \
-		  mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_fault.c test/fake_dpdk.c
+STACK_NO_IO    := mos_core.c conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c \
+		  mos_flow.c mos_timer.c mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c \
+		  mos_fault.c test/fake_dpdk.c
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
 TEST_MODS_tcp  := $(STACK_NO_IO)
 # the injector over the fake I/O module, and two stacks talking through it
@@ -32,7 +33,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 # the same code with test/fuzz_replay.c's main(), with the test compiler.
 FUZZ_TARGETS := packet conf cli http
 FUZZ_MODS_packet = $(STACK_NO_IO)
-FUZZ_MODS_conf   = conf_parse.c mos_rss.c
+FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c \
 		   app_cli.c
 FUZZ_MODS_http   = http_parse.c

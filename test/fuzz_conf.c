@@ -1,10 +1,11 @@
 /*
- * fuzz_conf.c - fuzz target: conf_parse.c on any text. The input is given
- * whole to both parsers, mos.conf's and epwget.conf's (their in-memory entry
- * points, as test_conf.c calls them), and, cut at its first NUL or newline,
- * to the URL parser. Besides ASan and UBSan, what a parser accepts is
- * checked against the limits conf_parse.h promises, the error message must
- * be a terminated string, and the lookups are run on the accepted tables.
+ * fuzz_conf.c - fuzz target: conf_parse.c, conf_epwget.c and conf_lex.c on
+ * any text. The input is given whole to both parsers, mos.conf's and
+ * epwget.conf's (their in-memory entry points, as test_conf.c calls them),
+ * and, cut at its first NUL or newline, to the URL parser. Besides ASan and
+ * UBSan, what a parser accepts is checked against the limits conf_parse.h
+ * promises, the error message must be a terminated string, and the lookups
+ * are run on the accepted tables.
  */
 #include "conf_parse.h"
 
