@@ -360,6 +360,17 @@ static int plan_process(const struct options *o, struct epwget_conf *wc, struct 
 	return mtcp_setconf(&mc) == 0 ? 0 : -errno;
 }
 
+/* Why core `core` could not run: the step that failed and its errno, or what to change. */
+static void print_core_failure(int core, const char *failed, int err)
+{
+	if (strcmp(failed, "mtcp_init_rss") == 0 && err == ENOENT)
+		fprintf(stderr, "%s: core %d: no source port of mos.conf's source_ports sends its "
+			"reply to this core's queue; widen source_ports or run fewer cores\n", prog,
+			core);
+	else
+		fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, core, failed, strerror(err));
+}
+
 /* One core's bring-up: context, RSS source pairs, statistics, release. */
 static void *run_core(void *arg)
 {
@@ -394,8 +405,7 @@ static int run_cores(struct core_job *jobs, int cores)
 		if (jobs[i].thread != 0)
 			pthread_join(jobs[i].thread, NULL);
 		if (jobs[i].failed != NULL) {
-			fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, jobs[i].core,
-				jobs[i].failed, strerror(jobs[i].err));
+			print_core_failure(jobs[i].core, jobs[i].failed, jobs[i].err);
 			failed++;
 		}
 	}
@@ -429,8 +439,7 @@ static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int co
 		run_core(&jobs[0]);
 		failed = jobs[0].failed != NULL;
 		if (failed)
-			fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, jobs[0].core,
-				jobs[0].failed, strerror(jobs[0].err));
+			print_core_failure(jobs[0].core, jobs[0].failed, jobs[0].err);
 	} else {
 		failed = run_cores(jobs, cores);
 	}
@@ -692,8 +701,7 @@ static void report_failure(const struct epw_core *c)
 		fprintf(stderr, "%s: core %d: the group's master exited mid-run; flows in flight "
 			"were cut. Start the master, then the slaves, again\n", prog, c->core);
 	else
-		fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, c->core, c->failed,
-			strerror(c->err));
+		print_core_failure(c->core, c->failed, c->err);
 }
 
 /*
