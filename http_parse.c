@@ -296,6 +296,36 @@ static int header_byte(struct http_resp *r, uint8_t c)
 	return 0;
 }
 
+/*
+ * The ordinary bytes of buf (n > 0) up to the first CR or LF, taken in
+ * bulk: exactly what header_byte() does to each, without its per-byte
+ * branches (the client's largest cost per flow was here). Stops short of
+ * HTTP_HEADER_MAX so that header_byte() fails on the byte that passes it.
+ * Not after a CR: the next byte must be its LF. Returns the bytes taken.
+ */
+static size_t header_run(struct http_resp *r, const uint8_t *buf, size_t n)
+{
+	size_t room = HTTP_HEADER_MAX - r->header_bytes, k = 0, keep;
+	bool colon = false;
+
+	if (n > room)
+		n = room;
+	while (k < n && buf[k] != '\r' && buf[k] != '\n') {
+		colon |= buf[k] == ':';
+		k++;
+	}
+	keep = HTTP_LINE_MAX - r->line_len;
+	if (k > keep)
+		r->line_long = true;
+	else
+		keep = k;
+	memcpy(r->line + r->line_len, buf, keep);
+	r->line_len = (uint16_t)(r->line_len + keep);
+	r->header_bytes += (uint32_t)k;
+	r->colon |= colon;
+	return k;
+}
+
 int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *used,
 		   size_t *body_off, size_t *body_len)
 {
@@ -303,9 +333,12 @@ int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *us
 
 	*body_off = 0;
 	*body_len = 0;
-	while (i < n && r->state < HTTP_BODY)
-		if (header_byte(r, buf[i++]) < 0)
+	while (i < n && r->state < HTTP_BODY) {
+		if (!r->cr)
+			i += header_run(r, buf + i, n - i);
+		if (i < n && header_byte(r, buf[i++]) < 0)
 			break;
+	}
 	if (r->state == HTTP_BODY && i < n) {
 		uint64_t take = n - i;
 
