@@ -287,7 +287,6 @@ static void reset(int fd)
 /* The response, bytes from slow_from on one at a time when -d is given. */
 static int send_response(int fd, size_t len)
 {
-
 	size_t fast = o.delay_ms > 0 && (size_t)o.slow_from < len ? (size_t)o.slow_from : len;
 
 	if (write_all(fd, o.resp, fast) != 0)
