@@ -180,6 +180,22 @@ static void syn_rtt(struct mos_core *core, struct mos_stream *s, const struct tc
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. */
+/*
+ * SND.UNA moves up to an acceptable ACK, and SND.NXT with it where a
+ * retransmission timeout had set it back (go-back-N) and the ACK covers
+ * more than was sent again since (as BSD's tcp_input). In SYN-SENT this
+ * matters most: the RTO sets SND.NXT to the ISS, and when the SYN's
+ * retransmission found no transmit buffer (a stalled peer's full ring) the
+ * SYN-ACK finds it there; the first data would go out from the SYN's own
+ * sequence number with bytes the send buffer never held.
+ */
+static void snd_una_advance(struct mos_stream *s, uint32_t ack)
+{
+	s->snd_una = ack;
+	if (MOS_SEQ_LT(s->snd_nxt, s->snd_una))
+		s->snd_nxt = s->snd_una;
+}
+
 static void syn_sent_input(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
 	bool ack_ok = (seg->flags & MOS_TH_ACK) && MOS_SEQ_GT(seg->ack, s->iss) &&
@@ -201,7 +217,7 @@ static void syn_sent_input(struct mos_core *core, struct mos_stream *s, const st
 		return;
 	syn_options_in(core, s, seg, true);
 	if (ack_ok) {
-		s->snd_una = seg->ack;
+		snd_una_advance(s, seg->ack);
 		syn_rtt(core, s, seg);
 		mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 		established(core, s, seg);
@@ -421,9 +437,7 @@ static void new_ack(struct mos_core *core, struct mos_stream *s, const struct tc
 		tcp_rtt_sample(s, (uint32_t)(core->now - s->rtt_start));
 		s->flags &= ~MOS_SF_RTT_TIMING;
 	}
-	s->snd_una = seg->ack;
-	if (MOS_SEQ_LT(s->snd_nxt, s->snd_una))
-		s->snd_nxt = s->snd_una;
+	snd_una_advance(s, seg->ack);
 	s->retries = 0;
 	if (s->flags & MOS_SF_IN_RECOVERY)
 		recovery_ack(core, s, acked);

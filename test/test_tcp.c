@@ -1389,6 +1389,81 @@ TEST(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers)
 }
 
 /*
+ * A peer that stalls (a full ring, a busy process) while our SYN's timer
+ * runs out, and no transmit buffer for the retransmission: the RTO sets
+ * SND.NXT back to the ISS and the SYN cannot go. Then the SYN-ACK for the
+ * first SYN arrives. SND.NXT must move up to SND.UNA with it (as every ACK
+ * that covers more than SND.NXT does, RFC 9293 3.10.7.4 and BSD's
+ * tcp_input): left at the ISS, the request went out from the SYN's own
+ * sequence number with bytes the send buffer never held (epserver answered
+ * 744 of 100,000 requests of a cold run 400 or 501). The same for the
+ * passive side: the SYN-ACK's retransmission refused, then the ACK.
+ */
+TEST(synack_after_a_refused_syn_retransmission_sends_the_request_intact)
+{
+	static const char req[] = "GET /f HTTP/1.0\r\nHost: 10.0.0.2\r\n\r\n";
+	static const char resp[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct tsock t = { 0 }, tl = { 0 }, tb = { 0 };
+	struct mos_stream *a, *l, *b;
+	struct fake_frame *syn, *synack;
+	uint8_t got[128];
+	long n;
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
+	a = mos_tcp_connect(core[A], addr(A), htons(5300), addr(B), htons(80), false, &t, &err);
+	REQUIRE(l != NULL && a != NULL);
+	mos_core_poll(core[A]);
+	syn = fake_io_take(A);		/* the SYN: held, as in a full ring */
+	REQUIRE(syn != NULL);
+	fake_io.alloc_fail = true;	/* the RTO's SYN finds no transmit buffer */
+	fake_io.now_us += 1100000;
+	mos_core_poll(core[A]);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 1);
+	CHECK_EQ(discard(A), 0);
+	fake_io.alloc_fail = false;
+	REQUIRE(fake_io_give(B, syn) == 0);	/* the peer wakes up: the first SYN */
+	mos_core_poll(core[B]);
+	synack = fake_io_take(B);
+	REQUIRE(synack != NULL);
+	b = mos_tcp_accept(core[B], l);
+	CHECK(b == NULL);		/* not before the handshake's ACK */
+	/* B's SYN-ACK timer runs out with no buffer too, then A's ACK comes */
+	fake_io.alloc_fail = true;
+	fake_io.now_us += 1100000;
+	mos_core_poll(core[B]);
+	CHECK_EQ(core[B]->tcp.rto_timeouts, 1);
+	/* the SYN-ACK comes while A's transmit ring is still full: the request is written first */
+	REQUIRE(fake_io_give(A, synack) == 0);
+	mos_core_poll(core[A]);
+	CHECK_EQ(a->state, MOS_TCP_ESTABLISHED);
+	CHECK(!MOS_SEQ_LT(a->snd_nxt, a->snd_una));
+	CHECK_EQ(mos_tcp_send(core[A], a, req, sizeof(req) - 1), (long)sizeof(req) - 1);
+	fake_io.alloc_fail = false;
+	run(5);
+	CHECK_EQ(core[B]->tcp.dup_segs, 0);	/* nothing went out below SND.UNA */
+	b = mos_tcp_accept(core[B], l);
+	REQUIRE(b != NULL);
+	b->sock = &tb;
+	tb.s = b;
+	CHECK(!MOS_SEQ_LT(b->snd_nxt, b->snd_una));
+	n = mos_tcp_recv(core[B], b, got, sizeof(got));
+	CHECK_EQ(n, (long)sizeof(req) - 1);
+	CHECK(n == (long)sizeof(req) - 1 && memcmp(got, req, sizeof(req) - 1) == 0);
+	CHECK_EQ(mos_tcp_send(core[B], b, resp, sizeof(resp) - 1), (long)sizeof(resp) - 1);
+	run(5);
+	n = mos_tcp_recv(core[A], a, got, sizeof(got));
+	CHECK_EQ(n, (long)sizeof(resp) - 1);
+	CHECK(n == (long)sizeof(resp) - 1 && memcmp(got, resp, sizeof(resp) - 1) == 0);
+	mos_tcp_abort(core[A], a);
+	mos_tcp_abort(core[B], b);
+	mos_tcp_close(core[B], l);
+	run(10);
+	check_drained();
+}
+
+/*
  * The source-pair pool runs dry while TIME_WAIT holds the pairs (our side
  * closes first): a get finds it empty and is counted; when TIME_WAIT
  * ends the pairs come back, at the tail, and a new connection can go.
@@ -1485,6 +1560,7 @@ static const struct check_case cases[] = {
 	CASE(zero_window_for_ever_ends_at_the_idle_timeout),
 	CASE(data_after_close_is_answered_with_a_reset),
 	CASE(tx_buffer_exhaustion_mid_burst_is_counted_and_recovers),
+	CASE(synack_after_a_refused_syn_retransmission_sends_the_request_intact),
 	CASE(source_pairs_held_by_time_wait_come_back),
 };
 
