@@ -5,9 +5,12 @@
 #include "epw_flow.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http_parse.h"
 
@@ -32,26 +35,55 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Flow f's body is not (all) in its -o file: counted; the first one's errno and flow kept. */
+static void output_error(struct epw_core *c, const struct epw_flow *f, int err)
+{
+	if (c->c.output_errors++ == 0) {
+		c->out_errno = err;
+		c->out_flow = f->number;
+	}
+}
+
+/*
+ * A new file for the body: never an old file (O_EXCL) and never through a
+ * symbolic link (one at the path is EEXIST to O_EXCL: reported as ELOOP).
+ */
 static void open_body_file(struct epw_core *c, struct epw_flow *f)
 {
 	char path[4096];
+	struct stat st;
+	int fd, e;
 
 	f->out = NULL;
 	if (c->run->outfile == NULL)
 		return;
 	snprintf(path, sizeof(path), "%s.%ld", c->run->outfile, f->number);
-	f->out = fopen(path, "w");
-	if (f->out == NULL)
-		c->c.local_errors++;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		f->out = fdopen(fd, "w");
+		if (f->out != NULL)
+			return;
+		e = errno;
+		close(fd);
+	} else {
+		e = errno;
+		if (e == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
+	}
+	output_error(c, f, e);
 }
 
-/* Close the flow's file: a write error anywhere in it counts as a local error. */
+/* Close the flow's file: a write error anywhere in it is an output error. */
 static void close_body_file(struct epw_core *c, struct epw_flow *f)
 {
+	bool bad;
+
 	if (f->out == NULL)
 		return;
-	if (ferror(f->out) | (fclose(f->out) != 0))
-		c->c.local_errors++;
+	bad = ferror(f->out) != 0;
+	errno = 0;
+	if ((fclose(f->out) != 0) | bad)
+		output_error(c, f, errno != 0 ? errno : EIO);
 	f->out = NULL;
 }
 
@@ -197,8 +229,12 @@ static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, siz
 	size_t used, off, len;
 	int r = http_resp_feed(&f->resp, p, n, &used, &off, &len);
 
-	if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len)
-		c->c.local_errors++;
+	if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len) {
+		/* one error per body: the rest of it is not written */
+		output_error(c, f, errno != 0 ? errno : EIO);
+		fclose(f->out);
+		f->out = NULL;
+	}
 	c->c.body_bytes += len;
 	return r;
 }

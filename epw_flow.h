@@ -48,6 +48,8 @@ struct epw_core {
 	uint64_t rss_handovers;
 	uint64_t no_mbuf;	/* frames the stack could not build: the mbuf pool was empty */
 	struct epw_fault_dir fault_rx, fault_tx;	/* mos.conf fault injection on this core */
+	int out_errno;		/* the first -o body not written (c.output_errors): its errno */
+	long out_flow;		/* ...and its flow number */
 	int err;		/* a set-up step failed: its errno */
 	const char *failed;
 

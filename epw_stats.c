@@ -120,6 +120,7 @@ void epw_counters_add(struct epw_counters *dst, const struct epw_counters *src)
 	dst->http_non_2xx += src->http_non_2xx;
 	dst->bad_responses += src->bad_responses;
 	dst->local_errors += src->local_errors;
+	dst->output_errors += src->output_errors;
 	dst->reconnects += src->reconnects;
 	dst->empty_streams += src->empty_streams;
 	dst->empty_buffers += src->empty_buffers;
@@ -214,6 +215,7 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "http_non_2xx", t->http_non_2xx, ",\n  ");
 	put_u64(&o, "bad_responses", t->bad_responses, ",\n  ");
 	put_u64(&o, "local_shortages", t->local_errors, ",\n  ");
+	put_u64(&o, "output_errors", t->output_errors, ",\n  ");
 	put(&o, "\"empty_pools\": {");
 	put_u64(&o, "streams", t->empty_streams, ", ");
 	put_u64(&o, "buffers", t->empty_buffers, ", ");

@@ -15,7 +15,9 @@
  * thread, prints its own lines and writes its own JSON.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,8 +106,9 @@ static void usage(FILE *f)
 		"  -w FILE        application configuration (default conf/epwget.conf)\n"
 		"  -N CORES       cores to use (epwget.conf: core_limit; default: the core mask)\n"
 		"  -c N           connections open at once, over all cores (total_concurrency)\n"
-		"  -o FILE        write each body to FILE.<flow number>\n"
-		"  -j FILE        write the summary as JSON\n"
+		"  -o FILE        write each body to FILE.<flow number>, a new file (not over an\n"
+		"                 old one, nor through a symbolic link)\n"
+		"  -j FILE        write the summary as JSON (not through a symbolic link)\n"
 		"  -C             check: bring up DPDK, ports, pools and RSS source pairs, report, stop\n"
 		"  -v             per-core lines and debug messages\n"
 		"mTCP's form works too: epwget 10.0.0.4/index.html 100000 -N 8 -c 8000 -f mos.conf\n");
@@ -652,16 +656,129 @@ static void print_summary(const struct epw_summary *s, int cores)
 	print_faults("send", &s->fault_tx);
 }
 
-static int write_json(const char *path, const struct epw_summary *s)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
+/* What to do about a symbolic link at an -o or -j path. */
+static const char *const link_refused = "does not write through links; remove it or choose "
+					"another path";
 
-	if (f == NULL) {
-		fprintf(stderr, "%s: -j %s: %s\n", prog, path, strerror(errno));
+/* What to do about an -o body that could not be written with errno err. */
+static const char *output_advice(int err)
+{
+	switch (err) {
+	case EEXIST: return "-o writes new files only: remove the old ones or choose another -o";
+	case ENOENT: return "create the directory or choose another -o";
+	case ENOSPC: case EDQUOT: return "free space there or choose another -o";
+	case EMFILE: case ENFILE: return "raise ulimit -n or lower -c";
+	case EACCES: case EPERM: case EROFS: return "choose an -o where you may write";
+	default: return "check the -o path";
+	}
+}
+
+/* -o bodies not written: how many, and the first one's path, cause and remedy (stderr). */
+static void print_output_errors(const char *outfile, const struct epw_summary *s, int cores)
+{
+	const struct epw_core *c = NULL;
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < cores && c == NULL; i++)
+		if (ecore[i].c.output_errors != 0)
+			c = &ecore[i];
+	if (c == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s.%ld", outfile, c->out_flow);
+	printf("[ ALL ] output errors: %lu bodies not written to their -o files\n",
+	       (unsigned long)s->total.output_errors);
+	if (c->out_errno == ELOOP)
+		fprintf(stderr, "%s: -o: %lu bodies not written; the first: %s is a symbolic link: "
+			"%s %s\n", prog, (unsigned long)s->total.output_errors, path, prog,
+			link_refused);
+	else
+		fprintf(stderr, "%s: -o: %lu bodies not written; the first: %s: %s; %s\n", prog,
+			(unsigned long)s->total.output_errors, path, strerror(c->out_errno),
+			output_advice(c->out_errno));
+}
+
+/* Open files now: the entries of /proc/self/fd (less the one reading it); 0 if unknown. */
+static long open_files(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+
+	if (d == NULL)
+		return 0;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0;	/* ".", ".." and the directory's own */
+}
+
+/*
+ * -o keeps a file open for each connection: `concurrency` of them at once,
+ * besides what is open now (DPDK's) and a margin. Raise the soft limit of
+ * open files to that when the hard limit allows; else refuse, saying what
+ * to change. 0 or -errno.
+ */
+static int output_files_limit(const char *outfile, int concurrency)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)concurrency + (rlim_t)open_files() + 64, was;
+
+	if (outfile == NULL || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (mp_binary)
+			fprintf(stderr, "%s: -o needs %lu open files at this process's %d connections; "
+				"the limit is %lu: raise it with ulimit -n or lower total_concurrency "
+				"(epwget.conf)\n", prog, (unsigned long)need, concurrency,
+				(unsigned long)rl.rlim_max);
+		else
+			fprintf(stderr, "%s: -o needs %lu open files at -c %d; the limit is %lu: raise it "
+				"with ulimit -n or lower -c\n", prog, (unsigned long)need, concurrency,
+				(unsigned long)rl.rlim_max);
+		return -EMFILE;
+	}
+	was = rl.rlim_cur;
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "%s: -o needs %lu open files; raising the limit from %lu failed: %s; "
+			"raise it with ulimit -n\n", prog, (unsigned long)need, (unsigned long)was,
+			strerror(errno));
 		return -errno;
 	}
-	ret = epw_summary_json(f, s);
+	MOS_LOG(DEBUG, "open files limit raised to %lu for -o", (unsigned long)need);
+	return 0;
+}
+
+/*
+ * -j, opened at start so that a path it cannot write fails before the run:
+ * created or truncated (a regular file is replaced), never through a
+ * symbolic link. 0 or -errno, said on stderr.
+ */
+static int open_json(const char *path, FILE **f)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int e;
+
+	*f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (*f != NULL)
+		return 0;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == ELOOP)
+		fprintf(stderr, "%s: -j: %s is a symbolic link: %s %s\n", prog, path, prog,
+			link_refused);
+	else
+		fprintf(stderr, "%s: -j %s: cannot open it: %s; choose a path in a directory that "
+			"exists and that you may write to\n", prog, path, strerror(e));
+	return -e;
+}
+
+/* The summary into f (open_json's), which is closed. 0 or -errno. */
+static int write_json(FILE *f, const char *path, const struct epw_summary *s)
+{
+	int ret = epw_summary_json(f, s);
+
 	if (fclose(f) != 0 && ret == 0)
 		ret = -errno;
 	if (ret != 0)
@@ -709,9 +826,8 @@ static void report_failure(const struct epw_core *c)
  * print the seed's lines and the summary. Exit status 0 when all were ok.
  */
 static int flow_run(const struct options *o, const struct epwget_conf *wc, struct core_job *jobs,
-		    int cores, long first_flow)
+		    int cores, long first_flow, FILE *json, const char *jpath)
 {
-	char jpath[PATH_MAX];
 	static char request[CONF_PATH_MAX + 256];
 	static struct snap last_core[CONF_MAX_CORES], last_all;
 	struct epw_summary sum;
@@ -754,15 +870,18 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 			report_failure(&ecore[i]);
 	summary_fill(&sum, cores, now_s() - t0);
 	print_summary(&sum, cores);
-	if (o->json != NULL &&
-	    write_json(json_path(o->json, ecore[0].core, jpath, sizeof(jpath)), &sum) != 0)
+	print_output_errors(o->outfile, &sum, cores);
+	if (json != NULL && write_json(json, jpath, &sum) != 0)
 		return 1;
-	return (long)sum.total.ok == total ? 0 : 1;
+	return (long)sum.total.ok == total && sum.total.output_errors == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
 	static struct core_job jobs[CONF_MAX_CORES];
+	char jbuf[PATH_MAX];
+	const char *jpath = NULL;
+	FILE *json = NULL;
 	struct epwget_conf wc;
 	struct options o;
 	long first_flow = 0;
@@ -779,6 +898,11 @@ int main(int argc, char **argv)
 		mos_log_set(prog, MOS_LOG_DEBUG);
 	if (load_wget_conf(&o, &wc) != 0)
 		return EXIT_USAGE;
+	if (o.json != NULL && !o.check) {	/* -C writes no JSON */
+		jpath = json_path(o.json, o.core, jbuf, sizeof(jbuf));
+		if (open_json(jpath, &json) != 0)
+			return EXIT_USAGE;
+	}
 	if (mtcp_init(o.mos_conf) != 0)	/* a configuration it cannot read or use: usage */
 		return errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||
 		       errno == EISDIR ? EXIT_USAGE : 1;
@@ -789,10 +913,16 @@ int main(int argc, char **argv)
 		ret = plan_cores(&wc, jobs, &cores);
 	}
 	if (ret == 0)
+		ret = output_files_limit(o.outfile, mp_binary ? jobs[0].concurrency :
+					 wc.total_concurrency);
+	if (ret == 0) {
 		ret = o.check ? check_run(&wc, jobs, cores) :
-		      flow_run(&o, &wc, jobs, cores, first_flow);
-	else
+		      flow_run(&o, &wc, jobs, cores, first_flow, json, jpath);	/* closes json */
+	} else {
+		if (json != NULL)
+			fclose(json);
 		ret = EXIT_USAGE;
+	}
 	mtcp_destroy();
 	return ret;
 }
