@@ -84,8 +84,11 @@ usage_err "unknown option" "-x: unknown option" -x
 usage_err "option without value" "-f needs a value" -C -f
 usage_err "FLOWS zero" "FLOWS: 0 is out of range" -C 10.0.0.4/ 0
 usage_err "extra argument" "unexpected argument 'extra'" -C 10.0.0.4/ 10 extra
-usage_err "URL with a scheme" "no scheme, write host/path" -C http://10.0.0.4/ 10
-usage_err "URL with a name" "URL:" -C www.example.com/ 10
+usage_err "URL https" "URL: https is not supported: epwget speaks HTTP/1.x over plain TCP" -C https://10.0.0.4/ 10
+usage_err "URL with another scheme" "URL: scheme 'ftp' is not supported" -C ftp://10.0.0.4/ 10
+usage_err "URL with a name not in /etc/hosts" \
+	"URL: host 'no-such-host.invalid' not found in /etc/hosts (a static binary has no DNS resolver" \
+	-C no-such-host.invalid/ 10
 usage_err "URL port out of range" "port 70000 is out of range" -C 10.0.0.4:70000/ 10
 
 # --- configuration errors -------------------------------------------------
@@ -130,6 +133,14 @@ if run "mTCP's argument order" 0 10.0.0.4/index.html 100 -N 1 -c 10 -C &&
 	ok "mTCP's argument order: epwget URL FLOWS -N 1 -c 10"
 else
 	bad "mTCP's argument order" "$(cat "$tmp/out" "$tmp/err" | tail -3)"
+fi
+
+# the URL as curl and wget take it
+if run "http:// URL" 0 -C -N 1 -c 10 http://10.0.0.4:8080/a?b 5 &&
+   grep -q '^epwget check: 5 flows to 10.0.0.4:8080/a?b over 1 cores' "$tmp/out"; then
+	ok "http:// URL: epwget -C http://10.0.0.4:8080/a?b 5"
+else
+	bad "http:// URL" "$(cat "$tmp/out" "$tmp/err" | tail -3)"
 fi
 
 echo 0 > /proc/sys/vm/nr_hugepages
