@@ -215,6 +215,25 @@ static int load_wget_conf(const struct options *o, struct epwget_conf *wc)
 	return 0;
 }
 
+/*
+ * The server must be reachable through mos.conf's netdevs and routes: said
+ * once, here, before DPDK starts, rather than by every core. A mos.conf
+ * that does not parse is left to mtcp_init, which says why.
+ */
+static int check_route(const struct options *o, const struct epwget_conf *wc)
+{
+	static struct mos_conf mc;
+	char err[CONF_ERR_MAX], host[INET_ADDRSTRLEN];
+
+	if (conf_mos_load(&mc, o->mos_conf, err, sizeof(err)) != 0 ||
+	    conf_route_lookup(&mc, wc->host) >= 0)
+		return 0;
+	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
+	fprintf(stderr, "%s: no route to %s, the URL's host: add a route_table line or a netdev "
+		"whose subnet holds it in %s\n", prog, host, o->mos_conf);
+	return -EINVAL;
+}
+
 /* mTCP's split: an equal share each, the remainder one each to the lowest cores. */
 static long share(long total, int cores, int core)
 {
@@ -778,7 +797,7 @@ int main(int argc, char **argv)
 	}
 	if (o.verbose)
 		mos_log_set(prog, MOS_LOG_DEBUG);
-	if (load_wget_conf(&o, &wc) != 0)
+	if (load_wget_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0)
 		return EXIT_USAGE;
 	if (mtcp_init(o.mos_conf) != 0)	/* a configuration it cannot read or use: usage */
 		return errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||

@@ -72,7 +72,13 @@ else
 	bad "binary is static" "$(file "$BIN")"
 fi
 
-run "-h prints usage, exit 0" 0 -h && grep -q '^usage: epwget' "$tmp/out" && ok "-h prints usage, exit 0"
+if run "-h prints usage, exit 0" 0 -h; then
+	if grep -q '^usage: epwget' "$tmp/out"; then
+		ok "-h prints usage, exit 0"
+	else
+		bad "-h prints usage" "stdout: $(head -c 600 "$tmp/out")"
+	fi
+fi
 
 # --- command line errors: one line, exit 2, nothing started -----------------
 usage_err "-N not a number" "-N: 'abc' is not a number" -N abc -C
@@ -152,11 +158,37 @@ else
 	echo "skip hugepages: the kernel reserved none"
 fi
 
-sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos-null.conf > "$tmp/noroute.conf"
-if run "no route to the server" 1 -C -f "$tmp/noroute.conf" && grep -q 'no route to 10.0.0.4' "$tmp/err"; then
-	ok "no route to the server: a clear error"
+# The README's bring-up check, word for word: the null device, conf/epwget.conf's URL.
+"$BIN" -f conf/mos-null.conf -C > "$tmp/out" 2> "$tmp/err" &
+pid=$!
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'every core came up' "$tmp/out" && [ -z "$(sort "$tmp/err" | uniq -d)" ]; then
+	ok "README's check: epwget -f conf/mos-null.conf -C: exit 0, no line twice"
+else
+	bad "README's check: epwget -f conf/mos-null.conf -C" "exit $rc" "$(cat "$tmp/out" "$tmp/err")"
 fi
-no_runtime_left "after a failed core"
+no_runtime_left "README's check"
+
+# A server no netdev or route reaches: one line, before DPDK starts, not one per core.
+sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/0.0.0.0\/0 dpdk0.*//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos-null.conf > "$tmp/noroute.conf"
+usage_err "no route to the server: said once" \
+	"^epwget: no route to 10.0.0.4, the URL's host: add a route_table line or a netdev whose subnet holds it in $tmp/noroute.conf\$" \
+	-C -f "$tmp/noroute.conf"
+
+# A core that cannot come up (one source port: it sends replies to one queue only).
+if [ "$(nproc)" -ge 2 ]; then
+	sed 's/tcp_timewait = 0/tcp_timewait = 0\n\tsource_ports = 5000-5000/' conf/mos-null.conf > "$tmp/oneport.conf"
+	if run "a core without a source port" 1 -C -N 2 -f "$tmp/oneport.conf" &&
+	   [ "$(grep -c 'no source port of mos.conf' "$tmp/err")" -eq 1 ]; then
+		ok "a core without a source port: said once, exit 1"
+	else
+		bad "a core without a source port" "$(cat "$tmp/err")"
+	fi
+	no_runtime_left "after a failed core"
+else
+	echo "skip a core without a source port: one CPU"
+fi
 
 # A flow to a server that never answers (the null device swallows every SYN):
 # counted as a timeout after the SYN retries, exit status 1, valid JSON.
