@@ -107,6 +107,9 @@ printf 'url = 10.0.0.4/\ntotal_flows = many\n' > "$tmp/bad.wconf"
 usage_err "epwget.conf bad number" "$tmp/bad.wconf:2: total_flows: 'many' is not a number" -C -w "$tmp/bad.wconf"
 printf 'total_flows = 5\n' > "$tmp/nourl.wconf"
 usage_err "no URL anywhere" "no URL: give URL" -C -w "$tmp/nourl.wconf"
+sed 's/eal_args = --no-pci/eal_args = --file-prefix=..\/run --no-pci/' conf/mos-null.conf > "$tmp/prefix.conf"
+usage_err "mos.conf --file-prefix outside the runtime directory" \
+	"$tmp/prefix.conf:[0-9]*: eal_args: --file-prefix '../run' must be a plain name" -C -f "$tmp/prefix.conf"
 sed "s/0xFFFF/0x8000000000000000/g" conf/mos-null.conf > "$tmp/nocpu.conf"
 usage_err "core mask without a usable CPU" "names none of the CPUs" -C -f "$tmp/nocpu.conf"
 

@@ -356,6 +356,19 @@ TEST(mos_multiprocess)
 	CHECK_EQ(mc.nb_mbuf, 1088);	/* 1024 RX descriptors + 64: the least allowed */
 }
 
+/* A plain --file-prefix name is kept as given; the bad ones are in mos_bad_inputs. */
+TEST(mos_file_prefix)
+{
+	REQUIRE(mos("mos { eal_args = --no-pci --file-prefix=epwget-mp.2_a\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_STR(mc.eal_args, "--no-pci --file-prefix=epwget-mp.2_a");
+	REQUIRE(mos("mos { eal_args = --file-prefix grp --no-pci\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	/* other options may hold '/' and '..' */
+	REQUIRE(mos("mos { eal_args = --vdev=net_memif0,socket=/run/../m.sock --files=a/b\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+}
+
 TEST(mos_source_ports)
 {
 	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
@@ -601,6 +614,19 @@ static const struct bad_case mos_bad[] = {
 	  "t.conf:2: multiprocess: master core 8 is not in core_mask 0xff" },
 	{ IN_MOS("eal_args = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7"),
 	  "t.conf:2: eal_args: 33 arguments, at most 32" },
+#define PREFIX_NAME(o, v) "t.conf:2: eal_args: " o " '" v "' must be a plain name, without '/' " \
+	"or '..': it names a directory under /var/run/dpdk that the multi-process master removes at exit"
+	{ IN_MOS("eal_args = --no-pci --file-prefix="), "t.conf:2: eal_args: --file-prefix has no "
+	  "name: give one (as --file-prefix=epwget-mp), or leave the option out" },
+	{ IN_MOS("eal_args = --no-pci --file-prefix"), "t.conf:2: eal_args: --file-prefix has no "
+	  "name: give one (as --file-prefix=epwget-mp), or leave the option out" },
+	{ IN_MOS("eal_args = --file-prefix=a/b"), PREFIX_NAME("--file-prefix", "a/b") },
+	{ IN_MOS("eal_args = --file-prefix=/"), PREFIX_NAME("--file-prefix", "/") },
+	{ IN_MOS("eal_args = --file-prefix ../x --no-pci"), PREFIX_NAME("--file-prefix", "../x") },
+	{ IN_MOS("eal_args = --file-prefix=.."), PREFIX_NAME("--file-prefix", "..") },
+	{ IN_MOS("eal_args = --file-prefix=a..b"), PREFIX_NAME("--file-prefix", "a..b") },
+	{ IN_MOS("eal_args = --file-prefix=."), PREFIX_NAME("--file-prefix", ".") },
+	{ IN_MOS("eal_args = --file-pre=/tmp/x"), PREFIX_NAME("--file-pre", "/tmp/x") },
 	/* fault */
 	{ IN_FAULT("seed = abc"), "t.conf:3: seed: 'abc' is not a number" },
 	{ IN_FAULT("seed = -1"), "t.conf:3: seed: '-1' is not a number" },
@@ -1374,6 +1400,7 @@ static const struct check_case cases[] = {
 	CASE(mos_ported_from_mos),
 	CASE(mos_sample_without_address),
 	CASE(mos_multiprocess),
+	CASE(mos_file_prefix),
 	CASE(mos_source_ports),
 	CASE(mos_fault_rates),
 	CASE(mos_fault_other_keys),
