@@ -8,11 +8,13 @@
 #include "conf_parse.h"
 #include "conf_lex.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- epwget.conf and URLs --------------------------------------------- */
 
@@ -28,25 +30,117 @@ static int url_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* "HOST[:PORT]": the port in *port, or 0 when there is none. */
-static int url_host(const char *url, size_t n, in_addr_t *host, int *port, char *err,
+/* A host name's characters: letters, digits, '-', '.', '_' (as /etc/hosts holds them). */
+static bool name_char(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || conf_is_digit(ch) ||
+	       ch == '-' || ch == '.' || ch == '_';
+}
+
+/*
+ * The IPv4 address of name in the hosts file at path (/etc/hosts' format:
+ * ADDRESS NAME [ALIAS...], '#' comments; lines of IPv6 addresses skipped),
+ * the first line that names it, case aside. 0, -ENOENT when no line does,
+ * or -EIO when the file cannot be read, with the message in err.
+ */
+static int hosts_lookup(const char *path, const char *name, in_addr_t *addr, char *err,
+			size_t errlen)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+	int rc = conf_read_file(path, &buf, &len, err, errlen);
+
+	if (rc < 0)
+		return -EIO;
+	buf[len] = '\0';
+	rc = -ENOENT;
+	for (line = strtok_r(buf, "\n", &save); line != NULL && rc != 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *wsave = NULL, *w;
+		in_addr_t a;
+
+		line[strcspn(line, "#")] = '\0';
+		w = strtok_r(line, " \t\r\v\f", &wsave);
+		if (w == NULL || conf_parse_ipv4(w, &a) < 0)
+			continue;
+		while (rc != 0 && (w = strtok_r(NULL, " \t\r\v\f", &wsave)) != NULL) {
+			if (strcasecmp(w, name) == 0) {
+				*addr = a;
+				rc = 0;
+			}
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * The host of a URL, n bytes at h: a dotted IPv4 address, or a name looked
+ * up in the hosts file at hosts (a static binary has no NSS, so no DNS).
+ */
+static int url_addr(const char *h, size_t n, const char *hosts, in_addr_t *host, char *err,
 		    size_t errlen)
 {
-	char hbuf[16];
+	char hbuf[256];
+	bool dotted = true;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!conf_is_digit(h[i]) && h[i] != '.')
+			dotted = false;
+		if (!name_char(h[i]))
+			return url_fail(err, errlen, "'%.*s' is neither a dotted IPv4 address nor a "
+					"host name (letters, digits, '-', '.')", (int)n, h);
+	}
+	if (n >= sizeof(hbuf))
+		return url_fail(err, errlen, "host name longer than %zu bytes", sizeof(hbuf) - 1);
+	memcpy(hbuf, h, n);
+	hbuf[n] = '\0';
+	if (dotted) {
+		if (n > 15 || conf_parse_ipv4(hbuf, host) < 0)
+			return url_fail(err, errlen, "'%s' must be a dotted IPv4 address", hbuf);
+	} else {
+		char msg[CONF_ERR_MAX];
+
+		rc = hosts_lookup(hosts, hbuf, host, msg, sizeof(msg));
+		if (rc == -ENOENT)
+			return url_fail(err, errlen, "host '%s' not found in %s (a static binary has "
+					"no DNS resolver: give an address or add it to %s)", hbuf,
+					hosts, hosts);
+		if (rc < 0)
+			return url_fail(err, errlen, "host '%s': %s (a static binary has no DNS "
+					"resolver: give an address)", hbuf, msg);
+	}
+	if (!conf_is_unicast(*host)) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, host, a, sizeof(a));
+		return url_fail(err, errlen, dotted ? "%s is not a unicast address" :
+				"%s, the address of '%s', is not a unicast address", a, hbuf);
+	}
+	return 0;
+}
+
+/* "HOST[:PORT]", n bytes at url: the port in *port, or 0 when there is none. */
+static int url_host(const char *url, size_t n, const char *hosts, in_addr_t *host, int *port,
+		    char *err, size_t errlen)
+{
 	size_t hl = strcspn(url, ":");
 	uint32_t v = 0;
 	size_t i;
+	int rc;
 
 	if (hl > n)
 		hl = n;
 	if (hl == 0)
 		return url_fail(err, errlen, "no host in '%s'", url);
-	memcpy(hbuf, url, hl < 15 ? hl : 15);
-	hbuf[hl < 15 ? hl : 15] = '\0';
-	if (hl > 15 || conf_parse_ipv4(hbuf, host) < 0)
-		return url_fail(err, errlen, "'%.*s' must be a dotted IPv4 address", (int)hl, url);
-	if (!conf_is_unicast(*host))
-		return url_fail(err, errlen, "%s is not a unicast address", hbuf);
+	if (memchr(url, '@', n) != NULL)
+		return url_fail(err, errlen, "'%.*s': a user name in a URL is not supported; give "
+				"host[:port]", (int)n, url);
+	rc = url_addr(url, hl, hosts, host, err, errlen);
+	if (rc < 0)
+		return rc;
 	*port = 0;
 	if (hl == n)
 		return 0;
@@ -65,12 +159,12 @@ static int url_host(const char *url, size_t n, in_addr_t *host, int *port, char 
 	return 0;
 }
 
-/* The path: printable ASCII, no blank, shorter than CONF_PATH_MAX. */
-static int url_path(const char *path, char *err, size_t errlen)
+/* The path, n bytes (and lead more before it): printable ASCII, no blank, fits c->path. */
+static int url_path(const char *path, size_t n, size_t lead, char *err, size_t errlen)
 {
-	size_t i, n = strlen(path);
+	size_t i;
 
-	if (n >= CONF_PATH_MAX)
+	if (n + lead >= CONF_PATH_MAX)
 		return url_fail(err, errlen, "path longer than %d bytes", CONF_PATH_MAX - 1);
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f)
@@ -80,12 +174,36 @@ static int url_path(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* conf_parse_url, and whether the URL named a port. */
-static int parse_url(struct epwget_conf *c, const char *url, bool *had_port, char *err,
-		     size_t errlen)
+/*
+ * "http://" (any case) cut off; "https://" and other schemes refused.
+ * A scheme is what comes before a "://" that holds the URL's first '/'.
+ */
+static int url_scheme(const char **url, char *err, size_t errlen)
+{
+	const char *u = *url, *slash = strchr(u, '/');
+	size_t n;
+
+	if (slash == NULL || slash == u || slash[-1] != ':' || slash[1] != '/')
+		return 0;
+	n = (size_t)(slash - 1 - u);
+	if (n == 4 && strncasecmp(u, "http", 4) == 0) {
+		*url = slash + 2;
+		return 0;
+	}
+	if (n == 5 && strncasecmp(u, "https", 5) == 0)
+		return url_fail(err, errlen, "https is not supported: epwget speaks HTTP/1.x over "
+				"plain TCP; give http://host[:port]/path");
+	return url_fail(err, errlen, "scheme '%.*s' is not supported: give http://host[:port]/path "
+			"or host[:port]/path", (int)n, u);
+}
+
+/* conf_parse_url_hosts, and whether the URL named a port. */
+static int parse_url(struct epwget_conf *c, const char *url, const char *hosts, bool *had_port,
+		     char *err, size_t errlen)
 {
 	char dummy[1];
-	const char *path;
+	const char *path, *rest = url;
+	size_t plen, lead;
 	in_addr_t host;
 	int port, rc;
 
@@ -95,40 +213,58 @@ static int parse_url(struct epwget_conf *c, const char *url, bool *had_port, cha
 	}
 	if (url == NULL || *url == '\0')
 		return url_fail(err, errlen, "empty URL");
-	if (strstr(url, "://") != NULL)
-		return url_fail(err, errlen, "'%s': no scheme, write host/path"
-				" (e.g. 10.0.0.4/index.html)", url);
-	path = url + strcspn(url, "/");
-	rc = url_host(url, (size_t)(path - url), &host, &port, err, errlen);
-	if (rc == 0)
-		rc = url_path(path, err, errlen);
+	rc = url_scheme(&rest, err, errlen);
+	if (rc < 0)
+		return rc;
+	path = rest + strcspn(rest, "/?#");
+	if (path == rest || *rest == ':')
+		return url_fail(err, errlen, "no host in '%s'", url);
+	if (*rest == '[')
+		return url_fail(err, errlen, "'%s': IPv6 is not supported; give an IPv4 address or "
+				"a host name", url);
+	url = rest;
+	rc = url_host(url, (size_t)(path - url), hosts, &host, &port, err, errlen);
+	if (rc < 0)
+		return rc;
+	plen = strcspn(path, "#");		/* a fragment is the reader's, never sent */
+	lead = *path == '/' ? 0 : 1;		/* "host?q" and "host" ask for "/?q", "/" */
+	rc = url_path(path, plen, lead, err, errlen);
 	if (rc < 0)
 		return rc;
 	c->host = host;
 	if (port > 0)
 		c->port = (uint16_t)port;
-	memcpy(c->path, *path ? path : "/", *path ? strlen(path) + 1 : 2);
+	c->path[0] = '/';
+	memcpy(c->path + lead, path, plen);
+	c->path[lead + plen] = '\0';
 	*had_port = port > 0;
 	return 0;
 }
 
-int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t errlen)
+int conf_parse_url_hosts(struct epwget_conf *c, const char *url, const char *hosts, char *err,
+			 size_t errlen)
 {
 	bool had_port;
 	int rc;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	rc = parse_url(c, url, &had_port, err, errlen);
+	rc = parse_url(c, url, hosts, &had_port, err, errlen);
 	if (rc == 0)
 		c->url_set = true;
 	return rc;
+}
+
+int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t errlen)
+{
+	return conf_parse_url_hosts(c, url, CONF_HOSTS_PATH, err, errlen);
 }
 
 struct epw_parser {
 	struct src s;
 	struct epwget_conf c;
 	int *key_line;			/* per epw_keys entry */
+	const char *hosts;		/* where URL host names are looked up */
 	int dest_port;			/* 0: not given */
 	bool url_set;
 	bool url_port;			/* the url named a port: it wins */
@@ -139,7 +275,7 @@ static int set_url(const struct setting *st)
 	struct epw_parser *p = st->base;
 	char msg[CONF_ERR_MAX];
 
-	if (parse_url(&p->c, st->val, &p->url_port, msg, sizeof(msg)) < 0)
+	if (parse_url(&p->c, st->val, p->hosts, &p->url_port, msg, sizeof(msg)) < 0)
 		return conf_fail(st->s, "%s: %s", st->key, msg);
 	p->url_set = true;
 	return 0;
@@ -187,6 +323,12 @@ void conf_epwget_defaults(struct epwget_conf *c)
 int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text, size_t len,
 		      char *err, size_t errlen)
 {
+	return conf_epwget_parse_hosts(c, name, text, len, CONF_HOSTS_PATH, err, errlen);
+}
+
+int conf_epwget_parse_hosts(struct epwget_conf *c, const char *name, const char *text,
+			    size_t len, const char *hosts, char *err, size_t errlen)
+{
 	int key_line[ARRAY_SIZE(epw_keys)] = { 0 };
 	struct epw_parser p;
 	int rc;
@@ -195,6 +337,7 @@ int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text,
 	conf_src_init(&p.s, name, err, errlen);
 	conf_epwget_defaults(&p.c);
 	p.key_line = key_line;
+	p.hosts = hosts;
 	rc = conf_scan_lines(&p.s, text, len, epw_line, &p);
 	/* no url is no error here: the command line may give it */
 	p.c.url_set = p.url_set;

@@ -257,11 +257,49 @@ static int set_app_type(const struct setting *st)
 	return set_str(st);
 }
 
+/* Is word (n bytes, up to any '=') --file-prefix, or an abbreviation getopt_long takes? */
+static bool is_file_prefix_opt(const char *word, size_t n)
+{
+	static const char opt[] = "--file-prefix";
+
+	return n >= 4 && n < sizeof(opt) && strncmp(word, opt, n) == 0;
+}
+
+/*
+ * --file-prefix names the EAL's runtime directory (/var/run/dpdk/PREFIX),
+ * which the multi-process master empties and removes at exit: a plain name
+ * only, never empty, with no '/' and no ".." (nor "." alone, the parent
+ * itself). w: the n words of eal_args.
+ */
+static int check_file_prefix(const struct setting *st, char **w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strcspn(w[i], "=");
+		const char *v;
+
+		if (!is_file_prefix_opt(w[i], len))
+			continue;
+		v = w[i][len] == '=' ? w[i] + len + 1 : i + 1 < n ? w[i + 1] : "";
+		if (*v == '\0')
+			return conf_fail(st->s, "%s: %.*s has no name: give one (as "
+					 "--file-prefix=epwget-mp), or leave the option out", st->key,
+					 (int)len, w[i]);
+		if (strchr(v, '/') != NULL || strstr(v, "..") != NULL || strcmp(v, ".") == 0)
+			return conf_fail(st->s, "%s: %.*s '%s' must be a plain name, without '/' or "
+					 "'..': it names a directory under /var/run/dpdk that the "
+					 "multi-process master removes at exit", st->key, (int)len,
+					 w[i], v);
+	}
+	return 0;
+}
+
 /* The I/O module splits eal_args on blanks into at most CONF_MAX_EAL_ARGS. */
 static int set_eal(const struct setting *st)
 {
+	char copy[CONF_LINE_MAX];
+	char *w[CONF_MAX_EAL_ARGS + 1];
 	const char *p = st->val;
-	int n = 0;
+	int n = 0, rc;
 
 	while (*p != '\0') {
 		while (conf_is_blank(*p))
@@ -274,7 +312,10 @@ static int set_eal(const struct setting *st)
 	if (n > CONF_MAX_EAL_ARGS)
 		return conf_fail(st->s, "%s: %d arguments, at most %d", st->key, n,
 				 CONF_MAX_EAL_ARGS);
-	return set_str(st);
+	snprintf(copy, sizeof(copy), "%s", st->val);
+	n = split_words(copy, w, CONF_MAX_EAL_ARGS + 1);
+	rc = check_file_prefix(st, w, n);
+	return rc < 0 ? rc : set_str(st);
 }
 
 /* `N master` (N: the master's core) or `slave`. */

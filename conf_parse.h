@@ -141,7 +141,8 @@ struct mos_conf {
 /* epwget.conf, the application's configuration. */
 struct epwget_conf {
 	bool url_set;			/* url was given (the command line may give it instead) */
-	in_addr_t host;			/* dotted IPv4 host of url, network order */
+	in_addr_t host;			/* url's host (an address, or a name's from the
+					   hosts file), network order */
 	uint16_t port;			/* from url host:port, else dest_port, else 80 */
 	char path[CONF_PATH_MAX];	/* url path, starting with '/' */
 	long total_flows;		/* 0: not set, the application must ask for it */
@@ -169,16 +170,28 @@ int conf_mos_load(struct mos_conf *c, const char *path, char *err, size_t errlen
 int conf_mos_parse(struct mos_conf *c, const char *name, const char *text, size_t len,
 		   char *err, size_t errlen);
 
-/* Parse epwget.conf at path into c (defaults first); as conf_mos_load. */
+/*
+ * Parse epwget.conf at path into c (defaults first); as conf_mos_load. The
+ * url's host name, if it has one, is looked up in CONF_HOSTS_PATH, or with
+ * conf_epwget_parse_hosts in the hosts file at hosts.
+ */
 int conf_epwget_load(struct epwget_conf *c, const char *path, char *err, size_t errlen);
 int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text, size_t len,
 		      char *err, size_t errlen);
+int conf_epwget_parse_hosts(struct epwget_conf *c, const char *name, const char *text,
+			    size_t len, const char *hosts, char *err, size_t errlen);
 
 /*
- * Parse a URL "host[:port]/path" (dotted IPv4 host; no scheme) into c->host,
- * c->port (left as is when the URL names none) and c->path ("/" when empty).
- * Returns 0 or -EINVAL with a message (no file:line) in err.
+ * Parse a URL "[http://]host[:port][/path]" into c->host, c->port (left as
+ * is when the URL names none) and c->path ("/" when empty; a "#fragment" is
+ * dropped). host is a dotted IPv4 address or a name looked up in the hosts
+ * file at hosts (/etc/hosts' format): a static binary has no NSS, so no DNS.
+ * https and other schemes are refused. Returns 0 or -EINVAL with a message
+ * (no file:line) in err. conf_parse_url looks names up in CONF_HOSTS_PATH.
  */
+#define CONF_HOSTS_PATH "/etc/hosts"
+int conf_parse_url_hosts(struct epwget_conf *c, const char *url, const char *hosts, char *err,
+			 size_t errlen);
 int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t errlen);
 
 /* Which netdev routes dst (longest prefix first, then the netdev subnets); -1 if none. */

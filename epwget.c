@@ -100,7 +100,8 @@ static void usage(FILE *f)
 		"usage: epwget [-f mos.conf] [-w epwget.conf] [-N cores] [-c total_concurrency]\n"
 		"              [-n total_flows] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
 		"              [URL [FLOWS]]\n"
-		"  URL            host[:port]/path, host a dotted IPv4 address (epwget.conf: url)\n"
+		"  URL            http://host[:port]/path or host[:port]/path, host an IPv4 address\n"
+		"                 or a name in /etc/hosts (no DNS; no https) (epwget.conf: url)\n"
 		"  FLOWS, -n      flows to run in all (epwget.conf: total_flows)\n"
 		"  -f FILE        stack configuration (default conf/mos.conf)\n"
 		"  -w FILE        application configuration (default conf/epwget.conf)\n"
@@ -216,6 +217,25 @@ static int load_wget_conf(const struct options *o, struct epwget_conf *wc)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * The server must be reachable through mos.conf's netdevs and routes: said
+ * once, here, before DPDK starts, rather than by every core. A mos.conf
+ * that does not parse is left to mtcp_init, which says why.
+ */
+static int check_route(const struct options *o, const struct epwget_conf *wc)
+{
+	static struct mos_conf mc;
+	char err[CONF_ERR_MAX], host[INET_ADDRSTRLEN];
+
+	if (conf_mos_load(&mc, o->mos_conf, err, sizeof(err)) != 0 ||
+	    conf_route_lookup(&mc, wc->host) >= 0)
+		return 0;
+	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
+	fprintf(stderr, "%s: no route to %s, the URL's host: add a route_table line or a netdev "
+		"whose subnet holds it in %s\n", prog, host, o->mos_conf);
+	return -EINVAL;
 }
 
 /* mTCP's split: an equal share each, the remainder one each to the lowest cores. */
@@ -896,7 +916,7 @@ int main(int argc, char **argv)
 	}
 	if (o.verbose)
 		mos_log_set(prog, MOS_LOG_DEBUG);
-	if (load_wget_conf(&o, &wc) != 0)
+	if (load_wget_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0)
 		return EXIT_USAGE;
 	if (o.json != NULL && !o.check) {	/* -C writes no JSON */
 		jpath = json_path(o.json, o.core, jbuf, sizeof(jbuf));

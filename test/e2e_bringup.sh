@@ -72,7 +72,13 @@ else
 	bad "binary is static" "$(file "$BIN")"
 fi
 
-run "-h prints usage, exit 0" 0 -h && grep -q '^usage: epwget' "$tmp/out" && ok "-h prints usage, exit 0"
+if run "-h prints usage, exit 0" 0 -h; then
+	if grep -q '^usage: epwget' "$tmp/out"; then
+		ok "-h prints usage, exit 0"
+	else
+		bad "-h prints usage" "stdout: $(head -c 600 "$tmp/out")"
+	fi
+fi
 
 # --- command line errors: one line, exit 2, nothing started -----------------
 usage_err "-N not a number" "-N: 'abc' is not a number" -N abc -C
@@ -84,8 +90,11 @@ usage_err "unknown option" "-x: unknown option" -x
 usage_err "option without value" "-f needs a value" -C -f
 usage_err "FLOWS zero" "FLOWS: 0 is out of range" -C 10.0.0.4/ 0
 usage_err "extra argument" "unexpected argument 'extra'" -C 10.0.0.4/ 10 extra
-usage_err "URL with a scheme" "no scheme, write host/path" -C http://10.0.0.4/ 10
-usage_err "URL with a name" "URL:" -C www.example.com/ 10
+usage_err "URL https" "URL: https is not supported: epwget speaks HTTP/1.x over plain TCP" -C https://10.0.0.4/ 10
+usage_err "URL with another scheme" "URL: scheme 'ftp' is not supported" -C ftp://10.0.0.4/ 10
+usage_err "URL with a name not in /etc/hosts" \
+	"URL: host 'no-such-host.invalid' not found in /etc/hosts (a static binary has no DNS resolver" \
+	-C no-such-host.invalid/ 10
 usage_err "URL port out of range" "port 70000 is out of range" -C 10.0.0.4:70000/ 10
 
 # --- configuration errors -------------------------------------------------
@@ -98,6 +107,9 @@ printf 'url = 10.0.0.4/\ntotal_flows = many\n' > "$tmp/bad.wconf"
 usage_err "epwget.conf bad number" "$tmp/bad.wconf:2: total_flows: 'many' is not a number" -C -w "$tmp/bad.wconf"
 printf 'total_flows = 5\n' > "$tmp/nourl.wconf"
 usage_err "no URL anywhere" "no URL: give URL" -C -w "$tmp/nourl.wconf"
+sed 's/eal_args = --no-pci/eal_args = --file-prefix=..\/run --no-pci/' conf/mos-null.conf > "$tmp/prefix.conf"
+usage_err "mos.conf --file-prefix outside the runtime directory" \
+	"$tmp/prefix.conf:[0-9]*: eal_args: --file-prefix '../run' must be a plain name" -C -f "$tmp/prefix.conf"
 sed "s/0xFFFF/0x8000000000000000/g" conf/mos-null.conf > "$tmp/nocpu.conf"
 usage_err "core mask without a usable CPU" "names none of the CPUs" -C -f "$tmp/nocpu.conf"
 
@@ -132,6 +144,14 @@ else
 	bad "mTCP's argument order" "$(cat "$tmp/out" "$tmp/err" | tail -3)"
 fi
 
+# the URL as curl and wget take it
+if run "http:// URL" 0 -C -N 1 -c 10 http://10.0.0.4:8080/a?b 5 &&
+   grep -q '^epwget check: 5 flows to 10.0.0.4:8080/a?b over 1 cores' "$tmp/out"; then
+	ok "http:// URL: epwget -C http://10.0.0.4:8080/a?b 5"
+else
+	bad "http:// URL" "$(cat "$tmp/out" "$tmp/err" | tail -3)"
+fi
+
 echo 0 > /proc/sys/vm/nr_hugepages
 check_bringup "no hugepages"
 if echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null && [ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ]; then
@@ -141,11 +161,37 @@ else
 	echo "skip hugepages: the kernel reserved none"
 fi
 
-sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos-null.conf > "$tmp/noroute.conf"
-if run "no route to the server" 1 -C -f "$tmp/noroute.conf" && grep -q 'no route to 10.0.0.4' "$tmp/err"; then
-	ok "no route to the server: a clear error"
+# The README's bring-up check, word for word: the null device, conf/epwget.conf's URL.
+"$BIN" -f conf/mos-null.conf -C > "$tmp/out" 2> "$tmp/err" &
+pid=$!
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'every core came up' "$tmp/out" && [ -z "$(sort "$tmp/err" | uniq -d)" ]; then
+	ok "README's check: epwget -f conf/mos-null.conf -C: exit 0, no line twice"
+else
+	bad "README's check: epwget -f conf/mos-null.conf -C" "exit $rc" "$(cat "$tmp/out" "$tmp/err")"
 fi
-no_runtime_left "after a failed core"
+no_runtime_left "README's check"
+
+# A server no netdev or route reaches: one line, before DPDK starts, not one per core.
+sed 's/10.0.0.4\/32 02:00:00:00:00:04//; s/10.0.0.0\/24 dpdk0//; s/0.0.0.0\/0 dpdk0.*//; s/10.0.0.2\/24/10.9.0.2\/24/' conf/mos-null.conf > "$tmp/noroute.conf"
+usage_err "no route to the server: said once" \
+	"^epwget: no route to 10.0.0.4, the URL's host: add a route_table line or a netdev whose subnet holds it in $tmp/noroute.conf\$" \
+	-C -f "$tmp/noroute.conf"
+
+# A core that cannot come up (one source port: it sends replies to one queue only).
+if [ "$(nproc)" -ge 2 ]; then
+	sed 's/tcp_timewait = 0/tcp_timewait = 0\n\tsource_ports = 5000-5000/' conf/mos-null.conf > "$tmp/oneport.conf"
+	if run "a core without a source port" 1 -C -N 2 -f "$tmp/oneport.conf" &&
+	   [ "$(grep -c 'no source port of mos.conf' "$tmp/err")" -eq 1 ]; then
+		ok "a core without a source port: said once, exit 1"
+	else
+		bad "a core without a source port" "$(cat "$tmp/err")"
+	fi
+	no_runtime_left "after a failed core"
+else
+	echo "skip a core without a source port: one CPU"
+fi
 
 # A flow to a server that never answers (the null device swallows every SYN):
 # counted as a timeout after the SYN retries, exit status 1, valid JSON.

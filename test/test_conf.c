@@ -27,6 +27,8 @@ static int epw(const char *text)
 	return conf_epwget_parse(&ec, "e.conf", text, strlen(text), err, sizeof(err));
 }
 
+static int write_tmp(char *path, const char *data, size_t len);
+
 static in_addr_t ip(const char *s)
 {
 	struct in_addr a;
@@ -354,6 +356,19 @@ TEST(mos_multiprocess)
 	CHECK_EQ(mc.nb_mbuf, 1088);	/* 1024 RX descriptors + 64: the least allowed */
 }
 
+/* A plain --file-prefix name is kept as given; the bad ones are in mos_bad_inputs. */
+TEST(mos_file_prefix)
+{
+	REQUIRE(mos("mos { eal_args = --no-pci --file-prefix=epwget-mp.2_a\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	CHECK_STR(mc.eal_args, "--no-pci --file-prefix=epwget-mp.2_a");
+	REQUIRE(mos("mos { eal_args = --file-prefix grp --no-pci\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+	/* other options may hold '/' and '..' */
+	REQUIRE(mos("mos { eal_args = --vdev=net_memif0,socket=/run/../m.sock --files=a/b\n"
+		    "netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
+}
+
 TEST(mos_source_ports)
 {
 	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/24 } }") == 0);
@@ -599,6 +614,19 @@ static const struct bad_case mos_bad[] = {
 	  "t.conf:2: multiprocess: master core 8 is not in core_mask 0xff" },
 	{ IN_MOS("eal_args = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7"),
 	  "t.conf:2: eal_args: 33 arguments, at most 32" },
+#define PREFIX_NAME(o, v) "t.conf:2: eal_args: " o " '" v "' must be a plain name, without '/' " \
+	"or '..': it names a directory under /var/run/dpdk that the multi-process master removes at exit"
+	{ IN_MOS("eal_args = --no-pci --file-prefix="), "t.conf:2: eal_args: --file-prefix has no "
+	  "name: give one (as --file-prefix=epwget-mp), or leave the option out" },
+	{ IN_MOS("eal_args = --no-pci --file-prefix"), "t.conf:2: eal_args: --file-prefix has no "
+	  "name: give one (as --file-prefix=epwget-mp), or leave the option out" },
+	{ IN_MOS("eal_args = --file-prefix=a/b"), PREFIX_NAME("--file-prefix", "a/b") },
+	{ IN_MOS("eal_args = --file-prefix=/"), PREFIX_NAME("--file-prefix", "/") },
+	{ IN_MOS("eal_args = --file-prefix ../x --no-pci"), PREFIX_NAME("--file-prefix", "../x") },
+	{ IN_MOS("eal_args = --file-prefix=.."), PREFIX_NAME("--file-prefix", "..") },
+	{ IN_MOS("eal_args = --file-prefix=a..b"), PREFIX_NAME("--file-prefix", "a..b") },
+	{ IN_MOS("eal_args = --file-prefix=."), PREFIX_NAME("--file-prefix", ".") },
+	{ IN_MOS("eal_args = --file-pre=/tmp/x"), PREFIX_NAME("--file-pre", "/tmp/x") },
 	/* fault */
 	{ IN_FAULT("seed = abc"), "t.conf:3: seed: 'abc' is not a number" },
 	{ IN_FAULT("seed = -1"), "t.conf:3: seed: '-1' is not a number" },
@@ -861,9 +889,8 @@ static const struct bad_case epw_bad[] = {
 	{ "url 10.0.0.4/\n", "e.conf:1: expected 'key = value', got 'url 10.0.0.4/'" },
 	{ "url =\n", "e.conf:1: url: no value" },
 	{ "url = 10.0.0.4/\nurl = 10.0.0.5/\n", "e.conf:2: duplicate key 'url' (first set on line 1)" },
-	{ "url = http://10.0.0.4/index.html\n",
-	  "e.conf:1: url: 'http://10.0.0.4/index.html': no scheme, write host/path"
-	  " (e.g. 10.0.0.4/index.html)" },
+	{ "url = https://10.0.0.4/index.html\n", "e.conf:1: url: https is not supported: epwget "
+	  "speaks HTTP/1.x over plain TCP; give http://host[:port]/path" },
 	{ "url = 10.0.0.4:99999/\n", "e.conf:1: url: port 99999 is out of range (1..65535)" },
 	{ "url = 10.0.0.4/a b\n", "e.conf:1: url: path has a blank or control character (0x20)" },
 	{ "total_flows = 0\n", "e.conf:1: total_flows: 0 is out of range (1..1000000000000)" },
@@ -935,12 +962,118 @@ TEST(url_good)
 	CHECK_STR(c.path, "/");
 }
 
+/* The forms curl and wget take: a scheme, no path, a query or a fragment. */
+TEST(url_http_forms)
+{
+	struct epwget_conf c;
+
+	conf_epwget_defaults(&c);
+	REQUIRE(conf_parse_url(&c, "http://10.0.0.1/x", err, sizeof(err)) == 0);
+	CHECK(c.url_set);
+	CHECK_EQ(c.host, ip("10.0.0.1"));
+	CHECK_EQ(c.port, 80);
+	CHECK_STR(c.path, "/x");
+	REQUIRE(conf_parse_url(&c, "HTTP://10.0.0.2:8080/a/b?c=d", err, sizeof(err)) == 0);
+	CHECK_EQ(c.host, ip("10.0.0.2"));
+	CHECK_EQ(c.port, 8080);
+	CHECK_STR(c.path, "/a/b?c=d");
+	conf_epwget_defaults(&c);
+	REQUIRE(conf_parse_url(&c, "http://10.0.0.3", err, sizeof(err)) == 0);
+	CHECK_EQ(c.host, ip("10.0.0.3"));
+	CHECK_EQ(c.port, 80);
+	CHECK_STR(c.path, "/");
+	REQUIRE(conf_parse_url(&c, "http://10.0.0.3:81?q=1", err, sizeof(err)) == 0);
+	CHECK_EQ(c.port, 81);
+	CHECK_STR(c.path, "/?q=1");
+	/* the fragment is the reader's: never sent */
+	REQUIRE(conf_parse_url(&c, "http://10.0.0.3/doc.html#part", err, sizeof(err)) == 0);
+	CHECK_STR(c.path, "/doc.html");
+	REQUIRE(conf_parse_url(&c, "10.0.0.3#top", err, sizeof(err)) == 0);
+	CHECK_STR(c.path, "/");
+	/* "://" in the path is no scheme */
+	REQUIRE(conf_parse_url(&c, "10.0.0.4/r?to=http://x/", err, sizeof(err)) == 0);
+	CHECK_STR(c.path, "/r?to=http://x/");
+}
+
+static const char test_hosts[] =
+	"# /etc/hosts of a test\n"
+	"::1\tlocalhost ip6-localhost\n"
+	"127.0.0.1 localhost\n"
+	"  10.0.0.7   server.lab server   # the lab's nginx\n"
+	"10.0.0.8\tother server\n"
+	"not-an-address bogus\n"
+	"224.0.0.1 mcast\n";
+
+/* Host names from a hosts file given by path (no NSS in a static binary). */
+TEST(url_host_names)
+{
+	struct epwget_conf c;
+	char hosts[256], want[1024];
+
+	REQUIRE(write_tmp(hosts, test_hosts, strlen(test_hosts)) == 0);
+	conf_epwget_defaults(&c);
+	REQUIRE(conf_parse_url_hosts(&c, "server/x", hosts, err, sizeof(err)) == 0);
+	CHECK_EQ(c.host, ip("10.0.0.7"));	/* the first line that names it */
+	CHECK_STR(c.path, "/x");
+	REQUIRE(conf_parse_url_hosts(&c, "http://SERVER.lab:8080/y", hosts, err, sizeof(err)) == 0);
+	CHECK_EQ(c.host, ip("10.0.0.7"));
+	CHECK_EQ(c.port, 8080);
+	CHECK_STR(c.path, "/y");
+	REQUIRE(conf_parse_url_hosts(&c, "other", hosts, err, sizeof(err)) == 0);
+	CHECK_EQ(c.host, ip("10.0.0.8"));
+
+	conf_epwget_defaults(&c);
+	CHECK(conf_parse_url_hosts(&c, "http://nosuch/x", hosts, err, sizeof(err)) == -EINVAL);
+	snprintf(want, sizeof(want), "host 'nosuch' not found in %s (a static binary has no DNS "
+		 "resolver: give an address or add it to %s)", hosts, hosts);
+	CHECK_STR(err, want);
+	CHECK(conf_parse_url_hosts(&c, "ip6-localhost/", hosts, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "host 'ip6-localhost' not found in ") == err);
+	CHECK(conf_parse_url_hosts(&c, "bogus/", hosts, err, sizeof(err)) == -EINVAL);
+	CHECK(conf_parse_url_hosts(&c, "mcast/", hosts, err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "224.0.0.1, the address of 'mcast', is not a unicast address");
+	CHECK_EQ(c.host, 0);
+	CHECK(!c.url_set);
+
+	/* epwget.conf's url line takes the same forms and names */
+	REQUIRE(conf_epwget_parse_hosts(&ec, "e.conf", "url = http://server:8081/z\n", 27, hosts,
+					err, sizeof(err)) == 0);
+	CHECK(ec.url_set);
+	CHECK_EQ(ec.host, ip("10.0.0.7"));
+	CHECK_EQ(ec.port, 8081);
+	CHECK_STR(ec.path, "/z");
+	CHECK(conf_epwget_parse_hosts(&ec, "e.conf", "url = nosuch/\n", 14, hosts, err,
+				      sizeof(err)) == -EINVAL);
+	snprintf(want, sizeof(want), "e.conf:1: url: host 'nosuch' not found in %s (a static "
+		 "binary has no DNS resolver: give an address or add it to %s)", hosts, hosts);
+	CHECK_STR(err, want);
+	unlink(hosts);
+
+	CHECK(conf_parse_url_hosts(&c, "server/", "test/no/such/hosts", err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "host 'server': test/no/such/hosts: cannot open: No such file or directory "
+		  "(a static binary has no DNS resolver: give an address)");
+}
+
 static const struct bad_case url_bad[] = {
 	{ "", "empty URL" },
-	{ "http://10.0.0.4/x", "'http://10.0.0.4/x': no scheme, write host/path (e.g. 10.0.0.4/index.html)" },
+	{ "https://10.0.0.4/x", "https is not supported: epwget speaks HTTP/1.x over plain TCP; "
+	  "give http://host[:port]/path" },
+	{ "HTTPS://10.0.0.4/x", "https is not supported: epwget speaks HTTP/1.x over plain TCP; "
+	  "give http://host[:port]/path" },
+	{ "ftp://10.0.0.4/x", "scheme 'ftp' is not supported: give http://host[:port]/path or "
+	  "host[:port]/path" },
+	{ "http://", "no host in 'http://'" },
+	{ "http:///x", "no host in 'http:///x'" },
+	{ "http://:80/x", "no host in 'http://:80/x'" },
+	{ "http://user@10.0.0.4/x", "'user@10.0.0.4': a user name in a URL is not supported; give "
+	  "host[:port]" },
+	{ "http://[::1]:80/x", "'http://[::1]:80/x': IPv6 is not supported; give an IPv4 address or "
+	  "a host name" },
+	{ "http://10.0.0.4:8o/", "bad port '8o'" },
+	{ "http://10.0.0.4/a b", "path has a blank or control character (0x20)" },
+	{ "ho$t/x", "'ho$t' is neither a dotted IPv4 address nor a host name (letters, digits, '-', '.')" },
 	{ "10.0.0/x", "'10.0.0' must be a dotted IPv4 address" },
 	{ "10.0.0.4.5/x", "'10.0.0.4.5' must be a dotted IPv4 address" },
-	{ "host.example.com/x", "'host.example.com' must be a dotted IPv4 address" },
 	{ "010.0.0.4/x", "'010.0.0.4' must be a dotted IPv4 address" },
 	{ "/index.html", "no host in '/index.html'" },
 	{ ":80/index.html", "no host in ':80/index.html'" },
@@ -1267,6 +1400,7 @@ static const struct check_case cases[] = {
 	CASE(mos_ported_from_mos),
 	CASE(mos_sample_without_address),
 	CASE(mos_multiprocess),
+	CASE(mos_file_prefix),
 	CASE(mos_source_ports),
 	CASE(mos_fault_rates),
 	CASE(mos_fault_other_keys),
@@ -1278,6 +1412,8 @@ static const struct check_case cases[] = {
 	CASE(epwget_port_precedence),
 	CASE(epwget_bad_inputs),
 	CASE(url_good),
+	CASE(url_http_forms),
+	CASE(url_host_names),
 	CASE(url_bad_inputs),
 	CASE(route_lookup),
 	CASE(arp_lookup),
