@@ -203,7 +203,7 @@ static int parse_url(struct epwget_conf *c, const char *url, const char *hosts, 
 {
 	char dummy[1];
 	const char *path, *rest = url;
-	size_t plen, lead;
+	size_t plen, lead, hl;
 	in_addr_t host;
 	int port, rc;
 
@@ -232,6 +232,12 @@ static int parse_url(struct epwget_conf *c, const char *url, const char *hosts, 
 	if (rc < 0)
 		return rc;
 	c->host = host;
+	c->host_name[0] = '\0';
+	hl = strcspn(url, ":/?#");
+	if (strspn(url, "0123456789.") < hl) {	/* a name (url_addr checked its length) */
+		memcpy(c->host_name, url, hl);
+		c->host_name[hl] = '\0';
+	}
 	if (port > 0)
 		c->port = (uint16_t)port;
 	c->path[0] = '/';

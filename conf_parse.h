@@ -143,6 +143,8 @@ struct epwget_conf {
 	bool url_set;			/* url was given (the command line may give it instead) */
 	in_addr_t host;			/* url's host (an address, or a name's from the
 					   hosts file), network order */
+	char host_name[256];		/* url's host as written when it is a name ("" for an
+					   address): the request's Host header */
 	uint16_t port;			/* from url host:port, else dest_port, else 80 */
 	char path[CONF_PATH_MAX];	/* url path, starting with '/' */
 	long total_flows;		/* 0: not set, the application must ask for it */

@@ -534,7 +534,8 @@ static size_t build_request(const struct epwget_conf *wc, char *buf, size_t len)
 
 	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
 	n = snprintf(buf, len, "GET %s HTTP/1.0\r\nUser-Agent: Wget/1.12 (linux-gnu)\r\n"
-		     "Accept: */*\r\nHost: %s\r\nConnection: %s\r\n\r\n", wc->path, host,
+		     "Accept: */*\r\nHost: %s\r\nConnection: %s\r\n\r\n", wc->path,
+		     wc->host_name[0] != '\0' ? wc->host_name : host,
 		     wc->keep_alive ? "Keep-Alive" : "Close");
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }

@@ -1015,10 +1015,14 @@ TEST(url_host_names)
 	REQUIRE(conf_parse_url_hosts(&c, "server/x", hosts, err, sizeof(err)) == 0);
 	CHECK_EQ(c.host, ip("10.0.0.7"));	/* the first line that names it */
 	CHECK_STR(c.path, "/x");
+	CHECK_STR(c.host_name, "server");	/* the Host header names it as written */
 	REQUIRE(conf_parse_url_hosts(&c, "http://SERVER.lab:8080/y", hosts, err, sizeof(err)) == 0);
 	CHECK_EQ(c.host, ip("10.0.0.7"));
 	CHECK_EQ(c.port, 8080);
 	CHECK_STR(c.path, "/y");
+	CHECK_STR(c.host_name, "SERVER.lab");
+	REQUIRE(conf_parse_url_hosts(&c, "http://10.0.0.9:8080/y", hosts, err, sizeof(err)) == 0);
+	CHECK_STR(c.host_name, "");		/* an address: Host is the dotted address */
 	REQUIRE(conf_parse_url_hosts(&c, "other", hosts, err, sizeof(err)) == 0);
 	CHECK_EQ(c.host, ip("10.0.0.8"));
 
