@@ -195,8 +195,8 @@ fi
 
 # --- a kernel client over the veth lab -----------------------------------------
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_epserver: the kernel-client part needs root (network namespaces); skipped"
-	echo "e2e_epserver: $passed passed, $failed failed"
+	echo "SKIP e2e_epserver: the kernel-client part needs root (network namespaces)"
+	echo "e2e_epserver: $passed passed, $failed failed, 1 skipped"
 	[ "$failed" -eq 0 ]
 	exit
 fi

@@ -14,8 +14,8 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_epwget: needs root (network namespaces); skipped"
-	echo "e2e_epwget: 0 passed, 0 failed"
+	echo "SKIP e2e_epwget: needs root (network namespaces)"
+	echo "e2e_epwget: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 lab_up epw 62 || { echo "e2e_epwget: 0 passed, 1 failed"; exit 1; }

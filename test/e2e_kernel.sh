@@ -24,8 +24,8 @@ for b in "$PROBE" "$KSOCK"; do
 	[ -x "$b" ] || { echo "$b is missing: run 'make test' (it builds it)"; exit 1; }
 done
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_kernel: needs root (network namespaces); skipped"
-	echo "e2e_kernel: 0 passed, 0 failed"
+	echo "SKIP e2e_kernel: needs root (network namespaces)"
+	echo "e2e_kernel: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 
