@@ -36,7 +36,8 @@
 # bytes, as many as epwget's ok flows; wrk, ab and h2load: their failed,
 # non-2xx and socket-error counts), its rate shown only beside that word;
 # BENCH_STRICT=1 makes a FAILED run exit 1. EPWGET and EPSERVER name the
-# binaries (default ./epwget, ./epserver; make test sets the build's). Needs root (namespaces), nginx, wrk, ab, h2load, tcpdump,
+# binaries (default ./epwget, ./epserver; make test sets the build's).
+# Needs root (namespaces), nginx, wrk, ab, h2load, tcpdump,
 # python3 (make deps).
 set -u
 cd "$(dirname "$0")/.."
