@@ -7,7 +7,10 @@
 #    between cores on either side (rss_handovers 0: the server answered on
 #    the queue the client's steering expects), -o bodies byte-identical to
 #    the served files, a 404 counted on both sides, keep-alive, and SIGINT
-#    stopping epserver cleanly with its summary and JSON.
+#    stopping epserver cleanly with its summary and JSON; and, from a cold
+#    server (epwget at its ready line, and once before it), the two ends'
+#    counts cross-checked: epwget's ok flows and body bytes are epserver's
+#    requests, 200s and body bytes.
 # 2. A kernel client (python3 in the lab's server namespace) -> epserver on
 #    net_af_packet over the veth lab: bodies, HTTP/1.1 keep-alive,
 #    pipelining, HEAD, 404, 400 and 501, then SIGTERM and the JSON counts.
@@ -22,6 +25,8 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
+# notrun WHY NAME...: a FAIL for each check that could not run
+notrun() { local why=$1 n; shift; for n in "$@"; do bad "$n: not run" "$why"; done; }
 
 EPWGET=${EPWGET:-./epwget}		# make test sets both: the SAN=1 build has its own
 EPSERVER=${EPSERVER:-./epserver}
@@ -55,15 +60,22 @@ mconf() {
 	echo "$out"
 }
 
-# start_server CONF ARGS...: epserver in the background; waits for its "ready" line
-start_server() {
-	local conf=$1 i
+# launch_server CONF ARGS...: epserver in the background, its pid in $spid
+launch_server() {
+	local conf=$1
 	shift
 	rm -f "$tmp/s.json" "$tmp/s.out" "$tmp/memif.sock"	# a socket file left by a crash blocks the next
 	"$EPSERVER" -f "$conf" -d "$www" -j "$tmp/s.json" "$@" > "$tmp/s.out" 2> "$tmp/s.err" &
 	spid=$!
+}
+
+# start_server CONF ARGS...: epserver in the background; waits for its "ready" line
+start_server() {
+	local i
+	launch_server "$@"
+	shift
 	for i in $(seq 200); do
-		grep -q '^epserver: ready' "$tmp/s.out" && return 0
+		grep -q '^epserver: ready' "$tmp/s.out" 2> /dev/null && return 0
 		kill -0 "$spid" 2> /dev/null || break
 		sleep 0.05
 	done
@@ -118,7 +130,12 @@ for cores in 1 2; do
 	if [ "$cores" = 1 ]; then sm=$smask1; cm=0x1; else sm=0x3; cm=0x3; fi
 	sconf=$(mconf conf/epserver.conf "$sm" "$cores")
 	cconf=$(mconf conf/epwget-memif.conf "$cm" "$cores")
-	start_server "$sconf" -N "$cores" -c 4000 || continue
+	if ! start_server "$sconf" -N "$cores" -c 4000; then
+		names=("$cores core(s): 20,000 flows" "$cores core(s): the server's counts, exit 0 on SIGINT")
+		[ "$cores" = 1 ] && names+=("-o 0 B" "-o 64 B" "-o 8192 B" "-o 1048576 B" "404" "keep-alive")
+		notrun "epserver did not start" "${names[@]}"
+		continue
+	fi
 	if epw "$cores core(s): 20,000 flows" 0 -f "$cconf" -N "$cores" -c 200 "$url/f64" 20000; then
 		jcheck "$cores core(s): 20,000 flows of 64 B over memif all ok, 1,280,000 body bytes, client rss_handovers 0 on every core" \
 			"$tmp/c.json" "d['flows_ok'] == 20000 and d['body_bytes'] == 1280000 and len(d['per_core']) == $cores and all(c['rss_handovers'] == 0 for c in d['per_core'])"
@@ -161,7 +178,9 @@ done
 # SIGINT while a load runs: epserver stops within its grace, prints its summary, writes JSON
 sconf=$(mconf conf/epserver.conf "$smask1" 1)
 cconf=$(mconf conf/epwget-memif.conf 0x1 1)
-if start_server "$sconf" -N 1 -c 4000; then
+if ! start_server "$sconf" -N 1 -c 4000; then
+	notrun "epserver did not start" "SIGINT under load" "SIGINT: the EAL runtime directory of epserver is gone"
+else
 	"$EPWGET" -f "$cconf" -N 1 -c 100 "$url/f8192" 100000000 > /dev/null 2>&1 &
 	cpid=$!
 	sleep 2
@@ -184,6 +203,58 @@ if start_server "$sconf" -N 1 -c 4000; then
 	fi
 fi
 
+# Both ends must agree, from a cold server: every flow of epwget ok, and its
+# ok flows and body bytes those epserver counted (requests, status_200, body
+# bytes; no 400, 404 or 501). epwget starts the moment epserver is ready, and
+# once 0.2 s after epserver's exec, before it is (-c 130,000: a slow start;
+# epwget's SYNs go again until it answers).
+# cross CONC FLOWS early|ready
+commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<< "$1"; }
+cross() {
+	local c=$1 flows=$2 when=$3 name i crc
+	name="cold server, epwget started $([ "$when" = early ] && echo '0.2 s after its exec, before ready' ||
+		echo 'at its ready'), c $(commas "$c"), $(commas "$flows") flows of 64 B: both ends agree"
+	if [ "$when" = early ]; then
+		launch_server "$sconf" -N 1 -c 130000
+		sleep 0.2
+	elif ! start_server "$sconf" -N 1 -c $((2 * c + 2048)); then
+		notrun "epserver did not start" "$name"
+		return
+	fi
+	rm -f "$tmp/c.json"
+	"$EPWGET" -f "$cconf" -N 1 -c "$c" -j "$tmp/c.json" "$url/f64" "$flows" > "$tmp/c.out" 2> "$tmp/c.err"
+	crc=$?
+	grep -q '^epserver: ready' "$tmp/s.out" 2> /dev/null || i="epserver never printed ready"
+	stop_server
+	if python3 - "$tmp/c.json" "$tmp/s.json" "$flows" > "$tmp/cross" 2>&1 <<-'PY'
+	import json, sys
+	c, s, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+	print("epwget: %d ok of %d (completed %d, non-2xx %d, errors %d, incompletes %d, timeouts %d, resets %d), %d body bytes;"
+	      % (c["flows_ok"], n, c["flows_completed"], c["http_non_2xx"], c["errors"], c["incompletes"], c["timeouts"],
+	         c["resets"], c["body_bytes"]))
+	print("epserver: %d requests (200: %d, 400: %d, 404: %d, 501: %d), %d body bytes"
+	      % (s["requests"], s["status_200"], s["status_400"], s["status_404"], s["status_501"], s["body_bytes"]))
+	sys.exit(0 if c["flows_ok"] == n == c["flows_completed"] and c["body_bytes"] == 64 * n and
+	         s["requests"] == s["status_200"] == c["flows_ok"] and s["body_bytes"] == c["body_bytes"] and
+	         s["status_400"] == s["status_404"] == s["status_501"] == 0 else 1)
+	PY
+	then
+		if [ "$crc" = 0 ] && [ "$rc" = 0 ]; then ok "$name"; else
+			bad "$name" "epwget exit $crc, epserver exit $rc" "$(sed -n 1p "$tmp/cross")" \
+				"$(sed -n '2,$p' "$tmp/cross")"; fi
+	else
+		bad "$name" "epwget exit $crc, epserver exit $rc${i:+; $i}" "$(sed -n 1p "$tmp/cross")" \
+			"$(sed -n '2,$p' "$tmp/cross")" \
+			"$(grep -v EAL "$tmp/c.err" | tail -2)"
+	fi
+}
+sconf=$(mconf conf/epserver.conf "$smask1" 1)
+cconf=$(mconf conf/epwget-memif.conf 0x1 1)
+cross 100 20000 ready
+cross 1000 100000 ready
+cross 10000 100000 ready
+cross 10000 100000 early
+
 # A bad command line: exit 2 and one line saying what to do
 "$EPSERVER" -d "$tmp/none" -f conf/epserver.conf > /dev/null 2> "$tmp/err"
 rc=$?
@@ -195,8 +266,8 @@ fi
 
 # --- a kernel client over the veth lab -----------------------------------------
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_epserver: the kernel-client part needs root (network namespaces); skipped"
-	echo "e2e_epserver: $passed passed, $failed failed"
+	echo "SKIP e2e_epserver: the kernel-client part needs root (network namespaces)"
+	echo "e2e_epserver: $passed passed, $failed failed, 1 skipped"
 	[ "$failed" -eq 0 ]
 	exit
 fi
@@ -220,13 +291,21 @@ ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/la
 lpid=$!
 for i in $(seq 200); do
 	grep -q '^epserver: ready' "$tmp/lab.out" && break
+	kill -0 "$lpid" 2> /dev/null || break
 	sleep 0.05
 done
+grep -q '^epserver: ready' "$tmp/lab.out" ||
+	bad "kernel client: epserver on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/lab.err" | tail -3)"
+# Each check of the client is a function run on its own: an exception fails that
+# check only; and a check the client never reported (it died) fails here below.
 cat > "$tmp/kclient.py" <<'PY'
 import socket, sys, urllib.request, http.client
 host, www = sys.argv[1], sys.argv[2]
-fails = []
-def check(name, cond, detail=""):
+def check(name, fn):
+    try:
+        cond, detail = fn()
+    except Exception as e:
+        cond, detail = False, repr(e)
     print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)), flush=True)
 def raw(data, timeout=10):
     s = socket.create_connection((host, 80), timeout=timeout)
@@ -242,46 +321,66 @@ def raw(data, timeout=10):
         pass
     s.close()
     return out
-for n in (0, 64, 8192, 1048576):
+def get(n):
     body = urllib.request.urlopen("http://%s/f%d" % (host, n), timeout=10).read()
-    check("kernel client: GET /f%d (urllib) byte-identical" % n, body == open("%s/f%d" % (www, n), "rb").read(), len(body))
-c = http.client.HTTPConnection(host, 80, timeout=10)
-got = []
-for p in ("/", "/sub/", "/f64", "/missing", "/f8192"):
-    c.request("GET", p)
+    return body == open("%s/f%d" % (www, n), "rb").read(), len(body)
+for n in (0, 64, 8192, 1048576):
+    check("kernel client: GET /f%d (urllib) byte-identical" % n, lambda: get(n))
+def keepalive():
+    c = http.client.HTTPConnection(host, 80, timeout=10)
+    got = []
+    for p in ("/", "/sub/", "/f64", "/missing", "/f8192"):
+        c.request("GET", p)
+        r = c.getresponse()
+        got.append((r.status, len(r.read()), r.getheader("Connection")))
+    c.request("HEAD", "/f1048576")
     r = c.getresponse()
-    got.append((r.status, len(r.read()), r.getheader("Connection")))
-c.request("HEAD", "/f1048576")
-r = c.getresponse()
-head = (r.status, r.getheader("Content-Length"), len(r.read()))
-c.close()
-check("kernel client: 6 HTTP/1.1 requests on one connection (keep-alive): /, /sub/, 64 B, 404, 8 KB, HEAD",
-      got == [(200, 22, "keep-alive"), (200, 4, "keep-alive"), (200, 64, "keep-alive"), (404, 14, "keep-alive"), (200, 8192, "keep-alive")]
-      and head == (200, "1048576", 0), (got, head))
-out = raw(b"GET /f64 HTTP/1.1\r\nHost: a\r\n\r\nGET /sub/ HTTP/1.1\r\nHost: a\r\n\r\nGET /f0 HTTP/1.1\r\nConnection: close\r\n\r\n")
-check("kernel client: 3 pipelined requests answered in order, the last closes",
-      out.count(b"HTTP/1.1 200 OK") == 3 and out.index(b"Content-Length: 64") < out.index(b"Content-Length: 4\r") < out.index(b"Content-Length: 0") and out.endswith(b"\r\n\r\n"), out[:200])
-out = raw(b"GET / HTTP/3.0\r\n\r\n")
-check("kernel client: a bad version gets 400 and the close", out.startswith(b"HTTP/1.1 400 Bad Request\r\n") and b"Connection: close" in out, out[:100])
+    head = (r.status, r.getheader("Content-Length"), len(r.read()))
+    c.close()
+    return (got == [(200, 22, "keep-alive"), (200, 4, "keep-alive"), (200, 64, "keep-alive"), (404, 14, "keep-alive"), (200, 8192, "keep-alive")]
+            and head == (200, "1048576", 0)), (got, head)
+check("kernel client: 6 HTTP/1.1 requests on one connection (keep-alive): /, /sub/, 64 B, 404, 8 KB, HEAD", keepalive)
+def pipelined():
+    out = raw(b"GET /f64 HTTP/1.1\r\nHost: a\r\n\r\nGET /sub/ HTTP/1.1\r\nHost: a\r\n\r\nGET /f0 HTTP/1.1\r\nConnection: close\r\n\r\n")
+    return (out.count(b"HTTP/1.1 200 OK") == 3 and out.index(b"Content-Length: 64") < out.index(b"Content-Length: 4\r") < out.index(b"Content-Length: 0")
+            and out.endswith(b"\r\n\r\n")), out[:200]
+check("kernel client: 3 pipelined requests answered in order, the last closes", pipelined)
+def bad_version():
+    out = raw(b"GET / HTTP/3.0\r\n\r\n")
+    return out.startswith(b"HTTP/1.1 400 Bad Request\r\n") and b"Connection: close" in out, out[:100]
+check("kernel client: a bad version gets 400 and the close", bad_version)
 # 8,193 bytes of a header that never ends: the last byte is the one too many, so the
 # server has read everything when it answers (unread bytes would turn its close into a reset)
-head = b"GET / HTTP/1.1\r\nX: "
-out = raw(head + b"x" * (8193 - len(head)))
-check("kernel client: a header past 8,192 bytes gets 400", out.startswith(b"HTTP/1.1 400 "), out[:100])
-out = raw(b"DELETE /f64 HTTP/1.1\r\n\r\n")
-check("kernel client: DELETE gets 501", out.startswith(b"HTTP/1.1 501 Not Implemented\r\n"), out[:100])
-out = raw(b"GET /f64 HTTP/1.0\r\n\r\n")
-check("kernel client: HTTP/1.0 without keep-alive: Connection: close, 64 B body", b"Connection: close\r\n" in out and len(out.split(b"\r\n\r\n", 1)[1]) == 64, out[:100])
+def long_header():
+    head = b"GET / HTTP/1.1\r\nX: "
+    out = raw(head + b"x" * (8193 - len(head)))
+    return out.startswith(b"HTTP/1.1 400 "), out[:100]
+check("kernel client: a header past 8,192 bytes gets 400", long_header)
+def delete():
+    out = raw(b"DELETE /f64 HTTP/1.1\r\n\r\n")
+    return out.startswith(b"HTTP/1.1 501 Not Implemented\r\n"), out[:100]
+check("kernel client: DELETE gets 501", delete)
+def http10():
+    out = raw(b"GET /f64 HTTP/1.0\r\n\r\n")
+    return b"Connection: close\r\n" in out and len(out.split(b"\r\n\r\n", 1)[1]) == 64, out[:100]
+check("kernel client: HTTP/1.0 without keep-alive: Connection: close, 64 B body", http10)
 PY
 lab_exec_srv python3 "$tmp/kclient.py" "$LAB_CLI_IP" "$www" > "$tmp/k.out" 2>&1
+krc=$?
 while read -r line; do
 	case $line in
 	"ok   "*) ok "${line#ok   }" ;;
 	"FAIL "*) bad "${line#FAIL }" ;;
 	esac
 done < "$tmp/k.out"
-grep -q '^ok   kernel client: a bad version' "$tmp/k.out" ||
-	bad "kernel client script" "$(tail -5 "$tmp/k.out")" "$(grep -v EAL "$tmp/lab.err" | tail -3)"
+# every check the client has must have printed ok or FAIL
+for name in "GET /f0 (urllib)" "GET /f64 (urllib)" "GET /f8192 (urllib)" "GET /f1048576 (urllib)" \
+	    "6 HTTP/1.1 requests on one connection" "3 pipelined requests" "a bad version gets 400" \
+	    "a header past 8,192 bytes" "DELETE gets 501" "HTTP/1.0 without keep-alive"; do
+	grep -qF -e "ok   kernel client: $name" -e "FAIL kernel client: $name" "$tmp/k.out" ||
+		bad "kernel client: $name: never reported (the client exited $krc)" "$(tail -3 "$tmp/k.out")" \
+			"$(grep -v EAL "$tmp/lab.err" | tail -3)"
+done
 kill -TERM "$lpid" 2> /dev/null
 for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
 kill -KILL "$lpid" 2> /dev/null

@@ -14,8 +14,8 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_epwget: needs root (network namespaces); skipped"
-	echo "e2e_epwget: 0 passed, 0 failed"
+	echo "SKIP e2e_epwget: needs root (network namespaces)"
+	echo "e2e_epwget: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 lab_up epw 62 || { echo "e2e_epwget: 0 passed, 1 failed"; exit 1; }
@@ -122,8 +122,9 @@ while True:
     c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
     c.close()
 PY
-if lab_start_srv -p 8081 python3 "$LAB_TMP/short.py" "$LAB_SRV_IP" &&
-   epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
+if ! lab_start_srv -p 8081 python3 "$LAB_TMP/short.py" "$LAB_SRV_IP" 2> "$LAB_TMP/short.err"; then
+	bad "a server that closes early: its server did not start" "$(tail -3 "$LAB_TMP/short.err")"
+elif epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
 	jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
 		"d['incompletes'] == 20 and d['flows_ok'] == 0 and d['errors'] == 0 and d['body_bytes'] == 200"
 fi

@@ -29,6 +29,7 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 EPWGET=${EPWGET:-./epwget}	# make test sets it: the SAN=1 build has its own
+EPWGET_ABS=$(realpath -- "$EPWGET")	# for the cases that run it from another directory
 for b in "$EPWGET" "$SRV_BIN"; do
 	[ -x "$b" ] || { echo "$b is missing: run 'make test' (it builds it)"; exit 1; }
 done
@@ -403,7 +404,7 @@ srv
 touch "$d/stamp"
 for path in '/../../etc/epwhostile' '/a/b/c' '/%2e%2e/x'; do
 	rm -rf "$d/out"/* "$d/run"/*
-	( cd "$d/run" && timeout -k 2 20 ip netns exec "$LAB_NS_CLI" "$OLDPWD/epwget" \
+	( cd "$d/run" && timeout -k 2 20 ip netns exec "$LAB_NS_CLI" "$EPWGET_ABS" \
 		-f "$conf" -w "$wconf" -o "$d/out/body" "$LAB_SRV_IP:$port$path" 3 > /dev/null 2>&1 )
 	rc=$?
 	new=$(cd "$d" && find . -newer stamp \( -type f -o -type d \) ! -name . | sort | tr '\n' ' ')
@@ -415,7 +416,7 @@ for path in '/../../etc/epwhostile' '/a/b/c' '/%2e%2e/x'; do
 	fi
 done
 rm -rf "$d/out"/* "$d/run"/*
-( cd "$d/run" && timeout -k 2 20 ip netns exec "$LAB_NS_CLI" "$OLDPWD/epwget" \
+( cd "$d/run" && timeout -k 2 20 ip netns exec "$LAB_NS_CLI" "$EPWGET_ABS" \
 	-f "$conf" -w "$wconf" "$LAB_SRV_IP:$port/a/b/c" 3 > /dev/null 2>&1 )
 rc=$?
 new=$(cd "$d" && find . -newer stamp -type f | sort | tr '\n' ' ')

@@ -24,8 +24,8 @@ for b in "$PROBE" "$KSOCK"; do
 	[ -x "$b" ] || { echo "$b is missing: run 'make test' (it builds it)"; exit 1; }
 done
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_kernel: needs root (network namespaces); skipped"
-	echo "e2e_kernel: 0 passed, 0 failed"
+	echo "SKIP e2e_kernel: needs root (network namespaces)"
+	echo "e2e_kernel: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 
@@ -58,17 +58,20 @@ probe() {
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$out"; }
 
+# srv_failed: a server did not start; every check needs them all
+srv_failed() { bad "the lab's kernel servers start" "$(tail -3 "$LAB_SRV_ERR" 2> /dev/null)"; echo "e2e_kernel: $passed passed, $failed failed"; exit 1; }
+
 # servers: sink (per-connection hash lines), sources of several sizes, echo, reset
-lab_start_srv "$KSOCK" sink -p 5001 -a "$SRV" --timeout 600 || exit 1
+lab_start_srv "$KSOCK" sink -p 5001 -a "$SRV" --timeout 600 || srv_failed
 SINK_OUT=$LAB_SRV_OUT
-lab_start_srv "$KSOCK" echo -p 5003 -a "$SRV" -q --timeout 600 || exit 1
-lab_start_srv "$KSOCK" rst -p 5004 -a "$SRV" --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5010 -n 1 -a "$SRV" -q --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5011 -n 1048576 -a "$SRV" -q --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5012 -n 104857600 -a "$SRV" -q --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5013 -n 64 -a "$SRV" -q --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5014 -n 10000 -a "$SRV" -q --close-first --timeout 600 || exit 1
-lab_start_srv "$KSOCK" source -p 5015 -n 10485760 -a "$SRV" -q --timeout 600 || exit 1
+lab_start_srv "$KSOCK" echo -p 5003 -a "$SRV" -q --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" rst -p 5004 -a "$SRV" --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5010 -n 1 -a "$SRV" -q --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5011 -n 1048576 -a "$SRV" -q --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5012 -n 104857600 -a "$SRV" -q --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5013 -n 64 -a "$SRV" -q --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5014 -n 10000 -a "$SRV" -q --close-first --timeout 600 || srv_failed
+lab_start_srv "$KSOCK" source -p 5015 -n 10485760 -a "$SRV" -q --timeout 600 || srv_failed
 
 # sends to the sink: the kernel must have received exactly the pattern
 sink_check() {	# NAME BYTES

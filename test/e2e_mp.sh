@@ -22,8 +22,8 @@ bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo " 
 finish() { echo "e2e_mp: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_mp: needs root (namespaces, hugepages); skipped"
-	echo "e2e_mp: 0 passed, 0 failed"
+	echo "SKIP e2e_mp: needs root (namespaces, hugepages)"
+	echo "e2e_mp: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 pages_before=$(cat /proc/sys/vm/nr_hugepages)

@@ -18,13 +18,13 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 if [ "${E2E_SAN:-0}" != 1 ]; then
-	echo "e2e_san: needs the sanitizer build (make test SAN=1); skipped"
-	echo "e2e_san: 0 passed, 0 failed"
+	echo "SKIP e2e_san: needs the sanitizer build (make test SAN=1)"
+	echo "e2e_san: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "e2e_san: needs root (network namespaces); skipped"
-	echo "e2e_san: 0 passed, 0 failed"
+	echo "SKIP e2e_san: needs root (network namespaces)"
+	echo "e2e_san: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 # a leak check that cannot run must not pass: LSan has to be in the binary
