@@ -775,18 +775,22 @@ static unsigned device_queues(const struct conf_netdev *nd, const struct rte_eth
 			      unsigned nqueues, const char *driver)
 {
 	unsigned n = di->max_rx_queues < di->max_tx_queues ? di->max_rx_queues : di->max_tx_queues;
-	char who[160] = "";
+	char who[512] = "";	/* af_packet has 16 queues at most */
 
 	if (!fixed_queue_driver(driver) || n <= nqueues)
 		return nqueues;
-	for (unsigned q = nqueues; q < n; q++) {
+	for (unsigned c = 0; c < nqueues && c + nqueues < n; c++) {
 		size_t len = strlen(who);
 
-		snprintf(who + len, sizeof(who) - len, "%squeue %u is polled by core %u",
-			 len ? ", " : "", q, q % nqueues);
+		snprintf(who + len, sizeof(who) - len, "%score %u also polls queue%s", len ? "; " : "",
+			 c, c + 2 * nqueues < n ? "s" : "");
+		for (unsigned q = c + nqueues; q < n; q += nqueues) {
+			len = strlen(who);
+			snprintf(who + len, sizeof(who) - len, "%s %u", q == c + nqueues ? "" : ",", q);
+		}
 	}
-	MOS_LOG(INFO, "netdev %s (%s) has %u queues fixed by the device, the run has %u core%s: "
-		"%s, which hands each frame to its core", nd->name, driver, n, nqueues,
+	MOS_LOG(INFO, "netdev %s (%s) has %u queues fixed by the device, the run %u core%s: %s, "
+		"and hands each frame to its core", nd->name, driver, n, nqueues,
 		nqueues == 1 ? "" : "s", who);
 	return n;
 }

@@ -8,6 +8,7 @@
 #   qpairs=2, 1 core:  every flow ok, frames of queue 1 handed over
 #                      (before: 17 connects, 7 completes, then a hang)
 #   qpairs=3, 2 cores: queue 2 polled by core 0, every flow ok
+#   qpairs=1, 2 cores: refused at start, the message names qpairs
 #   qpairs=2, 2 cores: as before, every flow ok, rss_handovers on both
 # Needs root; traffic stays inside the namespaces epw-queues-*.
 set -u
@@ -80,7 +81,7 @@ conf=$(mos 2 2)
 if epw "qpairs=2, 1 core: 400 flows" -f "$conf" -N 1 -c 20 "$url" 400; then
 	jcheck "qpairs=2, 1 core: 400 flows at concurrency 20 all ok in $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['duration_s'])" "$LAB_TMP/out.json" 2>/dev/null) s, $(handovers) frames of queue 1 handed to core 0" \
 		"d['flows_ok'] == 400 and d['errors'] == 0 and len(d['per_core']) == 1 and d['per_core'][0]['rss_handovers'] > 0"
-	if grep -q "queue 1 is polled by core 0" "$LAB_TMP/err"; then
+	if grep -q "core 0 also polls queue 1," "$LAB_TMP/err"; then
 		ok "qpairs=2, 1 core: the start says which core polls queue 1"
 	else
 		bad "qpairs=2, 1 core: no line about queue 1" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
@@ -92,6 +93,22 @@ conf=$(mos 3 2)
 if epw "qpairs=3, 2 cores: 2,000 flows" -f "$conf" -N 2 -c 100 "$url" 2000; then
 	jcheck "qpairs=3, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
 		"d['flows_ok'] == 2000 and d['errors'] == 0 and len(d['per_core']) == 2 and all(c['completed'] > 0 and c['rss_handovers'] > 0 for c in d['per_core'])"
+	if grep -q "core 0 also polls queue 2," "$LAB_TMP/err" && ! grep -q "core 1 also" "$LAB_TMP/err"; then
+		ok "qpairs=3, 2 cores: the start says core 0 polls queue 2, core 1 nothing more"
+	else
+		bad "qpairs=3, 2 cores: which core polls queue 2" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+	fi
+fi
+
+# qpairs=1, 2 cores: fewer queues than cores is refused, naming qpairs
+rm -f "$LAB_TMP/out.json"
+lab_exec_cli timeout -k 5 "$RUN_S" "$EPWGET" -f "$(mos 1 2)" -N 2 -c 10 "$url" 10 \
+	> "$LAB_TMP/out" 2> "$LAB_TMP/err"
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "qpairs=N" "$LAB_TMP/err"; then
+	ok "qpairs=1, 2 cores: refused (exit $rc): $(grep -v EAL "$LAB_TMP/err" | grep -m1 qpairs | cut -c1-110)"
+else
+	bad "qpairs=1, 2 cores: not refused" "exit $rc" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
 fi
 
 # qpairs=2, 2 cores: one queue per core, steering as before
@@ -99,10 +116,10 @@ conf=$(mos 2 2)
 if epw "qpairs=2, 2 cores: 2,000 flows" -f "$conf" -N 2 -c 100 "$url" 2000; then
 	jcheck "qpairs=2, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
 		"d['flows_ok'] == 2000 and d['errors'] == 0 and len(d['per_core']) == 2 and all(c['completed'] > 0 and c['rss_handovers'] > 0 for c in d['per_core'])"
-	if ! grep -q "is polled by core" "$LAB_TMP/err"; then
+	if ! grep -q "also polls queue" "$LAB_TMP/err"; then
 		ok "qpairs=2, 2 cores: no extra queue to poll"
 	else
-		bad "qpairs=2, 2 cores: an extra queue reported" "$(grep 'polled by' "$LAB_TMP/err")"
+		bad "qpairs=2, 2 cores: an extra queue reported" "$(grep 'also polls' "$LAB_TMP/err")"
 	fi
 fi
 
