@@ -58,6 +58,15 @@ static const char *const soft_rss_drivers[] = {
 	"net_virtio_user",
 };
 
+/*
+ * Drivers whose receive queues are fixed when the device is probed, however
+ * many the port is configured with: af_packet opens qpairs sockets in one
+ * PACKET_FANOUT group, and the kernel spreads frames over all of them. The
+ * port is configured with all of them, and the queues beyond the run's
+ * cores are polled too (see extra_queue).
+ */
+static const char *const fixed_queue_drivers[] = { "net_af_packet" };
+
 #define STEER_RING     4096	/* frames one core may hold for another */
 
 /*
@@ -97,6 +106,7 @@ struct mp_shared {
 struct io_core {
 	struct rte_mbuf *tx[CONF_MAX_NETDEV][TX_BATCH];
 	uint16_t n_tx[CONF_MAX_NETDEV];
+	unsigned rx_turn;		/* which of its queues a port's poll starts with */
 	struct mos_io_stats st;
 } __rte_cache_aligned;
 
@@ -108,6 +118,7 @@ static struct {
 	unsigned nqueues;
 	struct mos_rss_key key;		/* for software steering */
 	bool steer[CONF_MAX_NETDEV];	/* the port does not hash for us: steer in software */
+	uint16_t dev_queues[CONF_MAX_NETDEV];	/* the port's queues: nqueues, or more (extra_queue) */
 	struct mos_rss_reta reta[CONF_MAX_NETDEV];
 	struct rte_ring *ring[CONF_MAX_NETDEV][CONF_MAX_CORES];	/* frames handed to a core */
 	char prefix[64];	/* --file-prefix we chose, "" when the user gave one */
@@ -723,16 +734,21 @@ static void wait_link(uint16_t port, const char *name, struct mos_port_info *inf
 			"interface", name, LINK_WAIT_MS);
 }
 
-static int queues_setup(uint16_t port, unsigned nqueues, const struct mos_conf *conf,
-			char *err, size_t errlen)
+/*
+ * Queues 0..dev_queues-1; queue q >= nqueues (one no core owns) takes its
+ * buffers from the pool of the core that polls it, q % nqueues. Its TX queue
+ * is set up, as the device has it, and never used.
+ */
+static int queues_setup(uint16_t port, unsigned dev_queues, unsigned nqueues,
+			const struct mos_conf *conf, char *err, size_t errlen)
 {
 	uint16_t nrx = (uint16_t)conf->rx_desc, ntx = (uint16_t)conf->tx_desc;
 	int ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
 	int socket = rte_eth_dev_socket_id(port);
 
-	for (unsigned q = 0; ret == 0 && q < nqueues; q++) {
+	for (unsigned q = 0; ret == 0 && q < dev_queues; q++) {
 		ret = rte_eth_rx_queue_setup(port, (uint16_t)q, nrx, (unsigned)socket, NULL,
-					     io.mbuf_pool[q]);
+					     io.mbuf_pool[q % nqueues]);
 		if (ret == 0)
 			ret = rte_eth_tx_queue_setup(port, (uint16_t)q, ntx, (unsigned)socket, NULL);
 	}
@@ -742,6 +758,43 @@ static int queues_setup(uint16_t port, unsigned nqueues, const struct mos_conf *
 	return ret;
 }
 
+static bool fixed_queue_driver(const char *driver)
+{
+	for (size_t i = 0; i < sizeof(fixed_queue_drivers) / sizeof(fixed_queue_drivers[0]); i++)
+		if (strcmp(driver, fixed_queue_drivers[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The queues the port must be configured with: one per core, or all the
+ * device has when their number is fixed at probe and greater. Then say
+ * which core polls each extra queue.
+ */
+static unsigned device_queues(const struct conf_netdev *nd, const struct rte_eth_dev_info *di,
+			      unsigned nqueues, const char *driver)
+{
+	unsigned n = di->max_rx_queues < di->max_tx_queues ? di->max_rx_queues : di->max_tx_queues;
+	char who[512] = "";	/* af_packet has 16 queues at most */
+
+	if (!fixed_queue_driver(driver) || n <= nqueues)
+		return nqueues;
+	for (unsigned c = 0; c < nqueues && c + nqueues < n; c++) {
+		size_t len = strlen(who);
+
+		snprintf(who + len, sizeof(who) - len, "%score %u also polls queue%s", len ? "; " : "",
+			 c, c + 2 * nqueues < n ? "s" : "");
+		for (unsigned q = c + nqueues; q < n; q += nqueues) {
+			len = strlen(who);
+			snprintf(who + len, sizeof(who) - len, "%s %u", q == c + nqueues ? "" : ",", q);
+		}
+	}
+	MOS_LOG(INFO, "netdev %s (%s) has %u queues fixed by the device, the run %u core%s: %s, "
+		"and hands each frame to its core", nd->name, driver, n, nqueues,
+		nqueues == 1 ? "" : "s", who);
+	return n;
+}
+
 static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned nqueues,
 			  const struct mos_conf *conf, const struct mos_rss_key *k,
 			  struct mos_port_info *info, char *err, size_t errlen)
@@ -749,6 +802,7 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	struct rte_eth_conf pc;
 	struct rte_eth_dev_info di;
 	uint8_t keybuf[MOS_RSS_KEY_MAX];
+	unsigned dev_queues;
 	int ret;
 
 	memset(&pc, 0, sizeof(pc));
@@ -773,7 +827,9 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	}
 	setup_rss(&pc, &di, k, keybuf, info);
 	setup_offloads(&pc, &di, info);
-	ret = rte_eth_dev_configure(port, (uint16_t)nqueues, (uint16_t)nqueues, &pc);
+	dev_queues = device_queues(nd, &di, nqueues, info->driver);
+	info->dev_queues = (uint16_t)dev_queues;
+	ret = rte_eth_dev_configure(port, (uint16_t)dev_queues, (uint16_t)dev_queues, &pc);
 	if (ret != 0) {
 		set_err(err, errlen, "netdev %s (%s): configure failed (%s)", nd->name, info->driver,
 			rte_strerror(-ret));
@@ -782,7 +838,7 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	if (nd->mac_set && rte_eth_dev_default_mac_addr_set(port, (struct rte_ether_addr *)
 							     (uintptr_t)nd->mac) != 0)
 		MOS_LOG(WARN, "netdev %s: the device keeps its own MAC address", nd->name);
-	ret = queues_setup(port, nqueues, conf, err, errlen);
+	ret = queues_setup(port, dev_queues, nqueues, conf, err, errlen);
 	if (ret != 0)
 		return ret;
 	if (info->hw_rss && program_reta(port, di.reta_size, nqueues, info) != 0)
@@ -814,6 +870,7 @@ static int port_start(const struct conf_netdev *nd, unsigned nqueues, const stru
 	}
 	io.port_id[io.n_ports] = port;
 	io.steer[io.n_ports] = !info->hw_rss && nqueues > 1;
+	io.dev_queues[io.n_ports] = info->dev_queues;
 	io.reta[io.n_ports] = info->reta;
 	io.n_ports++;
 	info->port_id = port;
@@ -959,6 +1016,7 @@ static int mp_attach(const struct mos_conf *conf, unsigned nqueues, const struct
 	for (int i = 0; i < sh->n_ports; i++) {
 		io.port_id[i] = sh->port_id[i];
 		io.steer[i] = sh->steer[i];
+		io.dev_queues[i] = sh->info[i].dev_queues;
 		io.reta[i] = sh->info[i].reta;
 		info[i] = sh->info[i];
 		for (unsigned q = 0; io.steer[i] && q < nqueues; q++) {
@@ -1249,7 +1307,8 @@ void mos_dpdk_fini(void)
 
 /*
  * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
- * its count is odd. When a memif peer goes away, memif_disconnect unmaps the
+ * its count is odd: the count is the core's (indexed by its own queue), also
+ * while it polls an extra queue, so that each count has one writer. When a memif peer goes away, memif_disconnect unmaps the
  * shared rings from the EAL interrupt thread with no regard for a core inside
  * a burst (DPDK 22.11): over a loaded machine that killed epserver in
  * eth_memif_rx about one client exit in ten. munmap is wrapped
@@ -1304,8 +1363,9 @@ static uint16_t rd16(const uint8_t *p)
 /*
  * The queue that owns a received frame on a port we steer: the RETA entry
  * of the Toeplitz hash of its IPv4/TCP 4-tuple, as the NIC would compute
- * it. -1 for frames of every core (ARP replies); q itself for anything
- * that is not a well-formed enough IPv4 TCP segment (L3 drops and counts it).
+ * it. -1 for frames of every core (ARP replies); q, the core that polled
+ * it, for anything that is not a well-formed enough IPv4 TCP segment (L3
+ * drops and counts it).
  */
 static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
 {
@@ -1367,17 +1427,24 @@ static void to_rxpkt(struct mos_rxpkt *p, struct rte_mbuf *m, int port)
 		   (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? MOS_RX_L4_CKSUM_GOOD : 0);
 }
 
-/* Receive from one port's queue q, keeping this core's frames and steering the others. */
-static int rx_port(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *out, int max)
+/*
+ * Receive from one port's queue rxq for core q (rxq is q, or an extra queue
+ * q polls), keeping the core's frames and steering the others. A frame
+ * that core q keeps from an extra queue counts as handed over and in.
+ */
+static int rx_port(struct io_core *ic, int port, unsigned rxq, unsigned q, struct mos_rxpkt *out,
+		   int max)
 {
 	struct rte_mbuf *m[64];
 	int n = 0;
 	uint16_t k;
 
 	burst_enter(q);
-	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)q, m, (uint16_t)(max < 64 ? max : 64));
+	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)rxq, m, (uint16_t)(max < 64 ? max : 64));
 	burst_leave(q);
 
+	if (rxq != q)
+		ic->st.extra_rx += k;
 	for (uint16_t i = 0; i < k; i++) {
 		int owner = (int)q;
 
@@ -1389,6 +1456,10 @@ static int rx_port(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *o
 		else if (owner != (int)q) {
 			hand_over(ic, port, (unsigned)owner, m[i]);
 			continue;
+		}
+		if (rxq != q && owner == (int)q) {
+			ic->st.handed_over++;
+			ic->st.handed_in++;
 		}
 		ic->st.rx_pkts++;
 		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
@@ -1413,17 +1484,26 @@ static int rx_ring(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *o
 	return (int)k;
 }
 
+/*
+ * The queues core q polls on a port: its own, then the extra ones q +
+ * nqueues, q + 2 nqueues, ... below the port's dev_queues. The poll starts
+ * with a different one each call, so that a busy queue cannot starve the others.
+ */
 int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
 {
 	unsigned q = core->queue;
 	struct io_core *ic = &io_core[q];
+	unsigned turn = ic->rx_turn++;
 	int n = 0;
 
 	for (int port = 0; port < io.n_ports && n < max; port++) {
+		unsigned dq = io.dev_queues[port];
+		unsigned nq = dq > io.nqueues ? (dq - q + io.nqueues - 1) / io.nqueues : 1;
+
 		if (io.steer[port])
 			n += rx_ring(ic, port, q, out + n, max - n);
-		if (n < max)
-			n += rx_port(ic, port, q, out + n, max - n);
+		for (unsigned j = 0; j < nq && n < max; j++)
+			n += rx_port(ic, port, q + ((turn + j) % nq) * io.nqueues, q, out + n, max - n);
 	}
 	return n;
 }

@@ -6,6 +6,11 @@
  * and redirection table programmed into each port, and the lcore identity
  * of each core's thread. The rest of the stack sees plain C types.
  *
+ * A device whose queue count is fixed at probe (af_packet's qpairs) may
+ * have more queues than the run has cores, and the kernel spreads frames
+ * over all of them: an extra queue q (q >= cores) is polled by core
+ * q % cores besides its own, and each of its frames handed to its owner.
+ *
  * Threading: the set-up and shut-down calls run on the main thread (control
  * path); mos_dpdk_thread_attach and the mos_io_* packet path run on each
  * core's own thread, on that core's queues only. With software steering a
@@ -29,7 +34,8 @@ struct mos_port_info {
 	uint16_t port_id;
 	char driver[MOS_DPDK_DRIVER_MAX];
 	uint8_t mac[6];
-	uint16_t nqueues;
+	uint16_t nqueues;	/* one per core */
+	uint16_t dev_queues;	/* the device's: nqueues, or more when fixed at probe (af_packet qpairs) */
 	uint16_t mtu;
 	bool hw_rss;		/* the NIC hashes with our key and table */
 	bool tx_cksum;		/* IPv4 and TCP checksums offloaded on transmit */
@@ -120,15 +126,19 @@ struct mos_io_stats {
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t tx_dropped;		/* the NIC queue stayed full: frames freed */
 	uint64_t no_mbuf;		/* a transmit buffer was asked for and none was left */
-	uint64_t handed_over;		/* received here, belonged to another core (steering) */
-	uint64_t handed_in;		/* received from another core's steering */
+	uint64_t handed_over;		/* read from a queue not its owner's, handed to the owner:
+					 * another core (steering), or this core from an extra queue */
+	uint64_t handed_in;		/* handed to this core: by another core's steering, or from
+					 * an extra queue this core polls */
 	uint64_t steer_dropped;		/* the owner's steering ring was full */
+	uint64_t extra_rx;		/* read from the extra queues this core polls */
 };
 
 /*
- * Receive up to max frames for this core: from its queue on every port and
- * from its steering ring. Frames that belong to another core (their
- * Toeplitz hash names its queue) go to that core's ring instead.
+ * Receive up to max frames for this core: from its queue on every port, the
+ * extra queues it polls, and its steering ring. Frames that belong to
+ * another core (their Toeplitz hash names its queue) go to that core's ring
+ * instead.
  */
 int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max);
 
