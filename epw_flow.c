@@ -352,7 +352,7 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 }
 
 /*
- * Fill the free slots with new connections (the seed's CreateConnection
+ * Fill the free slots with new connections (mTCP's CreateConnection
  * loop). The free slots are a stack, not a scan of every slot: a turn of
  * the loop costs the same at 100 connections and at 100,000.
  */

@@ -1,6 +1,6 @@
 /*
  * epw_flow.h - one core of epwget: its share of the flows, run on its own
- * stack context (the seed's RunWget: keep `concurrency` connections open,
+ * stack context (mTCP's RunWget: keep `concurrency` connections open,
  * send the GET on EPOLLOUT, read the response on EPOLLIN, count the outcome).
  *
  * Threading: a struct epw_core is written by its core's thread only; the

@@ -8,7 +8,7 @@
  * flows (epw_flow.c), prints mTCP's line every second and the summary at
  * the end. `-C` only brings everything up, reports it and stops.
  *
- * Built with EPWGET_MP=1 it is epwget-mp, the seed's multi-process mode:
+ * Built with EPWGET_MP=1 it is epwget-mp, mOS's multi-process mode:
  * one process per core (no threads), `-c CORE` naming the CPU; the master
  * (mos.conf `multiprocess = N master`) starts the NIC for the group, the
  * slaves attach to it; each runs its share of the flows on the main
@@ -245,7 +245,7 @@ static long share(long total, int cores, int core)
 }
 
 /*
- * Streams for a core running `concurrency` connections: 3 x (the seed's
+ * Streams for a core running `concurrency` connections: 3 x (mTCP's epwget's
  * max_fds), for those closing and in TIME_WAIT, and 64 more, as for the
  * buffers: at a concurrency of 2, 6 streams ran out whenever a few
  * connections waited a round trip in LAST_ACK.
@@ -269,7 +269,7 @@ static bool too_concurrent(int concurrency)
 }
 
 /*
- * Buffer pairs for a core running `concurrency` connections. The seed
+ * Buffer pairs for a core running `concurrency` connections. mTCP's epwget
  * gives every one of its 3 x concurrency streams a pair (max_fds); but a
  * pair is taken by an open connection only (streams closing after the
  * server's FIN hold theirs for about a round trip): the concurrency, a
@@ -526,7 +526,7 @@ static void *core_thread(void *arg)
 	return NULL;
 }
 
-/* The seed's request, byte for byte (REFERENCE.md section 1). */
+/* mOS's epwget's request, byte for byte (docs/MOS_EPWGET.md). */
 static size_t build_request(const struct epwget_conf *wc, char *buf, size_t len)
 {
 	char host[INET_ADDRSTRLEN];
@@ -844,7 +844,7 @@ static void report_failure(const struct epw_core *c)
 
 /*
  * Run every core's flows (epwget-mp: this process's, on this thread);
- * print the seed's lines and the summary. Exit status 0 when all were ok.
+ * print mOS's per-core lines and the summary. Exit status 0 when all were ok.
  */
 static int flow_run(const struct options *o, const struct epwget_conf *wc, struct core_job *jobs,
 		    int cores, long first_flow, FILE *json, const char *jpath)

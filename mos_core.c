@@ -739,7 +739,7 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 }
 
 /*
- * One turn of the core's loop (DESIGN.md): receive a burst, run it through
+ * One turn of the core's loop (docs/ARCHITECTURE.md): receive a burst, run it through
  * L2/L3 and TCP, run the due timers, send what the streams owe, transmit.
  * With fault injection on, the burst goes through mos_fault_rx on its way
  * in (one branch per burst when it is off), and frames it held to send go

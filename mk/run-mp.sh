@@ -3,7 +3,7 @@
 #
 # Builds test/mplab.sh's lab (namespaces, hugepages, a hugetlbfs mount,
 # nginx serving generated files at 10.99.2.4), starts the master on CPU 0
-# with conf/mos-master.conf, waits MP_PAUSE seconds (default 5, the seed's
+# with conf/mos-master.conf, waits MP_PAUSE seconds (default 5, mOS's
 # pause; the slaves would wait for the master anyway), starts one slave per
 # other CPU with conf/mos-slave.conf, waits for all of them and prints the
 # group's totals from their JSON summaries. Flows and concurrency come from

@@ -136,7 +136,7 @@ check_bringup() {	# LABEL: -C on every core, then on one core
 	fi
 }
 
-# mTCP's order: URL and FLOWS first, options after (as the seed's README writes it)
+# mTCP's order: URL and FLOWS first, options after (as mTCP's README writes it)
 if run "mTCP's argument order" 0 10.0.0.4/index.html 100 -N 1 -c 10 -C &&
    grep -q '^\[CPU 0\] flows 100, concurrency 10,' "$tmp/out"; then
 	ok "mTCP's argument order: epwget URL FLOWS -N 1 -c 10"
