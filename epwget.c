@@ -395,6 +395,17 @@ static void print_core_failure(int core, const char *failed, int err)
 		fprintf(stderr, "%s: core %d: %s failed: %s\n", prog, core, failed, strerror(err));
 }
 
+/*
+ * Whether a core failed because the ports refused the configuration (more
+ * cores than a device has queues, a device that cannot serve this mode):
+ * the run never started, so the exit status is a usage error's.
+ */
+static bool refused_at_start(const char *failed, int err)
+{
+	return failed != NULL && strcmp(failed, "mtcp_create_context") == 0 &&
+	       (err == EINVAL || err == ENOTSUP);
+}
+
 /* One core's bring-up: context, RSS source pairs, statistics, release. */
 static void *run_core(void *arg)
 {
@@ -475,6 +486,8 @@ static int check_run(const struct epwget_conf *wc, struct core_job *jobs, int co
 		if (jobs[i].failed == NULL)
 			report_core(&jobs[i]);
 	printf("%s check: %s\n", prog, failed == 0 ? "every core came up" : "some cores failed");
+	if (failed != 0 && refused_at_start(jobs[0].failed, jobs[0].err))
+		return EXIT_USAGE;
 	return failed == 0 ? 0 : 1;
 }
 
@@ -894,6 +907,8 @@ static int flow_run(const struct options *o, const struct epwget_conf *wc, struc
 	print_output_errors(o->outfile, &sum, cores);
 	if (json != NULL && write_json(json, jpath, &sum) != 0)
 		return 1;
+	if (refused_at_start(ecore[0].failed, ecore[0].err))
+		return EXIT_USAGE;
 	return (long)sum.total.ok == total && sum.total.output_errors == 0 ? 0 : 1;
 }
 

@@ -424,8 +424,9 @@ static mctx_t create_mp_context(int cpu)
 		errno = -ret;
 		return NULL;
 	}
-	if (start_ports() != 0) {
-		errno = EIO;
+	ret = start_ports();
+	if (ret != 0) {
+		errno = ret < 0 ? -ret : EIO;	/* EINVAL, ENOTSUP: the ports refused the configuration */
 		return NULL;
 	}
 	q = __builtin_popcountll(stack.conf.core_mask & ((1ULL << cpu) - 1));
@@ -444,6 +445,7 @@ static mctx_t create_mp_context(int cpu)
 mctx_t mtcp_create_context(int cpu)
 {
 	struct mos_core *core;
+	int ret;
 
 	if (stack.inited && stack.conf.mp_mode != CONF_MP_NONE && cpu >= 0 && cpu < CONF_MAX_CORES)
 		return create_mp_context(cpu);
@@ -455,8 +457,9 @@ mctx_t mtcp_create_context(int cpu)
 		errno = EEXIST;
 		return NULL;
 	}
-	if (start_ports() != 0) {
-		errno = EIO;
+	ret = start_ports();
+	if (ret != 0) {
+		errno = ret < 0 ? -ret : EIO;	/* EINVAL, ENOTSUP: the ports refused the configuration */
 		return NULL;
 	}
 	if (mos_dpdk_thread_attach((unsigned)cpu, cpu_of(cpu)) != 0) {
