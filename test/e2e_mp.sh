@@ -162,7 +162,7 @@ else
 fi
 start s0 "$T/sw.conf" 0 -w "$w"
 rc_of s0; r=$?
-if [ "$r" = 1 ] && grep -q "core 0 is the master's (multiprocess = 0 master): give slaves the other CPUs" "$T/s0.err"; then
+if [ "$r" = 2 ] && grep -q "core 0 is the master's (multiprocess = 0 master): give slaves the other CPUs" "$T/s0.err"; then
 	ok "a slave on the master's core is refused"
 else
 	bad "slave on the master's core" "exit $r" "$(tail -n 3 "$T/s0.err")"
@@ -237,7 +237,7 @@ refused "threaded epwget with a multiprocess line" 2 "that is epwget-mp's" "$EPW
 ip -n "$LAB_NS_CLI" link add epwmpa type veth peer name epwmpb && ip -n "$LAB_NS_CLI" link set epwmpa up &&
 	ip -n "$LAB_NS_CLI" link set epwmpb up
 sed "s|--vdev=net_tap0,iface=$MPLAB_IF|--vdev=net_af_packet0,iface=epwmpa|" "$MPLAB_MASTER" > "$T/af.conf"
-refused "net_af_packet in a group" 1 "net_af_packet cannot be shared with DPDK secondary processes" \
+refused "net_af_packet in a group" 2 "net_af_packet cannot be shared with DPDK secondary processes" \
 	"$EPWGET_MP" -f "$T/af.conf" -w "$w" -c 0
 
 # --- nothing left behind ------------------------------------------------------------------------
