@@ -15,6 +15,7 @@
 #include "mos_core.h"
 #include "mos_dpdk.h"
 #include "mos_tcp_priv.h"
+#include "mos_wire.h"
 
 /* The timestamp clock: milliseconds (RFC 7323 5.4 wants 1 ms to 1 s per tick). */
 uint32_t tcp_ts_now(const struct mos_core *core)
@@ -39,20 +40,6 @@ uint32_t tcp_rcv_window(const struct mos_stream *s)
 	return edge - nxt;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Options of a SYN or SYN-ACK: MSS, SACK-permitted, timestamps, window scale (Linux's order). */
 static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o, bool synack)
 {
@@ -60,7 +47,7 @@ static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_
 
 	o[n++] = TCP_OPT_MSS;
 	o[n++] = 4;
-	put16(o + n, tcp_our_mss(core, s));
+	mos_put16(o + n, tcp_our_mss(core, s));
 	n += 2;
 	if (!synack || (s->flags & MOS_SF_SACK)) {
 		o[n++] = TCP_OPT_SACK_PERM;
@@ -72,8 +59,8 @@ static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_
 	if (!synack || (s->flags & MOS_SF_TS)) {
 		o[n++] = TCP_OPT_TS;
 		o[n++] = 10;
-		put32(o + n, tcp_ts_now(core));
-		put32(o + n + 4, synack ? s->ts_recent : 0);
+		mos_put32(o + n, tcp_ts_now(core));
+		mos_put32(o + n + 4, synack ? s->ts_recent : 0);
 		n += 8;
 	}
 	if (!synack || (s->flags & MOS_SF_WSCALE)) {
@@ -101,8 +88,8 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_TS;
 		o[n++] = 10;
-		put32(o + n, tcp_ts_now(core));
-		put32(o + n + 4, s->ts_recent);
+		mos_put32(o + n, tcp_ts_now(core));
+		mos_put32(o + n + 4, s->ts_recent);
 		n += 8;
 	}
 	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED || len != 0)
@@ -114,8 +101,8 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 	o[n++] = TCP_OPT_SACK;
 	o[n++] = (uint8_t)(2 + 8 * nb);
 	for (int i = 0; i < nb; i++, n += 8) {
-		put32(o + n, blk[i].start);
-		put32(o + n + 4, blk[i].end);
+		mos_put32(o + n, blk[i].start);
+		mos_put32(o + n + 4, blk[i].end);
 	}
 	return n;
 }
@@ -180,28 +167,26 @@ static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, 
 
 	if (core->tx_cksum[s->iface]) {
 		c = (uint16_t)~mos_cksum_fold(sum);
-		th[16] = (uint8_t)(c >> 8);
-		th[17] = (uint8_t)c;
+		mos_put16(th + MOS_TCP_OFF_CKSUM, c);
 		return MOS_TX_IP_CKSUM | MOS_TX_TCP_CKSUM;
 	}
 	c = mos_cksum_fold(mos_cksum_add(sum, th, tcp_len));
-	th[16] = (uint8_t)(c >> 8);
-	th[17] = (uint8_t)c;
+	mos_put16(th + MOS_TCP_OFF_CKSUM, c);
 	return 0;
 }
 
 static void write_tcp_header(const struct mos_stream *s, uint8_t *th, uint32_t seq, uint8_t flags,
 			     int optlen, uint32_t wnd)
 {
-	put16(th, ntohs(s->flow.key.lport));
-	put16(th + 2, ntohs(s->flow.key.rport));
-	put32(th + 4, seq);
-	put32(th + 8, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
-	th[12] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
-	th[13] = flags;
-	put16(th + 14, (uint16_t)(wnd > 65535 ? 65535 : wnd));
-	th[16] = th[17] = 0;
-	th[18] = th[19] = 0;
+	mos_put16(th + MOS_TCP_OFF_SPORT, ntohs(s->flow.key.lport));
+	mos_put16(th + MOS_TCP_OFF_DPORT, ntohs(s->flow.key.rport));
+	mos_put32(th + MOS_TCP_OFF_SEQ, seq);
+	mos_put32(th + MOS_TCP_OFF_ACK, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
+	th[MOS_TCP_OFF_DOFF] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
+	th[MOS_TCP_OFF_FLAGS] = flags;
+	mos_put16(th + MOS_TCP_OFF_WIN, (uint16_t)(wnd > 65535 ? 65535 : wnd));
+	mos_put16(th + MOS_TCP_OFF_CKSUM, 0);
+	mos_put16(th + MOS_TCP_OFF_URP, 0);
 }
 
 /* The window field of a segment, remembering the right edge it advertises. */
@@ -403,8 +388,8 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.flow.key.laddr = in->daddr;
 	tmp.flow.key.raddr = in->saddr;
-	memcpy(&tmp.flow.key.lport, in->tcp + 2, 2);
-	memcpy(&tmp.flow.key.rport, in->tcp, 2);
+	memcpy(&tmp.flow.key.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	memcpy(&tmp.flow.key.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
 	tmp.iface = in->iface;
 	memcpy(tmp.dst_mac, in->src_mac, 6);
 	tmp.flags = MOS_SF_NEIGH_OK;
