@@ -473,12 +473,8 @@ static bool ack_step(struct mos_core *core, struct mos_stream *s, const struct t
 		if (s->listener != NULL) {	/* to the accept queue */
 			struct mos_stream *l = s->listener;
 
-			s->accept_next = NULL;
-			if (l->accept_tail != NULL)
-				l->accept_tail->accept_next = s;
-			else
-				l->accept_head = s;
-			l->accept_tail = s;
+			TAILQ_INSERT_TAIL(&l->accept_q, s, accept_link);
+			s->flags |= MOS_SF_ACCEPT_Q;
 			l->n_accept++;
 		}
 	}

@@ -149,11 +149,7 @@ static void wait_for_arp(struct mos_core *core, struct mos_stream *s)
 {
 	if (!(s->flags & MOS_SF_ARP_WAIT)) {
 		s->flags |= MOS_SF_ARP_WAIT;
-		s->arp_prev = NULL;
-		s->arp_next = core->arp_wait;
-		if (core->arp_wait != NULL)
-			core->arp_wait->arp_prev = s;
-		core->arp_wait = s;
+		LIST_INSERT_HEAD(&core->arp_wait, s, arp_link);
 	}
 	tcp_arp_request(core, s);
 }
@@ -406,8 +402,8 @@ void mos_tcp_arp_check(struct mos_core *core)
 {
 	struct mos_stream *s, *next;
 
-	for (s = core->arp_wait; s != NULL; s = next) {
-		next = s->arp_next;
+	for (s = LIST_FIRST(&core->arp_wait); s != NULL; s = next) {
+		next = LIST_NEXT(s, arp_link);
 		if (!neigh_ready(core, s)) {
 			tcp_arp_request(core, s);
 			continue;
@@ -425,39 +421,31 @@ void mos_tcp_arp_check(struct mos_core *core)
 
 /*
  * No transmit buffer (the pool is empty or the NIC queue is backed up): s
- * and the rest of the old list, still in order, go back in front of what
- * was scheduled meanwhile, for the next round. Stopping here rather than
- * trying every stream keeps a round's cost bounded by what was sent.
+ * and the rest of this round's list, still in order, go back in front of
+ * what was scheduled meanwhile, for the next round. Stopping here rather
+ * than trying every stream keeps a round's cost bounded by what was sent.
  */
-static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream *next,
-		       struct mos_stream *old_tail)
+static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream_stailq *round)
 {
 	if (!(s->flags & MOS_SF_ON_TXLIST)) {
 		s->flags |= MOS_SF_ON_TXLIST;
-		s->tx_next = next;
-	} else {
-		s = next;	/* its output scheduled it anew, behind */
-	}
-	if (s == NULL)
-		return;
-	old_tail->tx_next = core->tx_head;
-	if (core->tx_head == NULL)
-		core->tx_tail = old_tail;
-	core->tx_head = s;
+		STAILQ_INSERT_HEAD(round, s, tx_link);
+	}	/* else its output scheduled it anew, behind */
+	STAILQ_CONCAT(round, &core->tx_list);
+	STAILQ_CONCAT(&core->tx_list, round);
 }
 
 void mos_tcp_flush(struct mos_core *core)
 {
-	struct mos_stream *s, *next, *old_tail = core->tx_tail;
+	struct mos_stream_stailq round = STAILQ_HEAD_INITIALIZER(round);
+	struct mos_stream *s;
 
-	s = core->tx_head;
-	core->tx_head = core->tx_tail = NULL;
-	for (; s != NULL; s = next) {
-		next = s->tx_next;
+	STAILQ_CONCAT(&round, &core->tx_list);	/* what this round schedules waits for the next */
+	while ((s = STAILQ_FIRST(&round)) != NULL) {
+		STAILQ_REMOVE_HEAD(&round, tx_link);
 		s->flags &= ~MOS_SF_ON_TXLIST;
 		if (s->flags & MOS_SF_DEAD) {
-			core->n_streams--;
-			mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
+			stream_release(core, s);
 			continue;
 		}
 		if (s->flags & MOS_SF_ACK_DEFER) {	/* a bare ACK: the next round (ack_soon) */
@@ -468,7 +456,7 @@ void mos_tcp_flush(struct mos_core *core)
 			}
 		}
 		if (tcp_output(core, s) == -ENOBUFS) {
-			flush_stop(core, s, next, old_tail);
+			flush_stop(core, s, &round);
 			return;
 		}
 	}

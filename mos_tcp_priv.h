@@ -53,6 +53,7 @@ void tcp_rtt_sample(struct mos_stream *s, uint32_t rtt);
 void tcp_enter_timewait(struct mos_core *core, struct mos_stream *s);
 void tcp_shed_buffers(struct mos_core *core, struct mos_stream *s);
 void tcp_idle_touch(struct mos_core *core, struct mos_stream *s);
+void stream_release(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
 				  in_addr_t raddr, in_port_t rport, int *err);
 uint32_t tcp_iss(struct mos_core *core, const struct mos_flow_key *k);
