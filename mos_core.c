@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include "conf_parse.h"
+#include "mos_arp.h"
 #include "mos_dpdk.h"
 #include "mos_log.h"
 
@@ -766,7 +767,7 @@ int mos_core_poll(struct mos_core *core)
 			break;
 	}
 	if (!LIST_EMPTY(&core->arp_wait))	/* the ARP answers of this burst, or a retry due */
-		mos_tcp_arp_check(core);
+		mos_arp_check(core);
 	mos_tcp_timers(core, core->now);
 	mos_tcp_flush(core);
 	if (__builtin_expect(core->fault.tx_on, 0))

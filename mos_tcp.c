@@ -12,6 +12,7 @@
 
 #include <xxhash.h>
 
+#include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
@@ -163,16 +164,6 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 	return s;
 }
 
-/* Off the core's list of streams waiting for an ARP answer. */
-void tcp_arp_unwait(struct mos_core *core, struct mos_stream *s)
-{
-	if (!(s->flags & MOS_SF_ARP_WAIT))
-		return;
-	(void)core;
-	LIST_REMOVE(s, arp_link);
-	s->flags &= ~MOS_SF_ARP_WAIT;
-}
-
 /* Out of the flow table: no segment finds it any more. */
 static void unhash(struct mos_core *core, struct mos_stream *s)
 {
@@ -206,7 +197,7 @@ void tcp_free(struct mos_core *core, struct mos_stream *s)
 	if (s->flags & MOS_SF_DEAD)
 		return;
 	unqueue_child(s);
-	tcp_arp_unwait(core, s);
+	mos_arp_unwait(core, s);
 	mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 	mos_timer_cancel(&core->wheel, &s->ack_timer.t);
 	mos_timer_cancel(&core->wheel, &s->life_timer.t);

@@ -89,7 +89,6 @@ enum mos_tcp_state {
 #define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
 #define MOS_SF_ACCEPT_Q    0x100000	/* on its listener's accept queue */
 
-#define MOS_ARP_RETRY      100		/* ticks between ARP requests of a core */
 
 /* The timers a stream carries; kind says which one fired. */
 enum mos_stream_timer_kind {
@@ -226,8 +225,8 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *seg, uint64_t
 /* Send what every stream on the to-send list owes. */
 void mos_tcp_flush(struct mos_core *core);
 
-/* Wake the streams whose next hop is now known (call after ARP input); re-ask for the others. */
-void mos_tcp_arp_check(struct mos_core *core);
+/* s's next hop is now known (from mos_arp_check): send again what was lost waiting for it. */
+void mos_tcp_neigh_resolved(struct mos_core *core, struct mos_stream *s);
 
 /* Run the timers due by tick now. */
 void mos_tcp_timers(struct mos_core *core, uint64_t now);

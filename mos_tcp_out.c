@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_dpdk.h"
 #include "mos_tcp_priv.h"
@@ -107,53 +108,6 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 	return n;
 }
 
-/* Make sure the stream knows its neighbour's MAC; false when it must wait for ARP. */
-static bool neigh_ready(struct mos_core *core, struct mos_stream *s)
-{
-	in_addr_t nexthop;
-	uint16_t iface;
-
-	if (s->flags & MOS_SF_NEIGH_OK)
-		return true;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) == 0 &&
-	    mos_net_neigh(&core->net, nexthop, s->dst_mac) == 0) {
-		s->flags |= MOS_SF_NEIGH_OK;
-		return true;
-	}
-	return false;
-}
-
-/* Ask who has the stream's next hop (at most every MOS_ARP_RETRY ticks per core). */
-void tcp_arp_request(struct mos_core *core, struct mos_stream *s)
-{
-	struct mos_txbuf req;
-	in_addr_t nexthop;
-	uint16_t iface;
-
-	if (core->arp_last_request != 0 && core->now - core->arp_last_request < MOS_ARP_RETRY)
-		return;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) != 0 ||
-	    mos_io_tx_alloc(core, &req) != 0)
-		return;
-	core->arp_last_request = core->now;
-	mos_core_tx_send(core, iface, req.pkt, mos_net_arp_request(&core->net, iface, nexthop,
-								     req.data), 0);
-}
-
-/*
- * No MAC for the next hop yet: the segment is lost as if on the wire (its
- * timers run as usual), the stream waits on the core's ARP list, and the
- * answer rewinds it so that everything goes out at once.
- */
-static void wait_for_arp(struct mos_core *core, struct mos_stream *s)
-{
-	if (!(s->flags & MOS_SF_ARP_WAIT)) {
-		s->flags |= MOS_SF_ARP_WAIT;
-		LIST_INSERT_HEAD(&core->arp_wait, s, arp_link);
-	}
-	tcp_arp_request(core, s);
-}
-
 /* Checksum in software, or leave the NIC the pseudo-header sum (DPDK's convention). */
 static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, uint8_t *th,
 			     uint16_t tcp_len)
@@ -216,10 +170,8 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 	uint32_t ol;
 	uint8_t *th;
 
-	if (!neigh_ready(core, s)) {
-		wait_for_arp(core, s);
+	if (!mos_arp_resolve(core, s))	/* no MAC yet: lost as on the wire, ARP wakes s */
 		return 0;
-	}
 	if (mos_io_tx_alloc(core, &tb) != 0) {
 		core->tcp.no_tx_buf++;
 		return -ENOBUFS;
@@ -397,26 +349,16 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 		send_segment(core, &tmp, 0, MOS_TH_RST | MOS_TH_ACK, 0);
 }
 
-/* Streams whose next hop answered: rewind them and send again; ask again for the others. */
-void mos_tcp_arp_check(struct mos_core *core)
+/* The next hop answered (mos_arp_check): rewind what was lost as on the wire, send it again. */
+void mos_tcp_neigh_resolved(struct mos_core *core, struct mos_stream *s)
 {
-	struct mos_stream *s, *next;
-
-	for (s = LIST_FIRST(&core->arp_wait); s != NULL; s = next) {
-		next = LIST_NEXT(s, arp_link);
-		if (!neigh_ready(core, s)) {
-			tcp_arp_request(core, s);
-			continue;
-		}
-		tcp_arp_unwait(core, s);
-		if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
-			s->snd_nxt = s->iss;
-		else if (s->snd_nxt != s->snd_una) {
-			s->snd_nxt = s->snd_una;
-			s->flags &= ~MOS_SF_FIN_SENT;
-		}
-		tcp_schedule(core, s);
+	if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
+		s->snd_nxt = s->iss;
+	else if (s->snd_nxt != s->snd_una) {
+		s->snd_nxt = s->snd_una;
+		s->flags &= ~MOS_SF_FIN_SENT;
 	}
+	tcp_schedule(core, s);
 }
 
 /*

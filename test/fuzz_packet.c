@@ -37,6 +37,7 @@
 #include <stdlib.h>
 
 #include "fake_dpdk.h"
+#include "mos_arp.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
 #include "test/fuzz.h"
