@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include "conf_parse.h"
+#include "mos_arp.h"
 #include "mos_dpdk.h"
 #include "mos_log.h"
 
@@ -350,6 +351,8 @@ int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtc
 	core->tcp_timewait = (uint32_t)mc->tcp_timewait * (1000000 / MOS_TCP_TICK_US);
 	core->iss_secret = seed ^ 0x9e3779b97f4a7c15ULL;
 	core->syn_retries = (uint8_t)conf->tcp_syn_retries;
+	STAILQ_INIT(&core->tx_list);
+	LIST_INIT(&core->arp_wait);
 	mos_arena_init(&core->arena, (uint8_t *)core + head, size - head);
 	ret = carve_pools(core, mc);
 	if (ret == 0)
@@ -766,8 +769,8 @@ int mos_core_poll(struct mos_core *core)
 		if (k < RX_BURST)
 			break;
 	}
-	if (core->arp_wait != NULL)	/* the ARP answers of this burst, or a retry due */
-		mos_tcp_arp_check(core);
+	if (!LIST_EMPTY(&core->arp_wait))	/* the ARP answers of this burst, or a retry due */
+		mos_arp_check(core);
 	mos_tcp_timers(core, core->now);
 	mos_tcp_flush(core);
 	if (__builtin_expect(core->fault.tx_on, 0))

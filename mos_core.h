@@ -64,9 +64,8 @@ struct mos_core {
 	struct mos_wheel wheel;
 	struct mos_net net;
 	struct mos_tcp_stats tcp;
-	struct mos_stream *tx_head;	/* streams with something to send */
-	struct mos_stream *tx_tail;
-	struct mos_stream *arp_wait;	/* streams waiting for their next hop's MAC */
+	struct mos_stream_stailq tx_list;	/* streams with something to send, in turn */
+	struct mos_stream_list arp_wait;	/* streams waiting for their next hop's MAC */
 	uint64_t arp_last_request;	/* tick of the core's last ARP request */
 	int n_listener;
 	struct mos_stream *listener[MOS_LISTEN_MAX];

@@ -27,35 +27,21 @@ static uint32_t interest(const struct mos_socket *so)
 	return so->ep_events & ~MOS_EPOLLET;
 }
 
-/* --- the ready list: intrusive, doubly linked, each socket at most once --------------- */
+/* --- the ready list: a TAILQ, each socket at most once (MOS_SKF_READY) ---------------- */
 
 static void ready_push(struct mos_socket *ep, struct mos_socket *so)
 {
 	if (so->flags & MOS_SKF_READY)
 		return;
 	so->flags |= MOS_SKF_READY;
-	so->ready_next = NULL;
-	so->ready_prev = ep->ready_tail;
-	if (ep->ready_tail != NULL)
-		ep->ready_tail->ready_next = so;
-	else
-		ep->ready_head = so;
-	ep->ready_tail = so;
+	TAILQ_INSERT_TAIL(&ep->ready, so, ready_link);
 }
 
 static void ready_unlink(struct mos_socket *ep, struct mos_socket *so)
 {
 	if (!(so->flags & MOS_SKF_READY))
 		return;
-	if (so->ready_prev != NULL)
-		so->ready_prev->ready_next = so->ready_next;
-	else
-		ep->ready_head = so->ready_next;
-	if (so->ready_next != NULL)
-		so->ready_next->ready_prev = so->ready_prev;
-	else
-		ep->ready_tail = so->ready_prev;
-	so->ready_prev = so->ready_next = NULL;
+	TAILQ_REMOVE(&ep->ready, so, ready_link);
 	so->flags &= (uint8_t)~MOS_SKF_READY;
 }
 
@@ -88,11 +74,7 @@ static void arm(struct mos_socket *so, const struct mtcp_epoll_event *event)
 static void reg_add(struct mos_socket *ep, struct mos_socket *so)
 {
 	so->ep = ep;
-	so->reg_prev = NULL;
-	so->reg_next = ep->reg_head;
-	if (ep->reg_head != NULL)
-		ep->reg_head->reg_prev = so;
-	ep->reg_head = so;
+	LIST_INSERT_HEAD(&ep->reg, so, reg_link);
 	ep->n_reg++;
 }
 
@@ -101,22 +83,16 @@ void mos_epoll_unregister(struct mos_socket *so)
 	struct mos_socket *ep = so->ep;
 
 	ready_unlink(ep, so);
-	if (so->reg_prev != NULL)
-		so->reg_prev->reg_next = so->reg_next;
-	else
-		ep->reg_head = so->reg_next;
-	if (so->reg_next != NULL)
-		so->reg_next->reg_prev = so->reg_prev;
+	LIST_REMOVE(so, reg_link);
 	ep->n_reg--;
-	so->reg_prev = so->reg_next = NULL;
 	so->ep = NULL;
 	so->ep_events = so->ep_reported = 0;
 }
 
 void mos_epoll_close(struct mos_sock_core *sc, struct mos_socket *ep)
 {
-	while (ep->reg_head != NULL)
-		mos_epoll_unregister(ep->reg_head);
+	while (!LIST_EMPTY(&ep->reg))
+		mos_epoll_unregister(LIST_FIRST(&ep->reg));
 	sc->n_epoll--;
 }
 
@@ -131,6 +107,8 @@ int mtcp_epoll_create(mctx_t mctx, int size)
 	ep = mos_sock_alloc(sc, MOS_SK_EPOLL);
 	if (ep == NULL)
 		return fail(EMFILE);
+	TAILQ_INIT(&ep->ready);
+	LIST_INIT(&ep->reg);
 	sc->n_epoll++;
 	return ep->id;
 }
@@ -202,10 +180,11 @@ int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_
  */
 static int collect(struct mos_socket *ep, struct mtcp_epoll_event *out, int max)
 {
-	struct mos_socket *kept_head = NULL, *kept_tail = NULL, *so;
+	struct mos_sock_tailq kept = TAILQ_HEAD_INITIALIZER(kept);
+	struct mos_socket *so;
 	int n = 0;
 
-	while (n < max && (so = ep->ready_head) != NULL) {
+	while (n < max && (so = TAILQ_FIRST(&ep->ready)) != NULL) {
 		uint32_t ev = mos_sock_events(so) & interest(so);
 
 		ready_unlink(ep, so);
@@ -218,16 +197,10 @@ static int collect(struct mos_socket *ep, struct mtcp_epoll_event *out, int max)
 			so->ep_reported |= ev;
 			continue;
 		}
-		so->ready_next = NULL;
-		so->ready_prev = kept_tail;
-		if (kept_tail != NULL)
-			kept_tail->ready_next = so;
-		else
-			kept_head = so;
-		kept_tail = so;
+		TAILQ_INSERT_TAIL(&kept, so, ready_link);
 	}
-	for (so = kept_head; so != NULL; so = kept_head) {
-		kept_head = so->ready_next;
+	while ((so = TAILQ_FIRST(&kept)) != NULL) {
+		TAILQ_REMOVE(&kept, so, ready_link);
 		ready_push(ep, so);
 	}
 	return n;

@@ -4,10 +4,9 @@
  * RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet checksum (RFC 1071),
  * header output and routes.
  *
- * Packets are read and written at explicit byte offsets, never through a
- * struct laid over the buffer, so nothing depends on where the NIC put
- * the frame. Multi-byte fields are assembled high byte first; addresses
- * are copied as they are, network order in and out.
+ * Packets are read and written at the byte offsets of mos_wire.h, never
+ * through a struct laid over the buffer; addresses are copied as they are,
+ * network order in and out.
  */
 #include "mos_net.h"
 
@@ -16,53 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* Ethernet II: offsets into the frame */
-#define ETH_DST         0
-#define ETH_SRC         6
-#define ETH_TYPE        12
-#define ETH_ZLEN        60	/* the minimum frame without its FCS */
-#define ETHERTYPE_IPV4  0x0800
-#define ETHERTYPE_ARP   0x0806
-#define ETHERTYPE_IPV6  0x86dd
-
-/* ARP for IPv4 over Ethernet (RFC 826): offsets into the ARP packet */
-#define ARP_HTYPE       0
-#define ARP_PTYPE       2
-#define ARP_HLEN        4
-#define ARP_PLEN        5
-#define ARP_OP          6
-#define ARP_SHA         8
-#define ARP_SPA         14
-#define ARP_THA         18
-#define ARP_TPA         24
-#define ARP_LEN         28
-#define ARP_HTYPE_ETHER 1
-#define ARP_OP_REQUEST  1
-#define ARP_OP_REPLY    2
-
-/* IPv4 (RFC 791): offsets into the header */
-#define IPH_VHL         0
-#define IPH_TOS         1
-#define IPH_TOTLEN      2
-#define IPH_ID          4
-#define IPH_FRAG        6
-#define IPH_TTL         8
-#define IPH_PROTO       9
-#define IPH_CKSUM       10
-#define IPH_SRC         12
-#define IPH_DST         16
-#define IPH_DF          0x4000
-#define IPH_MF          0x2000
-#define IPH_OFFMASK     0x1fff
-#define IPH_TTL_OUT     64
-
-/* ICMP (RFC 792): offsets into the message */
-#define ICMP_TYPE       0
-#define ICMP_CODE       1
-#define ICMP_CKSUM      2
-#define ICMP_HLEN       8	/* type, code, checksum, identifier, sequence */
-#define ICMP_ECHOREPLY  0
-#define ICMP_ECHO       8
+#define IP_TTL_OUT      64	/* the TTL of what we send */
 
 /* Learned neighbours: filled to 3/4 at most, so a probe meets a free slot soon. */
 #define LEARNED_LIMIT   (MOS_ARP_LEARNED_MAX / 4 * 3)
@@ -74,17 +27,6 @@ _Static_assert((MOS_ARP_LEARNED_MAX & (MOS_ARP_LEARNED_MAX - 1)) == 0,
 static const uint8_t mac_broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* ---- bytes ---- */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static in_addr_t get_addr(const uint8_t *p)
 {
@@ -376,10 +318,10 @@ static enum learn_result learn(struct mos_net *net, uint16_t iface, in_addr_t ad
  */
 static uint16_t reply_len(uint8_t *frame, uint16_t used, uint16_t rx_len)
 {
-	if (used >= ETH_ZLEN || rx_len < ETH_ZLEN)
+	if (used >= MOS_ETH_ZLEN || rx_len < MOS_ETH_ZLEN)
 		return used;
-	memset(frame + used, 0, ETH_ZLEN - used);
-	return ETH_ZLEN;
+	memset(frame + used, 0, MOS_ETH_ZLEN - used);
+	return MOS_ETH_ZLEN;
 }
 
 /* RFC 826 packet reception: "?Do I have the hardware type in ar$hrd?" and so on. */
@@ -387,15 +329,15 @@ static bool arp_valid(const uint8_t *arp, uint16_t len)
 {
 	uint16_t op;
 
-	if (len < ARP_LEN)
+	if (len < MOS_ARP_LEN)
 		return false;
-	op = get16(arp + ARP_OP);
-	return get16(arp + ARP_HTYPE) == ARP_HTYPE_ETHER &&
-	       get16(arp + ARP_PTYPE) == ETHERTYPE_IPV4 &&
-	       arp[ARP_HLEN] == 6 && arp[ARP_PLEN] == 4 &&
-	       (op == ARP_OP_REQUEST || op == ARP_OP_REPLY) &&
+	op = mos_get16(arp + MOS_ARP_OFF_OP);
+	return mos_get16(arp + MOS_ARP_OFF_HTYPE) == MOS_ARP_HTYPE_ETHER &&
+	       mos_get16(arp + MOS_ARP_OFF_PTYPE) == MOS_ETHERTYPE_IPV4 &&
+	       arp[MOS_ARP_OFF_HLEN] == 6 && arp[MOS_ARP_OFF_PLEN] == 4 &&
+	       (op == MOS_ARP_OP_REQUEST || op == MOS_ARP_OP_REPLY) &&
 	       /* we answer to ar$sha: it must name one station */
-	       !mac_is_group(arp + ARP_SHA) && !mac_is_zero(arp + ARP_SHA);
+	       !mac_is_group(arp + MOS_ARP_OFF_SHA) && !mac_is_zero(arp + MOS_ARP_OFF_SHA);
 }
 
 /*
@@ -407,17 +349,17 @@ static uint16_t arp_reply(struct mos_net *net, uint16_t iface, uint8_t *frame, u
 {
 	uint8_t *arp = frame + MOS_ETH_HLEN;
 	const uint8_t *mac = net->iface[iface].mac;
-	in_addr_t spa = get_addr(arp + ARP_SPA);
+	in_addr_t spa = get_addr(arp + MOS_ARP_OFF_SPA);
 
-	memcpy(arp + ARP_THA, arp + ARP_SHA, 6);
-	memcpy(arp + ARP_SPA, arp + ARP_TPA, 4);
-	put_addr(arp + ARP_TPA, spa);
-	memcpy(arp + ARP_SHA, mac, 6);
-	put16(arp + ARP_OP, ARP_OP_REPLY);
-	memcpy(frame + ETH_DST, arp + ARP_THA, 6);
-	memcpy(frame + ETH_SRC, mac, 6);
+	memcpy(arp + MOS_ARP_OFF_THA, arp + MOS_ARP_OFF_SHA, 6);
+	memcpy(arp + MOS_ARP_OFF_SPA, arp + MOS_ARP_OFF_TPA, 4);
+	put_addr(arp + MOS_ARP_OFF_TPA, spa);
+	memcpy(arp + MOS_ARP_OFF_SHA, mac, 6);
+	mos_put16(arp + MOS_ARP_OFF_OP, MOS_ARP_OP_REPLY);
+	memcpy(frame + MOS_ETH_OFF_DST, arp + MOS_ARP_OFF_THA, 6);
+	memcpy(frame + MOS_ETH_OFF_SRC, mac, 6);
 	net->stats.arp_requests_answered++;
-	return reply_len(frame, MOS_ETH_HLEN + ARP_LEN, rx_len);
+	return reply_len(frame, MOS_ETH_HLEN + MOS_ARP_LEN, rx_len);
 }
 
 static enum mos_net_verdict arp_consumed(struct mos_net *net)
@@ -435,12 +377,12 @@ static enum mos_net_verdict arp_input(struct mos_net *net, uint16_t iface, uint8
 
 	if (!arp_valid(arp, *len - MOS_ETH_HLEN))
 		return drop(net, MOS_DROP_ARP_MALFORMED);
-	spa = get_addr(arp + ARP_SPA);
-	tpa = get_addr(arp + ARP_TPA);
+	spa = get_addr(arp + MOS_ARP_OFF_SPA);
+	tpa = get_addr(arp + MOS_ARP_OFF_TPA);
 
 	/* Gratuitous (sender and target the same): refresh, never add. */
 	if (spa == tpa) {
-		if (learn(net, iface, spa, arp + ARP_SHA, false) != LEARN_UPDATED)
+		if (learn(net, iface, spa, arp + MOS_ARP_OFF_SHA, false) != LEARN_UPDATED)
 			return drop(net, MOS_DROP_ARP_NOT_FOR_US);
 		return arp_consumed(net);
 	}
@@ -448,8 +390,8 @@ static enum mos_net_verdict arp_input(struct mos_net *net, uint16_t iface, uint8
 	if (iface_of_addr(net, tpa) < 0)
 		return drop(net, MOS_DROP_ARP_NOT_FOR_US);
 	/* merge, then add the sender: it is about to talk to us */
-	r = learn(net, iface, spa, arp + ARP_SHA, true);
-	if (get16(arp + ARP_OP) == ARP_OP_REQUEST) {
+	r = learn(net, iface, spa, arp + MOS_ARP_OFF_SHA, true);
+	if (mos_get16(arp + MOS_ARP_OFF_OP) == MOS_ARP_OP_REQUEST) {
 		*len = arp_reply(net, iface, frame, *len);
 		return MOS_NET_REPLY;
 	}
@@ -466,15 +408,15 @@ static enum mos_net_drop ip_check(const struct mos_net *net, const uint8_t *ip, 
 
 	if (room < MOS_IP_HLEN)
 		return MOS_DROP_IP_SHORT;
-	if (ip[IPH_VHL] >> 4 != 4)
+	if (ip[MOS_IP_OFF_VHL] >> 4 != 4)
 		return MOS_DROP_IP_VERSION;
-	hlen = (uint16_t)((ip[IPH_VHL] & 0xf) * 4);
+	hlen = mos_ip_hlen(ip);
 	if (hlen < MOS_IP_HLEN)
 		return MOS_DROP_IP_HLEN;
 	if (hlen > room)
 		return MOS_DROP_IP_SHORT;
 	/* bytes past tot are Ethernet padding (a frame is at least 60 bytes) */
-	tot = get16(ip + IPH_TOTLEN);
+	tot = mos_get16(ip + MOS_IP_OFF_TOTLEN);
 	if (tot < hlen)
 		return MOS_DROP_IP_HLEN;
 	if (tot > room)
@@ -485,14 +427,14 @@ static enum mos_net_drop ip_check(const struct mos_net *net, const uint8_t *ip, 
 	 * RFC 1122 3.3.2 asks hosts to reassemble; this stack does not: its
 	 * peers' segments fit the MSS it announces, and we send with DF.
 	 */
-	if (get16(ip + IPH_FRAG) & (IPH_MF | IPH_OFFMASK))
+	if (mos_get16(ip + MOS_IP_OFF_FRAG) & (MOS_IP_MF | MOS_IP_OFFMASK))
 		return MOS_DROP_IP_FRAGMENT;
-	if (ip[IPH_TTL] == 0)
+	if (ip[MOS_IP_OFF_TTL] == 0)
 		return MOS_DROP_IP_TTL;
 	/* RFC 1122 3.2.1.3: a broadcast or multicast destination is not ours to answer */
-	if (iface_of_addr(net, get_addr(ip + IPH_DST)) < 0)
+	if (iface_of_addr(net, get_addr(ip + MOS_IP_OFF_DST)) < 0)
 		return MOS_DROP_IP_NOT_OURS;
-	if (src_is_bad(net, get_addr(ip + IPH_SRC)))
+	if (src_is_bad(net, get_addr(ip + MOS_IP_OFF_SRC)))
 		return MOS_DROP_IP_SRC;
 	return MOS_DROP_COUNT;
 }
@@ -508,26 +450,26 @@ static uint16_t echo_reply(struct mos_net *net, uint16_t iface, uint8_t *frame, 
 {
 	uint8_t *ip = frame + MOS_ETH_HLEN;
 	uint8_t *icmp = ip + MOS_IP_HLEN;
-	in_addr_t saddr = get_addr(ip + IPH_SRC);
+	in_addr_t saddr = get_addr(ip + MOS_IP_OFF_SRC);
 
 	if (hlen > MOS_IP_HLEN)
 		memmove(icmp, ip + hlen, icmp_len);
-	icmp[ICMP_TYPE] = ICMP_ECHOREPLY;
-	put16(icmp + ICMP_CKSUM, 0);
-	put16(icmp + ICMP_CKSUM, cksum(icmp, icmp_len));
+	icmp[MOS_ICMP_OFF_TYPE] = MOS_ICMP_ECHOREPLY;
+	mos_put16(icmp + MOS_ICMP_OFF_CKSUM, 0);
+	mos_put16(icmp + MOS_ICMP_OFF_CKSUM, cksum(icmp, icmp_len));
 
-	ip[IPH_VHL] = 0x45;
-	put16(ip + IPH_TOTLEN, (uint16_t)(MOS_IP_HLEN + icmp_len));
-	put16(ip + IPH_FRAG, get16(ip + IPH_FRAG) & IPH_DF);
-	ip[IPH_TTL] = IPH_TTL_OUT;
-	memcpy(ip + IPH_SRC, ip + IPH_DST, 4);
-	put_addr(ip + IPH_DST, saddr);
-	put16(ip + IPH_CKSUM, 0);
-	put16(ip + IPH_CKSUM, cksum(ip, MOS_IP_HLEN));
+	ip[MOS_IP_OFF_VHL] = MOS_IP_VHL_PLAIN;
+	mos_put16(ip + MOS_IP_OFF_TOTLEN, (uint16_t)(MOS_IP_HLEN + icmp_len));
+	mos_put16(ip + MOS_IP_OFF_FRAG, mos_get16(ip + MOS_IP_OFF_FRAG) & MOS_IP_DF);
+	ip[MOS_IP_OFF_TTL] = IP_TTL_OUT;
+	memcpy(ip + MOS_IP_OFF_SRC, ip + MOS_IP_OFF_DST, 4);
+	put_addr(ip + MOS_IP_OFF_DST, saddr);
+	mos_put16(ip + MOS_IP_OFF_CKSUM, 0);
+	mos_put16(ip + MOS_IP_OFF_CKSUM, cksum(ip, MOS_IP_HLEN));
 
 	/* to the frame's sender, from us (the request may have come broadcast) */
-	memcpy(frame + ETH_DST, frame + ETH_SRC, 6);
-	memcpy(frame + ETH_SRC, net->iface[iface].mac, 6);
+	memcpy(frame + MOS_ETH_OFF_DST, frame + MOS_ETH_OFF_SRC, 6);
+	memcpy(frame + MOS_ETH_OFF_SRC, net->iface[iface].mac, 6);
 	net->stats.icmp_echo_answered++;
 	return reply_len(frame, (uint16_t)(MOS_ETH_HLEN + MOS_IP_HLEN + icmp_len), rx_len);
 }
@@ -538,9 +480,9 @@ static enum mos_net_verdict icmp_input(struct mos_net *net, uint16_t iface, uint
 	const uint8_t *icmp = frame + MOS_ETH_HLEN + hlen;
 	uint16_t icmp_len = tot - hlen;
 
-	if (icmp_len < ICMP_HLEN)
+	if (icmp_len < MOS_ICMP_HLEN)
 		return drop(net, MOS_DROP_ICMP_MALFORMED);
-	if (icmp[ICMP_TYPE] != ICMP_ECHO || icmp[ICMP_CODE] != 0)
+	if (icmp[MOS_ICMP_OFF_TYPE] != MOS_ICMP_ECHO || icmp[MOS_ICMP_OFF_CODE] != 0)
 		return drop(net, MOS_DROP_ICMP_TYPE);
 	if (cksum(icmp, icmp_len) != 0)
 		return drop(net, MOS_DROP_ICMP_MALFORMED);
@@ -556,7 +498,7 @@ static enum mos_net_verdict tcp_input(struct mos_net *net, uint16_t iface, uint8
 	const uint8_t *ip = frame + MOS_ETH_HLEN;
 	uint8_t *tcp = frame + MOS_ETH_HLEN + hlen;
 	uint16_t tcp_len = tot - hlen;
-	in_addr_t saddr = get_addr(ip + IPH_SRC), daddr = get_addr(ip + IPH_DST);
+	in_addr_t saddr = get_addr(ip + MOS_IP_OFF_SRC), daddr = get_addr(ip + MOS_IP_OFF_DST);
 
 	if (tcp_len < MOS_TCP_HLEN)
 		return drop(net, MOS_DROP_TCP_SHORT);
@@ -567,10 +509,10 @@ static enum mos_net_verdict tcp_input(struct mos_net *net, uint16_t iface, uint8
 	seg->saddr = saddr;
 	seg->daddr = daddr;
 	seg->iface = iface;
-	seg->src_mac = frame + ETH_SRC;
+	seg->src_mac = frame + MOS_ETH_OFF_SRC;
 	seg->tcp = tcp;
 	seg->tcp_len = tcp_len;
-	seg->ttl = ip[IPH_TTL];
+	seg->ttl = ip[MOS_IP_OFF_TTL];
 	net->stats.tcp_delivered++;
 	return MOS_NET_TCP;
 }
@@ -585,9 +527,9 @@ static enum mos_net_verdict ip_input(struct mos_net *net, uint16_t iface, uint8_
 	why = ip_check(net, ip, *len - MOS_ETH_HLEN, rx_flags);
 	if (why != MOS_DROP_COUNT)
 		return drop(net, why);
-	hlen = (uint16_t)((ip[IPH_VHL] & 0xf) * 4);	/* options, if any, are skipped */
-	tot = get16(ip + IPH_TOTLEN);
-	switch (ip[IPH_PROTO]) {
+	hlen = mos_ip_hlen(ip);	/* options, if any, are skipped */
+	tot = mos_get16(ip + MOS_IP_OFF_TOTLEN);
+	switch (ip[MOS_IP_OFF_PROTO]) {
 	case IPPROTO_TCP:
 		return tcp_input(net, iface, frame, hlen, tot, rx_flags, seg);
 	case IPPROTO_ICMP:
@@ -600,10 +542,10 @@ static enum mos_net_verdict ip_input(struct mos_net *net, uint16_t iface, uint8_
 /* To this interface's MAC or broadcast, from a station (not a group) address. */
 static bool eth_for_us(const struct mos_iface *f, const uint8_t *frame)
 {
-	if (mac_is_group(frame + ETH_SRC))
+	if (mac_is_group(frame + MOS_ETH_OFF_SRC))
 		return false;
-	return memcmp(frame + ETH_DST, f->mac, 6) == 0 ||
-	       memcmp(frame + ETH_DST, mac_broadcast, 6) == 0;
+	return memcmp(frame + MOS_ETH_OFF_DST, f->mac, 6) == 0 ||
+	       memcmp(frame + MOS_ETH_OFF_DST, mac_broadcast, 6) == 0;
 }
 
 enum mos_net_verdict mos_net_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
@@ -615,12 +557,12 @@ enum mos_net_verdict mos_net_input(struct mos_net *net, uint16_t iface, uint8_t 
 		return drop(net, MOS_DROP_SHORT_FRAME);
 	if (!eth_for_us(&net->iface[iface], frame))
 		return drop(net, MOS_DROP_NOT_FOR_US);
-	switch (get16(frame + ETH_TYPE)) {
-	case ETHERTYPE_IPV4:
+	switch (mos_get16(frame + MOS_ETH_OFF_TYPE)) {
+	case MOS_ETHERTYPE_IPV4:
 		return ip_input(net, iface, frame, len, rx_flags, seg);
-	case ETHERTYPE_ARP:
+	case MOS_ETHERTYPE_ARP:
 		return arp_input(net, iface, frame, len);
-	case ETHERTYPE_IPV6:
+	case MOS_ETHERTYPE_IPV6:
 		return drop(net, MOS_DROP_IPV6);
 	default:
 		/* 802.1Q and 802.1ad tags land here too: we configure no VLAN */
@@ -638,22 +580,22 @@ void mos_net_write_hdr(struct mos_net *net, uint8_t *hdr, uint16_t iface, const 
 
 	assert(iface < net->n_iface);
 	assert(payload_len <= UINT16_MAX - MOS_IP_HLEN);
-	memcpy(hdr + ETH_DST, dst_mac, 6);
-	memcpy(hdr + ETH_SRC, net->iface[iface].mac, 6);
-	put16(hdr + ETH_TYPE, ETHERTYPE_IPV4);
+	memcpy(hdr + MOS_ETH_OFF_DST, dst_mac, 6);
+	memcpy(hdr + MOS_ETH_OFF_SRC, net->iface[iface].mac, 6);
+	mos_put16(hdr + MOS_ETH_OFF_TYPE, MOS_ETHERTYPE_IPV4);
 
-	ip[IPH_VHL] = 0x45;
-	ip[IPH_TOS] = 0;
-	put16(ip + IPH_TOTLEN, (uint16_t)(MOS_IP_HLEN + payload_len));
-	put16(ip + IPH_ID, net->ip_id++);
-	put16(ip + IPH_FRAG, IPH_DF);	/* RFC 1191: we never fragment, let routers say so */
-	ip[IPH_TTL] = IPH_TTL_OUT;
-	ip[IPH_PROTO] = proto;
-	put16(ip + IPH_CKSUM, 0);
-	put_addr(ip + IPH_SRC, saddr);
-	put_addr(ip + IPH_DST, daddr);
+	ip[MOS_IP_OFF_VHL] = MOS_IP_VHL_PLAIN;
+	ip[MOS_IP_OFF_TOS] = 0;
+	mos_put16(ip + MOS_IP_OFF_TOTLEN, (uint16_t)(MOS_IP_HLEN + payload_len));
+	mos_put16(ip + MOS_IP_OFF_ID, net->ip_id++);
+	mos_put16(ip + MOS_IP_OFF_FRAG, MOS_IP_DF);	/* RFC 1191: we never fragment, let routers say so */
+	ip[MOS_IP_OFF_TTL] = IP_TTL_OUT;
+	ip[MOS_IP_OFF_PROTO] = proto;
+	mos_put16(ip + MOS_IP_OFF_CKSUM, 0);
+	put_addr(ip + MOS_IP_OFF_SRC, saddr);
+	put_addr(ip + MOS_IP_OFF_DST, daddr);
 	if (!offload)
-		put16(ip + IPH_CKSUM, cksum(ip, MOS_IP_HLEN));
+		mos_put16(ip + MOS_IP_OFF_CKSUM, cksum(ip, MOS_IP_HLEN));
 }
 
 uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t nexthop,
@@ -664,19 +606,19 @@ uint16_t mos_net_arp_request(struct mos_net *net, uint16_t iface, in_addr_t next
 
 	assert(iface < net->n_iface);
 	f = &net->iface[iface];
-	memset(frame, 0, ETH_ZLEN);
-	memcpy(frame + ETH_DST, mac_broadcast, 6);
-	memcpy(frame + ETH_SRC, f->mac, 6);
-	put16(frame + ETH_TYPE, ETHERTYPE_ARP);
-	put16(arp + ARP_HTYPE, ARP_HTYPE_ETHER);
-	put16(arp + ARP_PTYPE, ETHERTYPE_IPV4);
-	arp[ARP_HLEN] = 6;
-	arp[ARP_PLEN] = 4;
-	put16(arp + ARP_OP, ARP_OP_REQUEST);
-	memcpy(arp + ARP_SHA, f->mac, 6);
-	put_addr(arp + ARP_SPA, f->addr);
+	memset(frame, 0, MOS_ETH_ZLEN);
+	memcpy(frame + MOS_ETH_OFF_DST, mac_broadcast, 6);
+	memcpy(frame + MOS_ETH_OFF_SRC, f->mac, 6);
+	mos_put16(frame + MOS_ETH_OFF_TYPE, MOS_ETHERTYPE_ARP);
+	mos_put16(arp + MOS_ARP_OFF_HTYPE, MOS_ARP_HTYPE_ETHER);
+	mos_put16(arp + MOS_ARP_OFF_PTYPE, MOS_ETHERTYPE_IPV4);
+	arp[MOS_ARP_OFF_HLEN] = 6;
+	arp[MOS_ARP_OFF_PLEN] = 4;
+	mos_put16(arp + MOS_ARP_OFF_OP, MOS_ARP_OP_REQUEST);
+	memcpy(arp + MOS_ARP_OFF_SHA, f->mac, 6);
+	put_addr(arp + MOS_ARP_OFF_SPA, f->addr);
 	/* ar$tha stays zero: it is what we ask for */
-	put_addr(arp + ARP_TPA, nexthop);
+	put_addr(arp + MOS_ARP_OFF_TPA, nexthop);
 	net->stats.arp_requests_sent++;
-	return ETH_ZLEN;
+	return MOS_ETH_ZLEN;
 }

@@ -22,10 +22,8 @@
 #include <stdint.h>
 
 #include "conf_parse.h"
+#include "mos_wire.h"
 
-#define MOS_ETH_HLEN        14
-#define MOS_IP_HLEN         20	/* without options: all we send */
-#define MOS_TCP_HLEN        20
 #define MOS_NET_HDR_MAX     (MOS_ETH_HLEN + MOS_IP_HLEN)
 #define MOS_ARP_LEARNED_MAX 1024	/* learned-table slots per core (a power of two); at most
 					 * 3/4 of them are filled, so that probes stay short */

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "mtcp_api.h"
 
@@ -43,6 +44,9 @@ enum mos_sock_type {
  * the stack reads its fields (TCP knows a socket only as its stream's
  * opaque sock pointer).
  */
+TAILQ_HEAD(mos_sock_tailq, mos_socket);
+LIST_HEAD(mos_sock_list, mos_socket);
+
 struct mos_socket {
 	uint8_t type;			/* enum mos_sock_type */
 	uint8_t flags;			/* MOS_SKF_* */
@@ -57,12 +61,12 @@ struct mos_socket {
 	uint32_t ep_events;		/* interest, ERR and HUP included, and MOS_EPOLLET */
 	uint32_t ep_reported;		/* ET: events reported and present since */
 	mtcp_epoll_data_t ep_data;
-	struct mos_socket *ready_prev, *ready_next;	/* on ep's ready list */
-	struct mos_socket *reg_prev, *reg_next;		/* on ep's registered list */
+	TAILQ_ENTRY(mos_socket) ready_link;	/* on ep's ready list (MOS_SKF_READY) */
+	LIST_ENTRY(mos_socket) reg_link;	/* on ep's registered list */
 
 	/* an epoll instance */
-	struct mos_socket *ready_head, *ready_tail;
-	struct mos_socket *reg_head;
+	struct mos_sock_tailq ready;		/* sockets with events, in the order they came */
+	struct mos_sock_list reg;		/* registered sockets, newest first */
 	uint32_t n_reg;
 
 	uint32_t next_free;		/* free list link: an index, MOS_SOCK_NONE at the end */

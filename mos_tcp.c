@@ -12,6 +12,7 @@
 
 #include <xxhash.h>
 
+#include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
@@ -102,11 +103,11 @@ void tcp_shed_buffers(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * A new stream for the tuple, in the flow table, with both buffers. NULL
- * with *err: -ENOMEM (a pool is empty: counted) or -EADDRINUSE.
+ * The memory of a stream, zeroed, its timers ready, counted in n_streams.
+ * NULL with *err = -ENOMEM when the pool is empty (counted). Every stream
+ * comes from here and goes back through stream_release.
  */
-struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
-				  in_addr_t raddr, in_port_t rport, int *err)
+static struct mos_stream *stream_alloc(struct mos_core *core, int *err)
 {
 	struct mos_stream *s = mos_pool_get(&core->pool[MOS_POOL_STREAM]);
 
@@ -116,6 +117,31 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
+	timer_kind(&s->rto_timer, MOS_TIMER_RTO);
+	timer_kind(&s->ack_timer, MOS_TIMER_ACK);
+	timer_kind(&s->life_timer, MOS_TIMER_LIFE);
+	core->n_streams++;
+	return s;
+}
+
+/* The stream's memory back to the pool, once it is off every list and its buffers are back. */
+void stream_release(struct mos_core *core, struct mos_stream *s)
+{
+	core->n_streams--;
+	mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
+}
+
+/*
+ * A new stream for the tuple, in the flow table, with both buffers. NULL
+ * with *err: -ENOMEM (a pool is empty: counted) or -EADDRINUSE.
+ */
+struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
+				  in_addr_t raddr, in_port_t rport, int *err)
+{
+	struct mos_stream *s = stream_alloc(core, err);
+
+	if (s == NULL)
+		return NULL;
 	s->snd_mem = mos_pool_get(&core->pool[MOS_POOL_SNDBUF]);
 	s->rcv_mem = mos_pool_get(&core->pool[MOS_POOL_RCVBUF]);
 	s->flow.key = (struct mos_flow_key){ laddr, raddr, lport, rport };
@@ -127,34 +153,15 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 			core->tcp.no_stream_mem++;
 		*err = *err == -EEXIST ? -EADDRINUSE : -ENOMEM;
 		buffers_put(core, s);
-		mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
+		stream_release(core, s);
 		return NULL;
 	}
 	s->flags = MOS_SF_HASHED;
-	timer_kind(&s->rto_timer, MOS_TIMER_RTO);
-	timer_kind(&s->ack_timer, MOS_TIMER_ACK);
-	timer_kind(&s->life_timer, MOS_TIMER_LIFE);
 	s->rcv_wscale = wscale_for(core->pool[MOS_POOL_RCVBUF].obj_size);
 	s->mss = TCP_MSS_DEFAULT;
 	s->rto = MOS_TCP_RTO_INIT;
 	s->last_activity = core->now;
-	core->n_streams++;
 	return s;
-}
-
-/* Off the core's list of streams waiting for an ARP answer. */
-void tcp_arp_unwait(struct mos_core *core, struct mos_stream *s)
-{
-	if (!(s->flags & MOS_SF_ARP_WAIT))
-		return;
-	if (s->arp_prev != NULL)
-		s->arp_prev->arp_next = s->arp_next;
-	else
-		core->arp_wait = s->arp_next;
-	if (s->arp_next != NULL)
-		s->arp_next->arp_prev = s->arp_prev;
-	s->arp_next = s->arp_prev = NULL;
-	s->flags &= ~MOS_SF_ARP_WAIT;
 }
 
 /* Out of the flow table: no segment finds it any more. */
@@ -165,30 +172,17 @@ static void unhash(struct mos_core *core, struct mos_stream *s)
 	s->flags &= ~MOS_SF_HASHED;
 }
 
-static void stream_release(struct mos_core *core, struct mos_stream *s)
-{
-	core->n_streams--;
-	mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
-}
-
 /* Remove a passive child from its listener's accept queue, if it is there. */
 static void unqueue_child(struct mos_stream *s)
 {
-	struct mos_stream *l = s->listener, **pp;
+	struct mos_stream *l = s->listener;
 
 	if (l == NULL)
 		return;
-	for (pp = &l->accept_head; *pp != NULL; pp = &(*pp)->accept_next) {
-		if (*pp != s)
-			continue;
-		*pp = s->accept_next;
-		if (l->accept_tail == s) {
-			l->accept_tail = NULL;
-			for (struct mos_stream *c = l->accept_head; c != NULL; c = c->accept_next)
-				l->accept_tail = c;
-		}
+	if (s->flags & MOS_SF_ACCEPT_Q) {
+		TAILQ_REMOVE(&l->accept_q, s, accept_link);
+		s->flags &= ~MOS_SF_ACCEPT_Q;
 		l->n_accept--;
-		break;
 	}
 	s->listener = NULL;
 }
@@ -203,7 +197,7 @@ void tcp_free(struct mos_core *core, struct mos_stream *s)
 	if (s->flags & MOS_SF_DEAD)
 		return;
 	unqueue_child(s);
-	tcp_arp_unwait(core, s);
+	mos_arp_unwait(core, s);
 	mos_timer_cancel(&core->wheel, &s->rto_timer.t);
 	mos_timer_cancel(&core->wheel, &s->ack_timer.t);
 	mos_timer_cancel(&core->wheel, &s->life_timer.t);
@@ -268,12 +262,7 @@ void tcp_schedule(struct mos_core *core, struct mos_stream *s)
 	if (s->flags & MOS_SF_ON_TXLIST)
 		return;
 	s->flags |= MOS_SF_ON_TXLIST;
-	s->tx_next = NULL;
-	if (core->tx_tail != NULL)
-		core->tx_tail->tx_next = s;
-	else
-		core->tx_head = s;
-	core->tx_tail = s;
+	STAILQ_INSERT_TAIL(&core->tx_list, s, tx_link);
 }
 
 void tcp_rto_arm(struct mos_core *core, struct mos_stream *s)
@@ -428,38 +417,29 @@ struct mos_stream *mos_tcp_listen(struct mos_core *core, in_addr_t addr, in_port
 			*err = -EADDRINUSE;
 			return NULL;
 		}
-	s = mos_pool_get(&core->pool[MOS_POOL_STREAM]);
-	if (s == NULL) {
-		core->tcp.no_stream_mem++;
-		*err = -ENOMEM;
+	s = stream_alloc(core, err);
+	if (s == NULL)
 		return NULL;
-	}
-	memset(s, 0, sizeof(*s));
-	timer_kind(&s->rto_timer, MOS_TIMER_RTO);
-	timer_kind(&s->ack_timer, MOS_TIMER_ACK);
-	timer_kind(&s->life_timer, MOS_TIMER_LIFE);
+	TAILQ_INIT(&s->accept_q);
 	s->flow.key.laddr = addr;
 	s->flow.key.lport = port;
 	s->backlog = backlog > 0 ? backlog : 1;
 	s->sock = sock;
 	s->state = MOS_TCP_LISTEN;
 	core->listener[core->n_listener++] = s;
-	core->n_streams++;
 	return s;
 }
 
 struct mos_stream *mos_tcp_accept(struct mos_core *core, struct mos_stream *l)
 {
-	struct mos_stream *c = l->accept_head;
+	struct mos_stream *c = TAILQ_FIRST(&l->accept_q);
 
 	(void)core;
 	if (c == NULL)
 		return NULL;
-	l->accept_head = c->accept_next;
-	if (l->accept_head == NULL)
-		l->accept_tail = NULL;
+	TAILQ_REMOVE(&l->accept_q, c, accept_link);
+	c->flags &= ~MOS_SF_ACCEPT_Q;
 	l->n_accept--;
-	c->accept_next = NULL;
 	c->listener = NULL;
 	return c;
 }
@@ -600,7 +580,7 @@ uint32_t mos_tcp_poll(const struct mos_stream *s)
 	uint32_t ev = 0;
 
 	if (s->state == MOS_TCP_LISTEN)
-		return s->accept_head != NULL ? MOS_EPOLLIN : 0;
+		return !TAILQ_EMPTY(&s->accept_q) ? MOS_EPOLLIN : 0;
 	if (s->so_error != 0)
 		ev |= MOS_EPOLLERR | MOS_EPOLLHUP | MOS_EPOLLIN | MOS_EPOLLRDHUP;
 	if (s->rcv.len != 0)

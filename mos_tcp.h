@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "mos_flow.h"
 #include "mos_net.h"
@@ -86,8 +87,8 @@ enum mos_tcp_state {
 #define MOS_SF_HASHED      0x20000	/* in the flow table */
 #define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
 #define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
+#define MOS_SF_ACCEPT_Q    0x100000	/* on its listener's accept queue */
 
-#define MOS_ARP_RETRY      100		/* ticks between ARP requests of a core */
 
 /* The timers a stream carries; kind says which one fired. */
 enum mos_stream_timer_kind {
@@ -124,6 +125,11 @@ struct mos_tcp_stats {
 	uint64_t ooo_fin;		/* FINs ahead of missing data: dropped, the peer resends */
 	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
 };
+
+/* The lists streams sit on (<sys/queue.h>, as DPDK's): heads of each kind. */
+STAILQ_HEAD(mos_stream_stailq, mos_stream);
+LIST_HEAD(mos_stream_list, mos_stream);
+TAILQ_HEAD(mos_stream_tailq, mos_stream);
 
 struct mos_stream {
 	struct mos_flow_node flow;	/* the 4-tuple, our side first */
@@ -174,15 +180,14 @@ struct mos_stream {
 	struct mos_rcvbuf rcv;
 	void *snd_mem, *rcv_mem;	/* pool objects behind snd and rcv */
 
-	struct mos_stream *tx_next;	/* on the core's to-send list */
-	struct mos_stream *arp_next;	/* on the core's ARP wait list */
-	struct mos_stream *arp_prev;
+	STAILQ_ENTRY(mos_stream) tx_link;	/* on the core's to-send list (MOS_SF_ON_TXLIST) */
+	LIST_ENTRY(mos_stream) arp_link;	/* on the core's ARP wait list (MOS_SF_ARP_WAIT) */
 	struct mos_stream *listener;	/* a passive stream's listener until accepted */
-	struct mos_stream *accept_next;	/* on its listener's accept queue */
+	TAILQ_ENTRY(mos_stream) accept_link;	/* on its listener's accept queue (MOS_SF_ACCEPT_Q) */
 	void *sock;			/* the socket layer's object */
 
 	/* listener only */
-	struct mos_stream *accept_head, *accept_tail;
+	struct mos_stream_tailq accept_q;	/* established children, oldest first */
 	uint32_t backlog, n_accept;
 };
 
@@ -220,8 +225,8 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *seg, uint64_t
 /* Send what every stream on the to-send list owes. */
 void mos_tcp_flush(struct mos_core *core);
 
-/* Wake the streams whose next hop is now known (call after ARP input); re-ask for the others. */
-void mos_tcp_arp_check(struct mos_core *core);
+/* s's next hop is now known (from mos_arp_check): send again what was lost waiting for it. */
+void mos_tcp_neigh_resolved(struct mos_core *core, struct mos_stream *s);
 
 /* Run the timers due by tick now. */
 void mos_tcp_timers(struct mos_core *core, uint64_t now);

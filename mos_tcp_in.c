@@ -11,16 +11,7 @@
 
 #include "mos_core.h"
 #include "mos_tcp_priv.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "mos_wire.h"
 
 /* One option at o (room bytes left); returns its length, or -1 when it runs past the header. */
 static int parse_option(const uint8_t *o, int room, struct tcp_seg *seg)
@@ -33,19 +24,19 @@ static int parse_option(const uint8_t *o, int room, struct tcp_seg *seg)
 		return -1;
 	len = o[1];
 	if (o[0] == TCP_OPT_MSS && len == 4)
-		seg->mss = get16(o + 2);
+		seg->mss = mos_get16(o + 2);
 	else if (o[0] == TCP_OPT_WSCALE && len == 3)
 		seg->wscale = (int8_t)(o[2] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : o[2]);	/* RFC 7323 2.3 */
 	else if (o[0] == TCP_OPT_SACK_PERM && len == 2)
 		seg->sack_perm = true;
 	else if (o[0] == TCP_OPT_TS && len == 10) {
 		seg->ts = true;
-		seg->tsval = get32(o + 2);
-		seg->tsecr = get32(o + 6);
+		seg->tsval = mos_get32(o + 2);
+		seg->tsecr = mos_get32(o + 6);
 	} else if (o[0] == TCP_OPT_SACK && len >= 10 && (len - 2) % 8 == 0) {
 		for (int i = 2; i < len && seg->n_sack < TCP_SACK_MAX; i += 8, seg->n_sack++) {
-			seg->sack[seg->n_sack].start = get32(o + i);
-			seg->sack[seg->n_sack].end = get32(o + i + 4);
+			seg->sack[seg->n_sack].start = mos_get32(o + i);
+			seg->sack[seg->n_sack].end = mos_get32(o + i + 4);
 		}
 	}
 	/* unknown options (and known ones of a wrong length) are skipped, RFC 9293 3.1 */
@@ -64,7 +55,7 @@ static bool flags_bad(uint8_t f)
 int tcp_parse(const struct mos_tcp_in *in, struct tcp_seg *seg, struct mos_tcp_stats *st)
 {
 	const uint8_t *th = in->tcp;
-	int doff = (th[12] >> 4) * 4;
+	int doff = mos_tcp_doff(th);
 
 	memset(seg, 0, sizeof(*seg));
 	seg->in = in;
@@ -82,14 +73,14 @@ int tcp_parse(const struct mos_tcp_in *in, struct tcp_seg *seg, struct mos_tcp_s
 			return -EINVAL;
 		}
 	}
-	seg->flags = th[13] & 0x3f;
+	seg->flags = th[MOS_TCP_OFF_FLAGS] & MOS_TCP_FLAGS_MASK;
 	if (flags_bad(seg->flags)) {
 		st->drop_bad_flags++;
 		return -EINVAL;
 	}
-	seg->seq = get32(th + 4);
-	seg->ack = get32(th + 8);
-	seg->wnd = get16(th + 14);
+	seg->seq = mos_get32(th + MOS_TCP_OFF_SEQ);
+	seg->ack = mos_get32(th + MOS_TCP_OFF_ACK);
+	seg->wnd = mos_get16(th + MOS_TCP_OFF_WIN);
 	seg->data = th + doff;
 	seg->len = (uint32_t)(in->tcp_len - doff);
 	seg->seg_len = seg->len + !!(seg->flags & MOS_TH_SYN) + !!(seg->flags & MOS_TH_FIN);
@@ -252,8 +243,8 @@ static void listen_input(struct mos_core *core, struct mos_stream *l, const stru
 		core->tcp.backlog_full++;
 		return;
 	}
-	memcpy(&k.lport, in->tcp + 2, 2);
-	memcpy(&k.rport, in->tcp, 2);
+	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
 	c = tcp_stream_new(core, in->daddr, k.lport, in->saddr, k.rport, &err);
 	if (c == NULL)
 		return;
@@ -482,12 +473,8 @@ static bool ack_step(struct mos_core *core, struct mos_stream *s, const struct t
 		if (s->listener != NULL) {	/* to the accept queue */
 			struct mos_stream *l = s->listener;
 
-			s->accept_next = NULL;
-			if (l->accept_tail != NULL)
-				l->accept_tail->accept_next = s;
-			else
-				l->accept_head = s;
-			l->accept_tail = s;
+			TAILQ_INSERT_TAIL(&l->accept_q, s, accept_link);
+			s->flags |= MOS_SF_ACCEPT_Q;
 			l->n_accept++;
 		}
 	}
@@ -751,8 +738,8 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 		return;
 	k.laddr = in->daddr;
 	k.raddr = in->saddr;
-	memcpy(&k.lport, in->tcp + 2, 2);
-	memcpy(&k.rport, in->tcp, 2);
+	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
 	n = mos_flow_lookup(&core->flows, &k, mos_flow_hash(&core->flows, &k));
 	if (n == NULL) {
 		struct mos_stream *l = tcp_listener_find(core, k.laddr, k.lport);

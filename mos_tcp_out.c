@@ -12,9 +12,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_dpdk.h"
 #include "mos_tcp_priv.h"
+#include "mos_wire.h"
 
 /* The timestamp clock: milliseconds (RFC 7323 5.4 wants 1 ms to 1 s per tick). */
 uint32_t tcp_ts_now(const struct mos_core *core)
@@ -39,20 +41,6 @@ uint32_t tcp_rcv_window(const struct mos_stream *s)
 	return edge - nxt;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Options of a SYN or SYN-ACK: MSS, SACK-permitted, timestamps, window scale (Linux's order). */
 static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_t *o, bool synack)
 {
@@ -60,7 +48,7 @@ static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_
 
 	o[n++] = TCP_OPT_MSS;
 	o[n++] = 4;
-	put16(o + n, tcp_our_mss(core, s));
+	mos_put16(o + n, tcp_our_mss(core, s));
 	n += 2;
 	if (!synack || (s->flags & MOS_SF_SACK)) {
 		o[n++] = TCP_OPT_SACK_PERM;
@@ -72,8 +60,8 @@ static int syn_options(struct mos_core *core, const struct mos_stream *s, uint8_
 	if (!synack || (s->flags & MOS_SF_TS)) {
 		o[n++] = TCP_OPT_TS;
 		o[n++] = 10;
-		put32(o + n, tcp_ts_now(core));
-		put32(o + n + 4, synack ? s->ts_recent : 0);
+		mos_put32(o + n, tcp_ts_now(core));
+		mos_put32(o + n + 4, synack ? s->ts_recent : 0);
 		n += 8;
 	}
 	if (!synack || (s->flags & MOS_SF_WSCALE)) {
@@ -101,8 +89,8 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_TS;
 		o[n++] = 10;
-		put32(o + n, tcp_ts_now(core));
-		put32(o + n + 4, s->ts_recent);
+		mos_put32(o + n, tcp_ts_now(core));
+		mos_put32(o + n + 4, s->ts_recent);
 		n += 8;
 	}
 	if (!(s->flags & MOS_SF_SACK) || s->rcv.n_ooo == 0 || s->state == MOS_TCP_CLOSED || len != 0)
@@ -114,61 +102,10 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 	o[n++] = TCP_OPT_SACK;
 	o[n++] = (uint8_t)(2 + 8 * nb);
 	for (int i = 0; i < nb; i++, n += 8) {
-		put32(o + n, blk[i].start);
-		put32(o + n + 4, blk[i].end);
+		mos_put32(o + n, blk[i].start);
+		mos_put32(o + n + 4, blk[i].end);
 	}
 	return n;
-}
-
-/* Make sure the stream knows its neighbour's MAC; false when it must wait for ARP. */
-static bool neigh_ready(struct mos_core *core, struct mos_stream *s)
-{
-	in_addr_t nexthop;
-	uint16_t iface;
-
-	if (s->flags & MOS_SF_NEIGH_OK)
-		return true;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) == 0 &&
-	    mos_net_neigh(&core->net, nexthop, s->dst_mac) == 0) {
-		s->flags |= MOS_SF_NEIGH_OK;
-		return true;
-	}
-	return false;
-}
-
-/* Ask who has the stream's next hop (at most every MOS_ARP_RETRY ticks per core). */
-void tcp_arp_request(struct mos_core *core, struct mos_stream *s)
-{
-	struct mos_txbuf req;
-	in_addr_t nexthop;
-	uint16_t iface;
-
-	if (core->arp_last_request != 0 && core->now - core->arp_last_request < MOS_ARP_RETRY)
-		return;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) != 0 ||
-	    mos_io_tx_alloc(core, &req) != 0)
-		return;
-	core->arp_last_request = core->now;
-	mos_core_tx_send(core, iface, req.pkt, mos_net_arp_request(&core->net, iface, nexthop,
-								     req.data), 0);
-}
-
-/*
- * No MAC for the next hop yet: the segment is lost as if on the wire (its
- * timers run as usual), the stream waits on the core's ARP list, and the
- * answer rewinds it so that everything goes out at once.
- */
-static void wait_for_arp(struct mos_core *core, struct mos_stream *s)
-{
-	if (!(s->flags & MOS_SF_ARP_WAIT)) {
-		s->flags |= MOS_SF_ARP_WAIT;
-		s->arp_prev = NULL;
-		s->arp_next = core->arp_wait;
-		if (core->arp_wait != NULL)
-			core->arp_wait->arp_prev = s;
-		core->arp_wait = s;
-	}
-	tcp_arp_request(core, s);
 }
 
 /* Checksum in software, or leave the NIC the pseudo-header sum (DPDK's convention). */
@@ -180,28 +117,26 @@ static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, 
 
 	if (core->tx_cksum[s->iface]) {
 		c = (uint16_t)~mos_cksum_fold(sum);
-		th[16] = (uint8_t)(c >> 8);
-		th[17] = (uint8_t)c;
+		mos_put16(th + MOS_TCP_OFF_CKSUM, c);
 		return MOS_TX_IP_CKSUM | MOS_TX_TCP_CKSUM;
 	}
 	c = mos_cksum_fold(mos_cksum_add(sum, th, tcp_len));
-	th[16] = (uint8_t)(c >> 8);
-	th[17] = (uint8_t)c;
+	mos_put16(th + MOS_TCP_OFF_CKSUM, c);
 	return 0;
 }
 
 static void write_tcp_header(const struct mos_stream *s, uint8_t *th, uint32_t seq, uint8_t flags,
 			     int optlen, uint32_t wnd)
 {
-	put16(th, ntohs(s->flow.key.lport));
-	put16(th + 2, ntohs(s->flow.key.rport));
-	put32(th + 4, seq);
-	put32(th + 8, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
-	th[12] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
-	th[13] = flags;
-	put16(th + 14, (uint16_t)(wnd > 65535 ? 65535 : wnd));
-	th[16] = th[17] = 0;
-	th[18] = th[19] = 0;
+	mos_put16(th + MOS_TCP_OFF_SPORT, ntohs(s->flow.key.lport));
+	mos_put16(th + MOS_TCP_OFF_DPORT, ntohs(s->flow.key.rport));
+	mos_put32(th + MOS_TCP_OFF_SEQ, seq);
+	mos_put32(th + MOS_TCP_OFF_ACK, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
+	th[MOS_TCP_OFF_DOFF] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
+	th[MOS_TCP_OFF_FLAGS] = flags;
+	mos_put16(th + MOS_TCP_OFF_WIN, (uint16_t)(wnd > 65535 ? 65535 : wnd));
+	mos_put16(th + MOS_TCP_OFF_CKSUM, 0);
+	mos_put16(th + MOS_TCP_OFF_URP, 0);
 }
 
 /* The window field of a segment, remembering the right edge it advertises. */
@@ -235,10 +170,8 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 	uint32_t ol;
 	uint8_t *th;
 
-	if (!neigh_ready(core, s)) {
-		wait_for_arp(core, s);
+	if (!mos_arp_resolve(core, s))	/* no MAC yet: lost as on the wire, ARP wakes s */
 		return 0;
-	}
 	if (mos_io_tx_alloc(core, &tb) != 0) {
 		core->tcp.no_tx_buf++;
 		return -ENOBUFS;
@@ -403,8 +336,8 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.flow.key.laddr = in->daddr;
 	tmp.flow.key.raddr = in->saddr;
-	memcpy(&tmp.flow.key.lport, in->tcp + 2, 2);
-	memcpy(&tmp.flow.key.rport, in->tcp, 2);
+	memcpy(&tmp.flow.key.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	memcpy(&tmp.flow.key.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
 	tmp.iface = in->iface;
 	memcpy(tmp.dst_mac, in->src_mac, 6);
 	tmp.flags = MOS_SF_NEIGH_OK;
@@ -416,63 +349,45 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 		send_segment(core, &tmp, 0, MOS_TH_RST | MOS_TH_ACK, 0);
 }
 
-/* Streams whose next hop answered: rewind them and send again; ask again for the others. */
-void mos_tcp_arp_check(struct mos_core *core)
+/* The next hop answered (mos_arp_check): rewind what was lost as on the wire, send it again. */
+void mos_tcp_neigh_resolved(struct mos_core *core, struct mos_stream *s)
 {
-	struct mos_stream *s, *next;
-
-	for (s = core->arp_wait; s != NULL; s = next) {
-		next = s->arp_next;
-		if (!neigh_ready(core, s)) {
-			tcp_arp_request(core, s);
-			continue;
-		}
-		tcp_arp_unwait(core, s);
-		if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
-			s->snd_nxt = s->iss;
-		else if (s->snd_nxt != s->snd_una) {
-			s->snd_nxt = s->snd_una;
-			s->flags &= ~MOS_SF_FIN_SENT;
-		}
-		tcp_schedule(core, s);
+	if (s->state == MOS_TCP_SYN_SENT || s->state == MOS_TCP_SYN_RCVD)
+		s->snd_nxt = s->iss;
+	else if (s->snd_nxt != s->snd_una) {
+		s->snd_nxt = s->snd_una;
+		s->flags &= ~MOS_SF_FIN_SENT;
 	}
+	tcp_schedule(core, s);
 }
 
 /*
  * No transmit buffer (the pool is empty or the NIC queue is backed up): s
- * and the rest of the old list, still in order, go back in front of what
- * was scheduled meanwhile, for the next round. Stopping here rather than
- * trying every stream keeps a round's cost bounded by what was sent.
+ * and the rest of this round's list, still in order, go back in front of
+ * what was scheduled meanwhile, for the next round. Stopping here rather
+ * than trying every stream keeps a round's cost bounded by what was sent.
  */
-static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream *next,
-		       struct mos_stream *old_tail)
+static void flush_stop(struct mos_core *core, struct mos_stream *s, struct mos_stream_stailq *round)
 {
 	if (!(s->flags & MOS_SF_ON_TXLIST)) {
 		s->flags |= MOS_SF_ON_TXLIST;
-		s->tx_next = next;
-	} else {
-		s = next;	/* its output scheduled it anew, behind */
-	}
-	if (s == NULL)
-		return;
-	old_tail->tx_next = core->tx_head;
-	if (core->tx_head == NULL)
-		core->tx_tail = old_tail;
-	core->tx_head = s;
+		STAILQ_INSERT_HEAD(round, s, tx_link);
+	}	/* else its output scheduled it anew, behind */
+	STAILQ_CONCAT(round, &core->tx_list);
+	STAILQ_CONCAT(&core->tx_list, round);
 }
 
 void mos_tcp_flush(struct mos_core *core)
 {
-	struct mos_stream *s, *next, *old_tail = core->tx_tail;
+	struct mos_stream_stailq round = STAILQ_HEAD_INITIALIZER(round);
+	struct mos_stream *s;
 
-	s = core->tx_head;
-	core->tx_head = core->tx_tail = NULL;
-	for (; s != NULL; s = next) {
-		next = s->tx_next;
+	STAILQ_CONCAT(&round, &core->tx_list);	/* what this round schedules waits for the next */
+	while ((s = STAILQ_FIRST(&round)) != NULL) {
+		STAILQ_REMOVE_HEAD(&round, tx_link);
 		s->flags &= ~MOS_SF_ON_TXLIST;
 		if (s->flags & MOS_SF_DEAD) {
-			core->n_streams--;
-			mos_pool_put(&core->pool[MOS_POOL_STREAM], s);
+			stream_release(core, s);
 			continue;
 		}
 		if (s->flags & MOS_SF_ACK_DEFER) {	/* a bare ACK: the next round (ack_soon) */
@@ -483,7 +398,7 @@ void mos_tcp_flush(struct mos_core *core)
 			}
 		}
 		if (tcp_output(core, s) == -ENOBUFS) {
-			flush_stop(core, s, next, old_tail);
+			flush_stop(core, s, &round);
 			return;
 		}
 	}

@@ -15,7 +15,7 @@ TEST_MODS_sbuf := mos_sbuf.c
 TEST_MODS_net  := mos_net.c conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 # the stack without DPDK: everything above the I/O module, which the fake replaces
 STACK_NO_IO    := mos_core.c conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c \
-		  mos_flow.c mos_timer.c mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c \
+		  mos_flow.c mos_timer.c mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c \
 		  mos_fault.c test/fake_dpdk.c
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
 TEST_MODS_tcp  := $(STACK_NO_IO)

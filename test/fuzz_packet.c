@@ -37,6 +37,7 @@
 #include <stdlib.h>
 
 #include "fake_dpdk.h"
+#include "mos_arp.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
 #include "test/fuzz.h"
@@ -786,7 +787,7 @@ static bool next_expiry(uint64_t *at)
 	for (uint32_t b = 0; b <= a->flows.mask; b++)
 		for (struct mos_flow_node *n = a->flows.bucket[b]; n != NULL; n = n->next)
 			any |= timer_min(stream_of_flow(n), at);
-	if (a->arp_wait != NULL) {
+	if (!LIST_EMPTY(&a->arp_wait)) {
 		uint64_t t = a->arp_last_request + MOS_ARP_RETRY;
 
 		*at = t < *at ? t : *at;
@@ -822,8 +823,8 @@ static void drain(void)
 	for (int p = 0; p < MOS_POOL_COUNT; p++)
 		if (a->pool[p].in_use != 0)
 			leak("a pool did not drain");
-	if (a->flows.count != 0 || a->wheel.armed != 0 || a->tx_head != NULL ||
-	    a->arp_wait != NULL || a->n_listener != 0 || fake_io.frames_used != 0)
+	if (a->flows.count != 0 || a->wheel.armed != 0 || !STAILQ_EMPTY(&a->tx_list) ||
+	    !LIST_EMPTY(&a->arp_wait) || a->n_listener != 0 || fake_io.frames_used != 0)
 		leak("the core is not empty");
 }
 
