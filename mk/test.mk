@@ -22,7 +22,9 @@ TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
-TEST_MODS_eps  := eps_http.c
+TEST_MODS_eps  := eps_http.c app_cli.c mos_log.c
+# test_eps includes epserver.c (its connection logic, test/eps_conn.h): a prerequisite, not a module
+TEST_INC_eps   := epserver.c
 
 UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
@@ -63,7 +65,7 @@ E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) EPSERVER=./$(EPSERVER) E2
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
-$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
+$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $$(TEST_INC_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
 
 $(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) \
