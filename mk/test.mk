@@ -33,14 +33,18 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 # (mk/fuzz.mk) runs them under libFuzzer; `make test` replays each one's
 # corpus, test/corpus/NAME (seeds and the inputs of crashes fixed), through
 # the same code with test/fuzz_replay.c's main(), with the test compiler.
-FUZZ_TARGETS := packet conf cli http
+FUZZ_TARGETS := packet conf cli http eps_http epserver
 FUZZ_MODS_packet = $(STACK_NO_IO)
 FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c \
 		   app_cli.c
 FUZZ_MODS_http   = http_parse.c
+FUZZ_MODS_eps_http = eps_http.c
+FUZZ_MODS_epserver = eps_http.c app_cli.c mos_log.c
 # fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
 FUZZ_INC_cli     = epwget.c
+# fuzz_epserver includes epserver.c the same way (test/eps_conn.h)
+FUZZ_INC_epserver = epserver.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 
