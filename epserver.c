@@ -42,8 +42,18 @@
 
 #define EXIT_USAGE   2
 #define MAX_EVENTS   1024
+/*
+ * The ring of owed responses. Reading stops while PIPE_MAX - 1 are owed, and
+ * a read asks for at most (PIPE_MAX - 1 - owed) * EPS_REQ_MIN bytes: whole
+ * requests then owe at most PIPE_MAX - 1 responses, and the last slot is
+ * kept for the one response that ends the parsing of a read early - the 400
+ * of a malformed request, which can cost a single byte, after a request
+ * whose start came in an earlier read (see read_requests). Bytes beyond
+ * stay in the socket until responses drain; nothing is kept aside.
+ */
 #define PIPE_MAX     32	/* responses one connection may owe at once */
-#define READ_MAX     (PIPE_MAX * EPS_REQ_MIN)
+#define PIPE_READ    (PIPE_MAX - 1)	/* owed responses below which requests are read */
+#define READ_MAX     (PIPE_READ * EPS_REQ_MIN)
 #define GRACE_US     1000000	/* in-flight connections may finish for this long on stop */
 #define DRAIN_US     2000000	/* closing streams may finish for this long after */
 #define SOCK_SLACK   1024	/* socket ids beyond max_concurrency (listener, epoll) */
@@ -76,6 +86,8 @@ struct eps_counters {
 	uint64_t resets;		/* connections lost to an error (reset, timeout) */
 	uint64_t accept_full;		/* accepts refused: no free socket id (EMFILE) */
 	uint64_t aborted_at_stop;	/* still busy when the grace second ended */
+	uint64_t pipe_full;		/* reads put off: PIPE_READ responses owed, the rest waits */
+	uint64_t pipe_refused;		/* responses the ring had no slot for: never, by design */
 	uint64_t bad[EPS_ERR_COUNT];	/* malformed requests, by reason */
 };
 
@@ -168,11 +180,22 @@ static void conn_abort(struct eps_core *c, int sd, struct conn *k)
 	conn_free(c, k);
 }
 
-/* Queue the response to a whole request. */
+/*
+ * Queue the response to a whole request. The read sizes keep a slot for
+ * it (PIPE_READ); should the ring still be full, the response is refused,
+ * counted, and the connection closes after what it owes rather than
+ * overwrite the response at the front.
+ */
 static void owe(struct eps_core *c, struct conn *k, uint32_t resp, bool head, bool keep)
 {
 	uint32_t slot = (uint32_t)(k->head + k->n_owed) % PIPE_MAX;
 
+	if (k->n_owed >= PIPE_MAX) {
+		c->c.pipe_refused++;
+		k->flags |= C_CLOSING;
+		k->owed[(uint32_t)(k->head + k->n_owed - 1) % PIPE_MAX] &= ~(uint32_t)OWE_KEEP;
+		return;
+	}
 	k->owed[slot] = resp << OWE_SHIFT | (head ? OWE_HEAD : 0) | (keep ? OWE_KEEP : 0);
 	k->n_owed++;
 	if (!keep)
@@ -230,7 +253,7 @@ static void count_response(struct eps_core *c, uint32_t resp, uint64_t body)
 /* Whether the connection may read more requests now. */
 static bool may_read(const struct conn *k)
 {
-	return !(k->flags & (C_CLOSING | C_PEER_CLOSED)) && k->n_owed < PIPE_MAX;
+	return !(k->flags & (C_CLOSING | C_PEER_CLOSED)) && k->n_owed < PIPE_READ;
 }
 
 /* Write what is owed. false when the connection is gone (closed or dropped). */
@@ -285,16 +308,21 @@ static bool send_owed(struct eps_core *c, int sd, struct conn *k)
 }
 
 /*
- * Read requests while responses may still be owed: a read of room *
- * EPS_REQ_MIN bytes holds at most room whole requests, so what was read
- * never owes more than the ring holds, and no byte has to be kept aside.
+ * Read requests while fewer than PIPE_READ responses are owed. A read of
+ * room * EPS_REQ_MIN bytes (room = PIPE_READ - owed) completes at most room
+ * requests: the first may have begun in an earlier read and end with the
+ * read's first byte, but each one after takes EPS_REQ_MIN bytes. Parsing
+ * stops at the first response that closes the connection, and a malformed
+ * request is one (its 400 takes the slot PIPE_READ keeps). So the ring
+ * never holds more than PIPE_MAX, and no byte has to be kept aside: what
+ * was not read waits in the socket until the responses drain.
  */
 static bool read_requests(struct eps_core *c, int sd, struct conn *k)
 {
 	static _Thread_local uint8_t buf[READ_MAX];
 
 	while (may_read(k)) {
-		size_t want = (size_t)(PIPE_MAX - k->n_owed) * EPS_REQ_MIN;
+		size_t want = (size_t)(PIPE_READ - k->n_owed) * EPS_REQ_MIN;
 		ssize_t r = mtcp_read(c->mctx, sd, (char *)buf, want);
 
 		if (r > 0) {
@@ -312,6 +340,8 @@ static bool read_requests(struct eps_core *c, int sd, struct conn *k)
 			return false;
 		}
 	}
+	if (!(k->flags & (C_CLOSING | C_PEER_CLOSED)) && k->n_owed >= PIPE_READ)
+		c->c.pipe_full++;	/* the rest waits in the socket for EPOLLIN after the drain */
 	if (k->n_owed == 0 && (k->flags & C_PEER_CLOSED)) {
 		conn_close(c, sd, k);
 		return false;
@@ -672,7 +702,8 @@ static int write_json(const char *path, const struct eps_counters *t, double sec
 		"\"accepted\": %lu, \"closed\": %lu, \"requests\": %lu, \"keepalive_reuses\": %lu, "
 		"\"status_200\": %lu, \"status_400\": %lu, \"status_404\": %lu, \"status_501\": %lu, "
 		"\"bytes_out\": %lu, \"body_bytes\": %lu, \"resets\": %lu, \"accept_full\": %lu, "
-		"\"aborted_at_stop\": %lu, \"first_accept_unix_ns\": %lu, \"peak_rss_kb\": %ld, "
+		"\"aborted_at_stop\": %lu, \"pipe_full\": %lu, \"pipe_refused\": %lu, "
+		"\"first_accept_unix_ns\": %lu, \"peak_rss_kb\": %ld, "
 		"\"bad_requests\": {", ncores, secs, site.n_files, (unsigned long)site.file_bytes,
 		(unsigned long)t->accepted, (unsigned long)t->closed, (unsigned long)t->requests,
 		(unsigned long)t->keepalive_reuses, (unsigned long)t->status_200,
@@ -680,6 +711,7 @@ static int write_json(const char *path, const struct eps_counters *t, double sec
 		(unsigned long)t->status_501, (unsigned long)t->bytes_out,
 		(unsigned long)t->body_bytes, (unsigned long)t->resets,
 		(unsigned long)t->accept_full, (unsigned long)t->aborted_at_stop,
+		(unsigned long)t->pipe_full, (unsigned long)t->pipe_refused,
 		(unsigned long)first, peak_rss_kb());
 	for (int e = 1; e < EPS_ERR_COUNT; e++)
 		fprintf(f, "%s\"%s\": %lu", e > 1 ? ", " : "", eps_req_error_name(e),

@@ -12,11 +12,15 @@ FUZZ_TIME ?= 60
 FUZZ_DIR  := $(BUILD)/fuzz
 
 # -max_len per target: a few dozen segments; a whole configuration file; a
-# command line; a response header at its limit (HTTP_HEADER_MAX) and a body.
+# command line; a response header at its limit (HTTP_HEADER_MAX) and a body;
+# a few requests at their limit (EPS_HEADER_MAX); well past PIPE_MAX pipelined
+# requests and the operations that deliver them.
 FUZZ_MAXLEN_packet := 4096
 FUZZ_MAXLEN_conf   := 8192
 FUZZ_MAXLEN_cli    := 2048
 FUZZ_MAXLEN_http   := 12288
+FUZZ_MAXLEN_eps_http := 20480
+FUZZ_MAXLEN_epserver := 4096
 
 # Modules built without coverage feedback, still under ASan and UBSan: each
 # jump of fuzz_packet's clock visits up to 4096 slots of the timer wheel, and

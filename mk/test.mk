@@ -24,7 +24,9 @@ TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
-TEST_MODS_eps  := eps_http.c
+TEST_MODS_eps  := eps_http.c app_cli.c mos_log.c
+# test_eps includes epserver.c (its connection logic, test/eps_conn.h): a prerequisite, not a module
+TEST_INC_eps   := epserver.c
 
 UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
@@ -33,14 +35,18 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 # (mk/fuzz.mk) runs them under libFuzzer; `make test` replays each one's
 # corpus, test/corpus/NAME (seeds and the inputs of crashes fixed), through
 # the same code with test/fuzz_replay.c's main(), with the test compiler.
-FUZZ_TARGETS := packet conf cli http
+FUZZ_TARGETS := packet conf cli http eps_http epserver
 FUZZ_MODS_packet = $(STACK_NO_IO)
 FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c \
 		   app_cli.c
 FUZZ_MODS_http   = http_parse.c
+FUZZ_MODS_eps_http = eps_http.c
+FUZZ_MODS_epserver = eps_http.c app_cli.c mos_log.c
 # fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
 FUZZ_INC_cli     = epwget.c
+# fuzz_epserver includes epserver.c the same way (test/eps_conn.h)
+FUZZ_INC_epserver = epserver.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 # e2e_san.sh checks the sanitizer build's reports: it belongs to SAN=1 runs
@@ -70,7 +76,7 @@ E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) EPSERVER=./$(EPSERVER) E2
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
-$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
+$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $$(TEST_INC_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
 
 $(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) \

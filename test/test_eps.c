@@ -7,6 +7,11 @@
  * and the bytes taken must end where the request does (the rest is the
  * next pipelined request). The site is loaded from a temporary directory:
  * lookups, directory indexes, queries, the prebuilt headers, the limits.
+ *
+ * Then epserver.c's connection logic over a fake socket (test/eps_conn.h):
+ * more than PIPE_MAX pipelined requests ending in a malformed one, arriving
+ * at once or a few bytes at a time, must be answered in order, completely,
+ * and then with the 400; the ring never holds more than PIPE_MAX.
  */
 #include "eps_http.h"
 
@@ -18,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "eps_conn.h"
 
 struct expect {
 	const char *in;
@@ -363,6 +369,85 @@ TEST(site_limits)
 	remove_root();
 }
 
+/* --- epserver's connections ------------------------------------------------------ */
+
+static uint8_t got[EC_OUT_MAX], want[EC_OUT_MAX];
+
+/*
+ * Serve in[0..len) on one connection: all of it there before the accept and
+ * no limit on writes (trickle 0), or trickle bytes arriving and 3 * trickle
+ * bytes written per round. NULL when the server answered as it must.
+ */
+static const char *serve_stream(const uint8_t *in, size_t len, size_t trickle,
+				struct ec_expect *e)
+{
+	ec_start(in, len, got);
+	ec_expect(&site, in, len, want, sizeof(want), e);
+	if (trickle == 0) {
+		ec_arrive(len);
+	} else {
+		for (long i = 0; i < 100000 && (ec.arrived < len || ec.room == 0); i++) {
+			ec_arrive(trickle);
+			ec.room = 3 * trickle;
+			ec_step();
+			ec_step();
+		}
+	}
+	ec_arrive(len);
+	ec.room = SIZE_MAX;
+	if (!ec_settle())
+		return "the connection never settles";
+	return ec_verify(e, want);
+}
+
+TEST(pipeline_past_pipe_max_then_malformed)
+{
+	static const char *const reqs_ok[] = {
+		"GET / HTTP/1.1\n\n",			/* 16 bytes: a half request at every 14 */
+		"GET /f64 HTTP/1.1\r\n\r\n",
+		"HEAD /nope HTTP/1.1\n\n",
+		"GET /sub/ HTTP/1.1\r\nHost: x\r\n\r\n",
+	};
+	static const char bad_req[] = " GET / HTTP/1.1\r\n\r\n";	/* bad at its first byte */
+	static uint8_t in[128 * 64];
+	char err[256];
+	int failed = 0;
+
+	make_root();
+	REQUIRE(eps_site_load(&site, root, 1 << 20, err, sizeof(err)) == 0);
+	for (size_t v = 0; v < sizeof(reqs_ok) / sizeof(reqs_ok[0]) && !failed; v++) {
+		size_t rl = strlen(reqs_ok[v]);
+
+		for (size_t n = 0; n <= 3 * PIPE_MAX && !failed; n++) {
+			size_t len = 0;
+
+			for (size_t i = 0; i < n; i++, len += rl)
+				memcpy(in + len, reqs_ok[v], rl);
+			memcpy(in + len, bad_req, sizeof(bad_req) - 1);
+			len += sizeof(bad_req) - 1;
+			for (size_t trickle = 0; trickle <= 13 && !failed; trickle += 13) {
+				struct ec_expect e;
+				const char *why = serve_stream(in, len, trickle, &e);
+
+				if (why == NULL && (e.responses != n + 1 || e.status[1] != 1 || !e.closing))
+					why = "the model does not end in one 400";
+				if (why == NULL && trickle == 0 && n >= 2 * PIPE_MAX &&
+				    ecore[0].c.pipe_full == 0)
+					why = "the ring filled, yet pipe_full is 0";
+				if (why != NULL) {
+					CHECK_FAIL_("%zu x request %zu (%zu bytes) then a bad one, %s: "
+						    "%s (ring held at most %u, %zu of %zu bytes out)",
+						    n, v, rl, trickle ? "trickled" : "at once", why,
+						    ec.max_owed, ec.out_len, e.len);
+					failed = 1;
+				}
+			}
+		}
+	}
+	eps_site_free(&site);
+	remove_root();
+}
+
 static const struct check_case cases[] = {
 	CASE(request_table_whole_and_split),
 	CASE(done_and_error_are_sticky),
@@ -370,6 +455,7 @@ static const struct check_case cases[] = {
 	CASE(mutations_agree),
 	CASE(site_load_and_lookup),
 	CASE(site_limits),
+	CASE(pipeline_past_pipe_max_then_malformed),
 };
 
 CHECK_MAIN(cases)
