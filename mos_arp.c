@@ -68,7 +68,7 @@ void mos_arp_unwait(struct mos_core *core, struct mos_stream *s)
 	s->flags &= ~MOS_SF_ARP_WAIT;
 }
 
-void mos_arp_check(struct mos_core *core)
+void mos_arp_check(struct mos_core *core, void (*wake)(struct mos_core *, struct mos_stream *))
 {
 	struct mos_stream *s, *next;
 
@@ -79,6 +79,6 @@ void mos_arp_check(struct mos_core *core)
 			continue;
 		}
 		mos_arp_unwait(core, s);
-		mos_tcp_neigh_resolved(core, s);
+		wake(core, s);
 	}
 }

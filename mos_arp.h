@@ -27,7 +27,7 @@ struct mos_stream;
  * the route and the neighbour table. When not, s goes on the core's wait
  * list (once) and the next hop is asked for: the caller's segment is lost
  * as if on the wire, its timers run as usual, and the answer wakes s
- * through mos_tcp_neigh_resolved.
+ * through mos_arp_check.
  */
 bool mos_arp_resolve(struct mos_core *core, struct mos_stream *s);
 
@@ -36,8 +36,10 @@ void mos_arp_unwait(struct mos_core *core, struct mos_stream *s);
 
 /*
  * Wake the waiting streams whose next hop is now known (call after ARP
- * input) and ask again for the others.
+ * input): each leaves the wait list and is handed to wake (the loop passes
+ * TCP's mos_tcp_neigh_resolved, so that ARP never calls up into TCP); ask
+ * again for the others.
  */
-void mos_arp_check(struct mos_core *core);
+void mos_arp_check(struct mos_core *core, void (*wake)(struct mos_core *, struct mos_stream *));
 
 #endif

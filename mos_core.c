@@ -1,8 +1,11 @@
 /*
  * mos_core.c - process set-up and the per-core contexts: mtcp_init,
  * mtcp_getconf/mtcp_setconf, mtcp_create_context and its memory (pools,
- * flow table, timer wheel, sockets), mtcp_init_rss, signals, mtcp_destroy,
- * and the per-core loop (mos_core_poll) that mtcp_epoll_wait turns.
+ * flow table, timer wheel, sockets), mtcp_init_rss, signals, mtcp_destroy.
+ * It is the top of the stack for the application's set-up calls (it calls
+ * the I/O module, the socket table and the loop's stop flag, and nothing
+ * calls back into it); the per-core loop that mtcp_epoll_wait turns is
+ * mos_loop.c's.
  *
  * Process-wide state is `stack` below: written by the main thread between
  * mtcp_init and the first context, read-only afterwards (the port start in
@@ -23,9 +26,9 @@
 #include <arpa/inet.h>
 
 #include "conf_parse.h"
-#include "mos_arp.h"
 #include "mos_dpdk.h"
 #include "mos_log.h"
+#include "mos_loop.h"
 
 #define HUGE_PAGE (2u << 20)
 
@@ -41,9 +44,7 @@ static struct {
 	struct mos_port_info port[CONF_MAX_NETDEV];
 	struct mos_core *core[CONF_MAX_CORES];
 	mtcp_sighandler_t app_handler[NSIG];
-	volatile sig_atomic_t stop;	/* set by SIGINT: every core stops */
-	uint64_t mp_check_at;		/* tick of a slave's next look at its master; never: ~0 */
-} stack = { .start_lock = PTHREAD_MUTEX_INITIALIZER, .mp_check_at = UINT64_MAX };
+} stack = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
  * The pool table: every pool a core carves, its object size and count as
@@ -163,7 +164,7 @@ int mtcp_init(const char *config_file)
 		MOS_LOG(ERR, "%s", err);
 		return fail(-ret);
 	}
-	stack.stop = 0;
+	mos_loop_reset();
 	stack.inited = true;
 	return 0;
 }
@@ -347,8 +348,8 @@ int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtc
 	core->queue = (uint16_t)cpu;
 	core->netdev = -1;
 	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
-	core->tcp_timeout = (uint32_t)mc->tcp_timeout * (1000000 / MOS_TCP_TICK_US);
-	core->tcp_timewait = (uint32_t)mc->tcp_timewait * (1000000 / MOS_TCP_TICK_US);
+	core->tcp_timeout = (uint32_t)mc->tcp_timeout * MOS_TCP_TICKS_PER_S;
+	core->tcp_timewait = (uint32_t)mc->tcp_timewait * MOS_TCP_TICKS_PER_S;
 	core->iss_secret = seed ^ 0x9e3779b97f4a7c15ULL;
 	core->syn_retries = (uint8_t)conf->tcp_syn_retries;
 	STAILQ_INIT(&core->tx_list);
@@ -441,7 +442,7 @@ static mctx_t create_mp_context(int cpu)
 	core->ctx.cpu = cpu;
 	stack.core[q] = core;
 	if (stack.conf.mp_mode == CONF_MP_SLAVE)
-		stack.mp_check_at = core->now;
+		mos_loop_watch_master(core);
 	return &core->ctx;
 }
 
@@ -500,7 +501,7 @@ void mtcp_destroy_context(mctx_t mctx)
 	mos_fault_drain(core);	/* held frames go back to the mbuf pool */
 	mos_io_tx_flush(core);	/* frames still batched belong to the mbuf pool, not to us */
 	/* a stopped stack (SIGINT, a slave's master gone) may hold closing streams: not a leak */
-	for (int i = 0; i < MOS_POOL_COUNT && !stack.stop; i++)
+	for (int i = 0; i < MOS_POOL_COUNT && !mos_loop_stopping(); i++)
 		if (core->pool[i].in_use != 0)
 			MOS_LOG(WARN, "core %d: pool %s still lends %u objects at destroy (a leak)",
 				cpu, core->pool[i].name, core->pool[i].in_use);
@@ -508,6 +509,34 @@ void mtcp_destroy_context(mctx_t mctx)
 	stack.core[cpu] = NULL;
 	unmap_core_memory(core->mem, core->mem_size, core->mem_huge);
 	mos_dpdk_thread_detach();
+}
+
+#define DRAIN_CHECK_US 10000	/* others_busy and each_turn: every 10 ms of turning */
+
+int mtcp_drain(mctx_t mctx, int linger_ms, bool (*others_busy)(void *arg),
+	       void (*each_turn)(void *arg), void *arg)
+{
+	struct mos_core *core = mctx != NULL ? mos_core_of(mctx) : NULL;
+	uint64_t end = 0, now;
+
+	if (core == NULL || linger_ms < 0)
+		return fail(EINVAL);
+	for (;;) {
+		bool others = others_busy != NULL && others_busy(arg);
+
+		now = mos_io_now_us();
+		if (!others && end == 0)
+			end = now + (uint64_t)linger_ms * 1000;
+		if (!others && (core->n_streams == (uint32_t)core->n_listener || now > end))
+			return 0;
+		for (uint64_t until = now + DRAIN_CHECK_US; mos_io_now_us() < until;) {
+			if (mos_loop_stopping())
+				return fail(EINTR);
+			mos_loop_poll(core);
+		}
+		if (each_turn != NULL)
+			each_turn(arg);
+	}
 }
 
 void mtcp_destroy(void)
@@ -521,7 +550,7 @@ void mtcp_destroy(void)
 	stack.inited = false;
 	stack.started = false;
 	stack.start_err = 0;
-	stack.mp_check_at = UINT64_MAX;
+	mos_loop_reset();
 }
 
 int mtcp_mp_finish(mctx_t mctx)
@@ -542,22 +571,10 @@ int mtcp_mp_others(mctx_t mctx)
 	return n < 0 ? fail(-n) : n;
 }
 
-/* A slave whose master has gone stops: the NIC and the shared memory are the master's. */
-static void mp_check_master(struct mos_core *core)
-{
-	stack.mp_check_at = core->now + 1000000 / MOS_TCP_TICK_US;
-	if (mos_dpdk_mp_master_alive())
-		return;
-	MOS_LOG(ERR, "the master of this group has exited: this slave stops (start the master, "
-		"then the slaves, again)");
-	stack.stop = 1;
-	stack.mp_check_at = UINT64_MAX;
-}
-
 static void on_signal(int signum)
 {
 	if (signum == SIGINT)
-		stack.stop = 1;
+		mos_loop_stop();
 	if (signum > 0 && signum < NSIG && stack.app_handler[signum] != NULL)
 		stack.app_handler[signum](signum);
 }
@@ -707,77 +724,3 @@ int mtcp_get_fault_stats(mctx_t mctx, struct mtcp_fault_stat *out)
 	out->tx = core->fault.tx.st;
 	return 0;
 }
-
-/* --- the per-core loop ------------------------------------------------------- */
-
-#define RX_BURST 32
-/*
- * Bursts a turn while the queue gives full ones. A core that took one burst
- * a turn while its application answered up to a thousand events left the
- * peer's transmit queue full, and the ACKs waiting behind it came after the
- * peer's retransmission timeout: spurious retransmissions, then resets.
- */
-#define RX_BURSTS_PER_TURN 8
-
-bool mos_core_stopping(const struct mos_core *core)
-{
-	(void)core;
-	return stack.stop != 0;
-}
-
-static void input_one(struct mos_core *core, struct mos_rxpkt *p)
-{
-	struct mos_tcp_in seg;
-	uint16_t len = p->len;
-
-	switch (mos_net_input(&core->net, p->iface, p->data, &len, p->flags, &seg)) {
-	case MOS_NET_TCP:
-		mos_tcp_input(core, &seg, core->now);
-		mos_io_pkt_free(core, p->pkt);
-		break;
-	case MOS_NET_REPLY:
-		mos_core_tx_send(core, p->iface, p->pkt, len, 0);
-		break;
-	default:
-		mos_io_pkt_free(core, p->pkt);
-		break;
-	}
-}
-
-/*
- * One turn of the core's loop (docs/ARCHITECTURE.md): receive a burst, run it through
- * L2/L3 and TCP, run the due timers, send what the streams owe, transmit.
- * With fault injection on, the burst goes through mos_fault_rx on its way
- * in (one branch per burst when it is off), and frames it held to send go
- * out before the flush. Returns the number of frames the stack took in.
- */
-int mos_core_poll(struct mos_core *core)
-{
-	struct mos_rxpkt rx[RX_BURST];
-	int n = 0;
-
-	core->now = mos_io_now_us() / MOS_TCP_TICK_US;
-	for (int k, b = 0; b < RX_BURSTS_PER_TURN; b++) {
-		k = mos_io_rx_burst(core, rx, RX_BURST);
-		if (__builtin_expect(core->fault.rx_on, 0)) {
-			n += mos_fault_rx(core, rx, k, input_one);	/* held frames too */
-		} else {
-			for (int i = 0; i < k; i++)
-				input_one(core, &rx[i]);
-			n += k;
-		}
-		if (k < RX_BURST)
-			break;
-	}
-	if (!LIST_EMPTY(&core->arp_wait))	/* the ARP answers of this burst, or a retry due */
-		mos_arp_check(core);
-	mos_tcp_timers(core, core->now);
-	mos_tcp_flush(core);
-	if (__builtin_expect(core->fault.tx_on, 0))
-		mos_fault_tx_release(core);
-	mos_io_tx_flush(core);
-	if (core->now >= stack.mp_check_at)	/* a slave, once a second */
-		mp_check_master(core);
-	return n;
-}
-

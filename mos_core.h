@@ -107,13 +107,4 @@ size_t mos_core_mem_size(const struct mtcp_conf *conf);
 int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtcp_conf *mc,
 		   const struct mos_conf *conf, const struct mos_port_info *ports, uint64_t seed);
 
-/*
- * One turn of the core's loop: receive, process, timers, send. Returns the
- * frames the stack took in (after the fault injection, when it is on).
- */
-int mos_core_poll(struct mos_core *core);
-
-/* Whether SIGINT asked every core to stop. */
-bool mos_core_stopping(const struct mos_core *core);
-
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "mos_core.h"
+#include "mos_loop.h"
 #include "mos_tcp.h"
 
 /* The interest bits a registration keeps; other bits of the caller's mask are ignored. */
@@ -236,9 +237,9 @@ int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int 
 		return fail(EINVAL);
 	start = core->now;
 	for (;;) {
-		if (mos_core_stopping(core))
+		if (mos_loop_stopping())
 			return fail(EINTR);
-		mos_core_poll(core);
+		mos_loop_poll(core);
 		n = collect(ep, events, maxevents);
 		if (n > 0 || timeout == 0 || timed_out(core, start, timeout))
 			return n;

@@ -3,7 +3,7 @@
  * I/O module: frames dropped, duplicated, reordered, corrupted and delayed
  * on receive and on send, at the rates of mos.conf's `fault` block.
  *
- * It sits where frames cross that boundary (mos_core_poll's receive burst,
+ * It sits where frames cross that boundary (mos_loop_poll's receive burst,
  * and mos_core_tx_send for every frame the stack sends), so it behaves the
  * same over DPDK and over the unit tests' fake I/O module, and lets users
  * test their own servers under loss with no netem.

@@ -7,7 +7,7 @@
  * Errors: internal helpers return -errno; each mtcp_* call turns that
  * into -1 with errno once, at its end (fail()).
  *
- * Blocking calls run the core's stack themselves (mos_core_poll) until
+ * Blocking calls run the core's stack themselves (mos_loop_poll) until
  * they can finish, since the application's thread is the stack's thread;
  * they give up with EINTR when the core is asked to stop.
  */
@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 
 #include "mos_core.h"
+#include "mos_loop.h"
 #include "mos_epoll.h"
 #include "mos_tcp.h"
 
@@ -198,9 +199,9 @@ void mos_sock_notify(struct mos_core *core, struct mos_stream *s, uint32_t event
 /* One turn of the stack for a blocking call: 0, or -EINTR when the core must stop. */
 static int block_once(struct mos_core *core)
 {
-	if (mos_core_stopping(core))
+	if (mos_loop_stopping())
 		return -EINTR;
-	mos_core_poll(core);
+	mos_loop_poll(core);
 	return 0;
 }
 

@@ -57,6 +57,7 @@ enum mos_tcp_state {
 
 /* Timing, in the stack's ticks of one millisecond. */
 #define MOS_TCP_TICK_US       1000
+#define MOS_TCP_TICKS_PER_S   (1000000 / MOS_TCP_TICK_US)
 #define MOS_TCP_RTO_INIT      1000	/* RFC 6298 2.1 */
 #define MOS_TCP_RTO_MIN       200	/* as Linux; RFC 6298 says 1 s, RFC 6298 2.4 allows less */
 #define MOS_TCP_RTO_MAX       60000

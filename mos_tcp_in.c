@@ -283,7 +283,7 @@ static bool acceptable(const struct mos_stream *s, const struct tcp_seg *seg)
 static bool paws_reject(struct mos_core *core, const struct mos_stream *s, const struct tcp_seg *seg)
 {
 	/* a timestamp older than 24 days is no reference any more (RFC 7323 5.5) */
-	const uint64_t stale = 24ULL * 24 * 3600 * 1000000 / MOS_TCP_TICK_US;
+	const uint64_t stale = 24ULL * 24 * 3600 * MOS_TCP_TICKS_PER_S;
 
 	if (!(s->flags & MOS_SF_TS) || !seg->ts || (seg->flags & MOS_TH_RST))
 		return false;

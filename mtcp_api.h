@@ -27,6 +27,7 @@
 #define EPWGET_MTCP_API_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -136,6 +137,21 @@ mctx_t mtcp_create_context(int cpu);
 
 /* Release the context's pools. From its own thread. */
 void mtcp_destroy_context(mctx_t mctx);
+
+/*
+ * Before mtcp_destroy_context (our extension; mOS has no such call): keep
+ * the core's stack turning so that its closing streams finish (the last
+ * FINs and ACKs) and, where software steering hands other cores' frames
+ * over through this core's queue, so that those keep flowing. While
+ * others_busy(arg) says another core of the run still works, it turns with
+ * no limit; then until no connection is left or linger_ms has passed.
+ * others_busy and each_turn (either may be NULL) are called every 10 ms of
+ * turning, each_turn for the application's own periodic work. From the
+ * context's thread. 0, or -1 with errno EINTR when SIGINT (or a slave's
+ * master gone) stopped it, EINVAL for a bad argument.
+ */
+int mtcp_drain(mctx_t mctx, int linger_ms, bool (*others_busy)(void *arg),
+	       void (*each_turn)(void *arg), void *arg);
 
 /* Install a handler for signum (SIGINT stops every core's event loop). Returns the old one. */
 mtcp_sighandler_t mtcp_register_signal(int signum, mtcp_sighandler_t handler);

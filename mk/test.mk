@@ -14,7 +14,7 @@ TEST_MODS_timer := mos_timer.c
 TEST_MODS_sbuf := mos_sbuf.c
 TEST_MODS_net  := mos_net.c conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 # the stack without DPDK: everything above the I/O module, which the fake replaces
-STACK_NO_IO    := mos_core.c conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c \
+STACK_NO_IO    := mos_core.c mos_loop.c conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c \
 		  mos_flow.c mos_timer.c mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c \
 		  mos_fault.c test/fake_dpdk.c
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
@@ -105,6 +105,6 @@ unit: $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
 test: deps-ok $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(EPWGET) $(EPWGET_MP) $(EPSERVER) \
       $(BUILD)/test/mos_probe $(BUILD)/test/ksock $(BUILD)/test/hostile_srv
-	$(E2E_ENV) test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(E2E_TESTS)
+	$(E2E_ENV) test/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS) test/layers.py $(E2E_TESTS)
 
 .PHONY: unit test

@@ -171,6 +171,7 @@ int fake_io_give(int i, struct fake_frame *f)
 
 uint64_t mos_io_now_us(void)
 {
+	fake_io.now_us += fake_io.auto_us;
 	return fake_io.now_us;
 }
 

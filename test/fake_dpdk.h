@@ -51,6 +51,7 @@ struct fake_queue {
 
 struct fake_io {
 	uint64_t now_us;
+	uint64_t auto_us;	/* each read of the clock moves it on this much (0: still) */
 	struct mos_core *core[FAKE_CORES];
 	struct fake_queue inbox[FAKE_CORES];
 	struct fake_queue outbox[FAKE_CORES];

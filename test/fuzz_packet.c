@@ -30,6 +30,7 @@
  * what is left printed.
  */
 #include "mos_core.h"
+#include "mos_loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,7 +127,7 @@ static bool dropped(int from, const struct fake_frame *f)
 static void run_pair(void)
 {
 	for (int round = 0; round < 1000; round++) {
-		int moved = mos_core_poll(core[A]) + mos_core_poll(core[B]);
+		int moved = mos_loop_poll(core[A]) + mos_loop_poll(core[B]);
 		struct fake_frame *f;
 
 		for (int i = 0; i < 2; i++)
@@ -453,13 +454,13 @@ static void poll_a(void)
 {
 	struct fake_frame *f;
 
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	while ((f = fake_io_take(A)) != NULL)
 		fake_io_free(f);
 }
 
 /*
- * One frame into A, as mos_core_poll's input step does, from a heap copy
+ * One frame into A, as mos_loop_poll's input step does, from a heap copy
  * of exactly len bytes; then the rest of a poll (timers, output).
  */
 static void deliver(const uint8_t *frame, uint16_t len)

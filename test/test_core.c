@@ -14,6 +14,7 @@
 #include "check.h"
 #include "fake_dpdk.h"
 #include "mos_log.h"
+#include "mos_loop.h"
 
 static char conf_path[64];
 
@@ -330,6 +331,79 @@ TEST(multiprocess_context_takes_the_queue_of_its_cpu)
 	stop();
 }
 
+/* mtcp_drain's callbacks: others busy for the first `busy` calls. */
+struct drain_probe {
+	int busy, busy_calls, turns;
+	uint64_t first_idle_us;
+};
+
+static bool drain_busy(void *arg)
+{
+	struct drain_probe *p = arg;
+
+	if (p->busy_calls++ < p->busy)
+		return true;
+	if (p->first_idle_us == 0)
+		p->first_idle_us = fake_io.now_us;
+	return false;
+}
+
+static void drain_turn(void *arg)
+{
+	((struct drain_probe *)arg)->turns++;
+}
+
+/*
+ * mtcp_drain turns the loop while other cores work, then until the last
+ * connection is gone or the linger has passed; SIGINT ends it with EINTR.
+ */
+TEST(drain_waits_for_the_others_then_for_the_last_connections)
+{
+	struct drain_probe p = { .busy = 3 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct mtcp_conf c;
+	uint64_t t0;
+	mctx_t m;
+	int sd;
+
+	REQUIRE(start(good_conf) == 0);
+	REQUIRE(mtcp_getconf(&c) == 0);
+	c.num_cores = 1;
+	REQUIRE(mtcp_setconf(&c) == 0);
+	m = mtcp_create_context(0);
+	REQUIRE(m != NULL);
+	fake_io.auto_us = 100;		/* time passes as the loop turns */
+	/* no connection: done as soon as the others are */
+	t0 = fake_io.now_us;
+	CHECK_EQ(mtcp_drain(m, 2000, drain_busy, drain_turn, &p), 0);
+	CHECK_EQ(p.busy_calls, 4);
+	CHECK_EQ(p.turns, 3);
+	CHECK(p.first_idle_us - t0 >= 30000);	/* 10 ms of turning per busy answer */
+	CHECK(fake_io.now_us - p.first_idle_us < 1000);
+	/* a connection that never completes (nobody answers its SYN): the linger ends it */
+	sa.sin_addr.s_addr = inet_addr("10.1.2.3");
+	REQUIRE(mtcp_init_rss(m, INADDR_ANY, 1, sa.sin_addr.s_addr, htons(80)) == 0);
+	sd = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
+	REQUIRE(sd >= 0);
+	REQUIRE(mtcp_setsock_nonblock(m, sd) == 0);
+	CHECK(mtcp_connect(m, sd, (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno == EINPROGRESS);
+	CHECK_EQ(mtcp_get_connection_cnt(m), 1);
+	p = (struct drain_probe){ .busy = 0 };
+	CHECK_EQ(mtcp_drain(m, 50, drain_busy, NULL, &p), 0);
+	CHECK(fake_io.now_us - p.first_idle_us >= 50000 && fake_io.now_us - p.first_idle_us < 70000);
+	CHECK_EQ(mtcp_get_connection_cnt(m), 1);
+	/* SIGINT's stop ends it at once */
+	mos_loop_stop();
+	CHECK(mtcp_drain(m, 5000, NULL, NULL, NULL) == -1 && errno == EINTR);
+	CHECK(mtcp_drain(NULL, 5000, NULL, NULL, NULL) == -1 && errno == EINVAL);
+	CHECK(mtcp_drain(m, -1, NULL, NULL, NULL) == -1 && errno == EINVAL);
+	mtcp_abort(m, sd);
+	fake_io.auto_us = 0;
+	mtcp_destroy_context(m);
+	stop();
+	CHECK(!mos_loop_stopping());	/* mtcp_destroy clears it */
+}
+
 static const struct check_case cases[] = {
 	CASE(init_reads_the_settings),
 	CASE(init_fails_cleanly_on_a_bad_file),
@@ -339,6 +413,7 @@ static const struct check_case cases[] = {
 	CASE(init_rss_builds_the_pairs_of_this_core_queue),
 	CASE(two_cores_split_the_source_pairs),
 	CASE(multiprocess_context_takes_the_queue_of_its_cpu),
+	CASE(drain_waits_for_the_others_then_for_the_last_connections),
 };
 
 CHECK_MAIN(cases)

@@ -9,6 +9,7 @@
  * way with every fault on in both directions of both cores.
  */
 #include "mos_core.h"
+#include "mos_loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -657,7 +658,7 @@ static void run(unsigned ms)
 {
 	for (unsigned t = 0; t <= ms; t++) {
 		for (int round = 0; round < 1000; round++) {
-			int moved = mos_core_poll(core[0]) + mos_core_poll(core[1]);
+			int moved = mos_loop_poll(core[0]) + mos_loop_poll(core[1]);
 			struct fake_frame *f;
 
 			for (int i = 0; i < 2; i++)

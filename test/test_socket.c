@@ -1,7 +1,7 @@
 /*
  * test_socket.c - the socket table and epoll (mos_socket.c, mos_epoll.c)
- * over a fake TCP: the mos_tcp_* verbs, mos_core_poll and
- * mos_core_stopping are stubs below, whose streams have settable
+ * over a fake TCP: the mos_tcp_* verbs, mos_loop_poll and
+ * mos_loop_stopping are stubs below, whose streams have settable
  * readiness, so that ids, errors, blocking and every epoll rule can be
  * checked without a stack. Connections take real pairs from a real RSS
  * pool (mos_rss.c), and each case ends by checking that the socket table
@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "mos_core.h"
+#include "mos_loop.h"
 #include "mos_epoll.h"
 #include "mos_tcp.h"
 #include "mtcp_api.h"
@@ -49,7 +50,7 @@ static struct fake fk[N_STREAMS];
 static int connect_err;		/* -errno mos_tcp_connect fails with, 0: succeed */
 static int n_closed, n_aborted;
 
-/* mos_core_poll: the tick, a count, a hook per turn, an optional stop. */
+/* mos_loop_poll: the tick, a count, a hook per turn, an optional stop. */
 static int polls;
 static int stop_after;		/* 0: never */
 static bool stopping;
@@ -243,7 +244,7 @@ void mos_tcp_abort(struct mos_core *c, struct mos_stream *s)
 	stream_free(s);
 }
 
-int mos_core_poll(struct mos_core *c)
+int mos_loop_poll(struct mos_core *c)
 {
 	c->now++;
 	polls++;
@@ -254,9 +255,8 @@ int mos_core_poll(struct mos_core *c)
 	return 0;
 }
 
-bool mos_core_stopping(const struct mos_core *c)
+bool mos_loop_stopping(void)
 {
-	(void)c;
 	return stopping;
 }
 

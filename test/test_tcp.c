@@ -8,6 +8,7 @@
  * The socket layer is stubbed: TCP's upcalls are recorded here.
  */
 #include "mos_core.h"
+#include "mos_loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,7 +108,7 @@ static void run(unsigned ms)
 {
 	for (unsigned t = 0; t <= ms; t++) {
 		for (int round = 0; round < 1000; round++) {
-			int moved = mos_core_poll(core[A]) + mos_core_poll(core[B]);
+			int moved = mos_loop_poll(core[A]) + mos_loop_poll(core[B]);
 			struct fake_frame *f;
 
 			for (int i = 0; i < 2; i++)
@@ -565,7 +566,7 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 	th[17] = (uint8_t)c;
 	f->len = (uint16_t)(MOS_NET_HDR_MAX + tcp_len);
 	REQUIRE(fake_io_give(xi, f) == 0);
-	mos_core_poll(core[xi]);
+	mos_loop_poll(core[xi]);
 }
 
 TEST(rfc5961_reset_and_syn_checks)
@@ -870,17 +871,17 @@ TEST(final_ack_sent_when_ack_and_fin_arrive_together)
 	REQUIRE(setup(16384, 0, 0) == 0);
 	REQUIRE(open_pair(&p, 40020) == 0);
 	mos_tcp_close(core[A], p.a);
-	mos_core_poll(core[A]);		/* FIN out */
+	mos_loop_poll(core[A]);		/* FIN out */
 	carry(A);
-	mos_core_poll(core[B]);		/* B: CLOSE_WAIT, the ACK held for an answer */
-	mos_core_poll(core[B]);		/* none came: the ACK out alone */
+	mos_loop_poll(core[B]);		/* B: CLOSE_WAIT, the ACK held for an answer */
+	mos_loop_poll(core[B]);		/* none came: the ACK out alone */
 	CHECK(mos_tcp_recv(core[B], p.b, (uint8_t[4]){ 0 }, 4) == 0);
 	mos_tcp_close(core[B], p.b);
-	mos_core_poll(core[B]);		/* B: LAST_ACK, FIN out */
+	mos_loop_poll(core[B]);		/* B: LAST_ACK, FIN out */
 	CHECK_EQ(carry(B), 2);		/* the ACK and the FIN together */
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	CHECK_EQ(carry(A), 1);		/* the final ACK */
-	mos_core_poll(core[B]);
+	mos_loop_poll(core[B]);
 	CHECK_EQ(core[B]->n_streams, 1);	/* only the listener: LAST_ACK ended by the ACK */
 	run(10);
 	CHECK_EQ(core[A]->tcp.rst_out + core[B]->tcp.rst_out, 0);
@@ -910,16 +911,16 @@ TEST(short_flow_takes_three_segments_each_way)
 	a = mos_tcp_connect(core[A], addr(A), htons(40030), addr(B), htons(80), false, &ca, &err);
 	REQUIRE(lst != NULL && a != NULL);
 	ca.s = a;
-	mos_core_poll(core[A]);				/* SYN */
+	mos_loop_poll(core[A]);				/* SYN */
 	sent[A] += carry(A);
-	mos_core_poll(core[B]);				/* SYN-ACK */
+	mos_loop_poll(core[B]);				/* SYN-ACK */
 	sent[B] += carry(B);
-	mos_core_poll(core[A]);				/* established; its ACK waits */
+	mos_loop_poll(core[A]);				/* established; its ACK waits */
 	CHECK_EQ(carry(A), 0);
 	CHECK_EQ(mos_tcp_send(core[A], a, req, sizeof(req) - 1), sizeof(req) - 1);
-	mos_core_poll(core[A]);				/* the request and the ACK */
+	mos_loop_poll(core[A]);				/* the request and the ACK */
 	sent[A] += carry(A);
-	mos_core_poll(core[B]);				/* accepted, the request read; ACK waits */
+	mos_loop_poll(core[B]);				/* accepted, the request read; ACK waits */
 	CHECK_EQ(carry(B), 0);
 	b = mos_tcp_accept(core[B], lst);
 	REQUIRE(b != NULL);
@@ -928,18 +929,18 @@ TEST(short_flow_takes_three_segments_each_way)
 	CHECK_EQ(mos_tcp_recv(core[B], b, buf, sizeof(buf)), sizeof(req) - 1);
 	CHECK_EQ(mos_tcp_send(core[B], b, resp, sizeof(resp) - 1), sizeof(resp) - 1);
 	mos_tcp_close(core[B], b);
-	mos_core_poll(core[B]);				/* response, FIN and ACK in one */
+	mos_loop_poll(core[B]);				/* response, FIN and ACK in one */
 	sent[B] += carry(B);
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	CHECK_EQ(carry(A), 0);
 	CHECK_EQ(mos_tcp_recv(core[A], a, buf, sizeof(buf)), sizeof(resp) - 1);
 	CHECK_EQ(mos_tcp_recv(core[A], a, buf, sizeof(buf)), 0);
 	mos_tcp_close(core[A], a);
-	mos_core_poll(core[A]);				/* FIN and ACK in one */
+	mos_loop_poll(core[A]);				/* FIN and ACK in one */
 	sent[A] += carry(A);
-	mos_core_poll(core[B]);				/* the last ACK */
+	mos_loop_poll(core[B]);				/* the last ACK */
 	sent[B] += carry(B);
-	mos_core_poll(core[A]);				/* A: LAST_ACK ends */
+	mos_loop_poll(core[A]);				/* A: LAST_ACK ends */
 	CHECK_EQ(carry(A), 0);
 	CHECK_EQ(sent[A], 3);
 	CHECK_EQ(sent[B], 3);
@@ -961,9 +962,9 @@ TEST(listener_closed_with_a_half_open_child)
 	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
 	a = mos_tcp_connect(core[A], addr(A), htons(5100), addr(B), htons(80), false, &t, &err);
 	REQUIRE(l != NULL && a != NULL);
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	carry(A);			/* the SYN reaches B */
-	mos_core_poll(core[B]);		/* B: a child in SYN_RCVD, its SYN-ACK waits in B's outbox */
+	mos_loop_poll(core[B]);		/* B: a child in SYN_RCVD, its SYN-ACK waits in B's outbox */
 	CHECK_EQ(core[B]->n_streams, 2);
 	mos_tcp_close(core[B], l);	/* the child is reset with its listener */
 	CHECK_EQ(core[B]->n_streams, 0);
@@ -1030,7 +1031,7 @@ TEST(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again)
 	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
 	a = mos_tcp_connect(core[A], addr(A), htons(5200), addr(B), htons(80), false, &t, &err);
 	REQUIRE(l != NULL && a != NULL);
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	CHECK_EQ(discard(A), 1);	/* the SYN: B never sees it */
 	inject(A, a, 777, a->iss + 1 + 5000, MOS_TH_SYN | MOS_TH_ACK, NULL, 0, 0, NULL);
 	f = fake_io_take(A);
@@ -1087,7 +1088,7 @@ TEST(reset_at_the_peers_fin_is_taken_after_the_fin)
 		n = core[A]->n_streams;
 		if (last_ack) {
 			mos_tcp_close(core[A], p.a);
-			mos_core_poll(core[A]);
+			mos_loop_poll(core[A]);
 			CHECK_EQ(discard(A), 1);	/* our FIN, lost */
 			CHECK_EQ(p.a->state, MOS_TCP_LAST_ACK);
 		}
@@ -1218,7 +1219,7 @@ TEST(data_outside_the_window_is_acked_and_the_edge_is_cut)
 	inject(A, p.a, base + wnd - 4, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "EDGE|cut off");
 	CHECK_EQ(core[A]->tcp.drop_unacceptable, 2);
 	CHECK_EQ(p.a->rcv.beyond_bytes, 8);	/* "|cut off" */
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	while ((f = fake_io_take(A)) != NULL) {
 		struct out_seg o = out_seg_of(f);
 
@@ -1268,7 +1269,7 @@ TEST(zero_window_for_ever_ends_at_the_idle_timeout)
 		struct fake_frame *f;
 
 		fake_io.now_us += 1000;
-		mos_core_poll(core[A]);
+		mos_loop_poll(core[A]);
 		while ((f = fake_io_take(A)) != NULL) {
 			struct out_seg o = out_seg_of(f);
 
@@ -1414,17 +1415,17 @@ TEST(synack_after_a_refused_syn_retransmission_sends_the_request_intact)
 	l = mos_tcp_listen(core[B], htonl(INADDR_ANY), htons(80), 4, &tl, &err);
 	a = mos_tcp_connect(core[A], addr(A), htons(5300), addr(B), htons(80), false, &t, &err);
 	REQUIRE(l != NULL && a != NULL);
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	syn = fake_io_take(A);		/* the SYN: held, as in a full ring */
 	REQUIRE(syn != NULL);
 	fake_io.alloc_fail = true;	/* the RTO's SYN finds no transmit buffer */
 	fake_io.now_us += 1100000;
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	CHECK_EQ(core[A]->tcp.rto_timeouts, 1);
 	CHECK_EQ(discard(A), 0);
 	fake_io.alloc_fail = false;
 	REQUIRE(fake_io_give(B, syn) == 0);	/* the peer wakes up: the first SYN */
-	mos_core_poll(core[B]);
+	mos_loop_poll(core[B]);
 	synack = fake_io_take(B);
 	REQUIRE(synack != NULL);
 	b = mos_tcp_accept(core[B], l);
@@ -1432,11 +1433,11 @@ TEST(synack_after_a_refused_syn_retransmission_sends_the_request_intact)
 	/* B's SYN-ACK timer runs out with no buffer too, then A's ACK comes */
 	fake_io.alloc_fail = true;
 	fake_io.now_us += 1100000;
-	mos_core_poll(core[B]);
+	mos_loop_poll(core[B]);
 	CHECK_EQ(core[B]->tcp.rto_timeouts, 1);
 	/* the SYN-ACK comes while A's transmit ring is still full: the request is written first */
 	REQUIRE(fake_io_give(A, synack) == 0);
-	mos_core_poll(core[A]);
+	mos_loop_poll(core[A]);
 	CHECK_EQ(a->state, MOS_TCP_ESTABLISHED);
 	CHECK(!MOS_SEQ_LT(a->snd_nxt, a->snd_una));
 	CHECK_EQ(mos_tcp_send(core[A], a, req, sizeof(req) - 1), (long)sizeof(req) - 1);
