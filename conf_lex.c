@@ -173,6 +173,82 @@ bool conf_is_unicast(in_addr_t addr)
 	return a != 0 && a != 0xffffffffu && (a >> 28) != 0xe;
 }
 
+/* Host-order netmask of a prefix length 0..32. */
+uint32_t conf_prefix_mask(int prefix)
+{
+	return prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+const char *conf_fmt_ipv4(in_addr_t addr, char *buf)
+{
+	uint32_t a = ntohl(addr);
+
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return buf;
+}
+
+/*
+ * "ADDR/PREFIX", or "ADDR" (prefix 32) when the prefix is optional; word is
+ * cut at the '/'. what starts the messages ("route_table", "netdev 'x'").
+ */
+int conf_parse_cidr(const struct src *s, const char *what, char *word, bool need_prefix,
+		    in_addr_t *addr, int *prefix)
+{
+	char *slash = strchr(word, '/');
+	const char *p;
+	uint64_t v;
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (conf_parse_ipv4(word, addr) < 0)
+		return conf_fail(s, "%s: bad address '%s'", what, word);
+	if (slash == NULL) {
+		if (need_prefix)
+			return conf_fail(s, "%s: '%s' needs a prefix (ADDR/PREFIX)", what, word);
+		*prefix = 32;
+		return 0;
+	}
+	p = slash + 1;
+	if (conf_parse_u64(p, false, &v) < 0 || v > 32 || (p[0] == '0' && p[1] != '\0'))
+		return conf_fail(s, "%s: bad prefix '/%s' (0..32)", what, p);
+	*prefix = (int)v;
+	return 0;
+}
+
+/* ADDR/PREFIX must name a network: no bits set past the prefix. */
+int conf_check_network(const struct src *s, const char *what, in_addr_t addr, int prefix)
+{
+	uint32_t a = ntohl(addr);
+	char b1[16], b2[16];
+
+	if ((a & ~conf_prefix_mask(prefix)) == 0)
+		return 0;
+	return conf_fail(s, "%s: %s/%d has host bits set (the network is %s/%d)", what,
+			 conf_fmt_ipv4(addr, b1), prefix,
+			 conf_fmt_ipv4(htonl(a & conf_prefix_mask(prefix)), b2), prefix);
+}
+
+/* xx:xx:xx:xx:xx:xx, a unicast address (not group, not all zero). */
+int conf_parse_mac(const struct src *s, const char *what, const char *word, uint8_t *mac)
+{
+	int i, hi, lo;
+
+	if (strlen(word) != 17)
+		return conf_fail(s, "%s: bad MAC '%s'", what, word);
+	for (i = 0; i < 6; i++) {
+		hi = conf_hex_val(word[3 * i]);
+		lo = conf_hex_val(word[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && word[3 * i + 2] != ':'))
+			return conf_fail(s, "%s: bad MAC '%s'", what, word);
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (mac[0] & 1)
+		return conf_fail(s, "%s: MAC %s is a multicast address", what, word);
+	if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
+		return conf_fail(s, "%s: MAC %s is all zero", what, word);
+	return 0;
+}
+
 /* ---- lines ------------------------------------------------------------- */
 
 /* NUL and control bytes are errors; tab is a blank, a final CR was cut. */

@@ -49,6 +49,18 @@ int conf_parse_u64(const char *s, bool hex, uint64_t *out);
 
 int conf_parse_ipv4(const char *s, in_addr_t *out);	/* strict dotted quad */
 bool conf_is_unicast(in_addr_t addr);
+uint32_t conf_prefix_mask(int prefix);		/* host order, prefix 0..32 */
+const char *conf_fmt_ipv4(in_addr_t addr, char *buf);	/* buf: 16 bytes; returns buf */
+/*
+ * "ADDR/PREFIX", or "ADDR" (prefix 32) when need_prefix is false; word is
+ * cut at the '/'. what starts the messages ("route_table", "netdev 'x'").
+ */
+int conf_parse_cidr(const struct src *s, const char *what, char *word, bool need_prefix,
+		    in_addr_t *addr, int *prefix);
+/* ADDR/PREFIX must name a network: no bits set past the prefix. */
+int conf_check_network(const struct src *s, const char *what, in_addr_t addr, int prefix);
+/* xx:xx:xx:xx:xx:xx, a unicast address (not group, not all zero). */
+int conf_parse_mac(const struct src *s, const char *what, const char *word, uint8_t *mac);
 
 /* ---- lines ------------------------------------------------------------- */
 

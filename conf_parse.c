@@ -74,84 +74,6 @@ static int split_words(char *s, char **w, int max)
 	}
 }
 
-/* ---- addresses ----------------------------------------------------------- */
-
-/* Host-order netmask of a prefix length 0..32. */
-static uint32_t prefix_mask(int prefix)
-{
-	return prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
-static const char *fmt_ipv4(in_addr_t addr, char *buf)
-{
-	uint32_t a = ntohl(addr);
-
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-	return buf;
-}
-
-/*
- * "ADDR/PREFIX", or "ADDR" (prefix 32) when the prefix is optional; word is
- * cut at the '/'. what starts the messages ("route_table", "netdev 'x'").
- */
-static int parse_cidr(const struct src *s, const char *what, char *word, bool need_prefix,
-		      in_addr_t *addr, int *prefix)
-{
-	char *slash = strchr(word, '/');
-	const char *p;
-	uint64_t v;
-
-	if (slash != NULL)
-		*slash = '\0';
-	if (conf_parse_ipv4(word, addr) < 0)
-		return conf_fail(s, "%s: bad address '%s'", what, word);
-	if (slash == NULL) {
-		if (need_prefix)
-			return conf_fail(s, "%s: '%s' needs a prefix (ADDR/PREFIX)", what, word);
-		*prefix = 32;
-		return 0;
-	}
-	p = slash + 1;
-	if (conf_parse_u64(p, false, &v) < 0 || v > 32 || (p[0] == '0' && p[1] != '\0'))
-		return conf_fail(s, "%s: bad prefix '/%s' (0..32)", what, p);
-	*prefix = (int)v;
-	return 0;
-}
-
-/* ADDR/PREFIX must name a network: no bits set past the prefix. */
-static int check_network(const struct src *s, const char *what, in_addr_t addr, int prefix)
-{
-	uint32_t a = ntohl(addr);
-	char b1[16], b2[16];
-
-	if ((a & ~prefix_mask(prefix)) == 0)
-		return 0;
-	return conf_fail(s, "%s: %s/%d has host bits set (the network is %s/%d)", what,
-			 fmt_ipv4(addr, b1), prefix, fmt_ipv4(htonl(a & prefix_mask(prefix)), b2),
-			 prefix);
-}
-
-/* xx:xx:xx:xx:xx:xx, a unicast address (not group, not all zero). */
-static int parse_mac(const struct src *s, const char *what, const char *word, uint8_t *mac)
-{
-	int i, hi, lo;
-
-	if (strlen(word) != 17)
-		return conf_fail(s, "%s: bad MAC '%s'", what, word);
-	for (i = 0; i < 6; i++) {
-		hi = conf_hex_val(word[3 * i]);
-		lo = conf_hex_val(word[3 * i + 1]);
-		if (hi < 0 || lo < 0 || (i < 5 && word[3 * i + 2] != ':'))
-			return conf_fail(s, "%s: bad MAC '%s'", what, word);
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (mac[0] & 1)
-		return conf_fail(s, "%s: MAC %s is a multicast address", what, word);
-	if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
-		return conf_fail(s, "%s: MAC %s is all zero", what, word);
-	return 0;
-}
-
 /* ---- mos.conf settings, table-driven (conf_lex.c applies them) --------- */
 
 /* Ring and table sizes: in range and a power of two. */
@@ -577,7 +499,7 @@ static int netdev_addr(struct mos_parser *p, const char *what, struct conf_netde
 	char b1[16], b2[16];
 	int prefix, rc;
 
-	rc = parse_cidr(&p->s, what, w, true, &nd->addr, &prefix);
+	rc = conf_parse_cidr(&p->s, what, w, true, &nd->addr, &prefix);
 	if (rc < 0)
 		return rc;
 	if (prefix == 0)
@@ -585,13 +507,13 @@ static int netdev_addr(struct mos_parser *p, const char *what, struct conf_netde
 	nd->prefix = (uint8_t)prefix;
 	if (!conf_is_unicast(nd->addr))
 		return conf_fail(&p->s, "%s: %s is not a unicast address", what,
-				 fmt_ipv4(nd->addr, b1));
+				 conf_fmt_ipv4(nd->addr, b1));
 	a = ntohl(nd->addr);
-	m = prefix_mask(prefix);
+	m = conf_prefix_mask(prefix);
 	if (prefix > 30 || ((a & ~m) != 0 && (a & ~m) != ~m))
 		return 0;
-	return conf_fail(&p->s, "%s: %s is the %s address of %s/%d", what, fmt_ipv4(nd->addr, b1),
-			 (a & ~m) ? "broadcast" : "network", fmt_ipv4(htonl(a & m), b2), prefix);
+	return conf_fail(&p->s, "%s: %s is the %s address of %s/%d", what, conf_fmt_ipv4(nd->addr, b1),
+			 (a & ~m) ? "broadcast" : "network", conf_fmt_ipv4(htonl(a & m), b2), prefix);
 }
 
 static int netdev_mac(struct mos_parser *p, const char *what, struct conf_netdev *nd, char *w)
@@ -605,7 +527,7 @@ static int netdev_mac(struct mos_parser *p, const char *what, struct conf_netdev
 		w++;
 	}
 	nd->mac_set = true;
-	return parse_mac(&p->s, what, w, nd->mac);
+	return conf_parse_mac(&p->s, what, w, nd->mac);
 }
 
 /* NAME MASK ADDR/PREFIX [MAC] */
@@ -655,11 +577,11 @@ static int arp_entry(struct mos_parser *p, char *text)
 		return conf_fail(&p->s, "too many arp_table entries (at most %d)", CONF_MAX_ARP);
 	if (split_words(text, w, 3) != 2)
 		return conf_fail(&p->s, "arp_table: expected 'ADDR[/PREFIX] MAC'");
-	rc = parse_cidr(&p->s, "arp_table", w[0], false, &a->addr, &prefix);
+	rc = conf_parse_cidr(&p->s, "arp_table", w[0], false, &a->addr, &prefix);
 	if (rc == 0)
-		rc = check_network(&p->s, "arp_table", a->addr, prefix);
+		rc = conf_check_network(&p->s, "arp_table", a->addr, prefix);
 	if (rc == 0)
-		rc = parse_mac(&p->s, "arp_table", w[1], a->mac);
+		rc = conf_parse_mac(&p->s, "arp_table", w[1], a->mac);
 	if (rc < 0)
 		return rc;
 	a->prefix = (uint8_t)prefix;
@@ -667,7 +589,7 @@ static int arp_entry(struct mos_parser *p, char *text)
 		if (c->arp[i].addr == a->addr && c->arp[i].prefix == a->prefix)
 			return conf_fail(&p->s,
 					 "arp_table: duplicate entry %s/%d (first on line %d)",
-					 fmt_ipv4(a->addr, b), prefix, p->arp_line[i]);
+					 conf_fmt_ipv4(a->addr, b), prefix, p->arp_line[i]);
 	}
 	p->arp_line[c->n_arp++] = p->s.line;
 	return 0;
@@ -687,9 +609,9 @@ static int route_entry(struct mos_parser *p, char *text)
 				 CONF_MAX_ROUTE);
 	if (split_words(text, w, 3) != 2)
 		return conf_fail(&p->s, "route_table: expected 'ADDR/PREFIX DEV'");
-	rc = parse_cidr(&p->s, "route_table", w[0], true, &r->addr, &prefix);
+	rc = conf_parse_cidr(&p->s, "route_table", w[0], true, &r->addr, &prefix);
 	if (rc == 0)
-		rc = check_network(&p->s, "route_table", r->addr, prefix);
+		rc = conf_check_network(&p->s, "route_table", r->addr, prefix);
 	if (rc < 0)
 		return rc;
 	if (!is_ident(w[1], CONF_NAME_MAX))
@@ -700,7 +622,7 @@ static int route_entry(struct mos_parser *p, char *text)
 		if (c->route[i].addr == r->addr && c->route[i].prefix == r->prefix)
 			return conf_fail(&p->s,
 					 "route_table: duplicate entry %s/%d (first on line %d)",
-					 fmt_ipv4(r->addr, b), prefix, p->route_line[i]);
+					 conf_fmt_ipv4(r->addr, b), prefix, p->route_line[i]);
 	}
 	memcpy(p->route_dev[c->n_route], w[1], strlen(w[1]) + 1);
 	p->route_line[c->n_route++] = p->s.line;
@@ -971,7 +893,7 @@ int conf_mos_load(struct mos_conf *c, const char *path, char *err, size_t errlen
 
 static bool in_prefix(in_addr_t dst, in_addr_t net, int prefix)
 {
-	uint32_t m = prefix_mask(prefix);
+	uint32_t m = conf_prefix_mask(prefix);
 
 	return (ntohl(dst) & m) == (ntohl(net) & m);
 }
