@@ -366,6 +366,8 @@ int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtc
 		core->tx_cksum[i] = ports[i].tx_cksum;
 	}
 	mos_net_init(&core->net, conf, (const uint8_t (*)[6])mac, port_of);
+	for (int i = 0; i < conf->n_netdev; i++)
+		core->net.iface[i].mtu = ports[i].mtu;
 	mos_fault_init(&core->fault, &conf->fault, (unsigned)cpu);
 	return 0;
 }

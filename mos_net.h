@@ -75,6 +75,7 @@ struct mos_iface {
 	in_addr_t mask;
 	uint8_t mac[6];
 	uint16_t port;			/* the I/O module's port */
+	uint16_t mtu;			/* the port's MTU; 0: not known (MOS_ETH_MTU) */
 };
 
 /* A neighbour: static (mos.conf arp_table) or learned. */

@@ -45,12 +45,18 @@ uint32_t tcp_iss(struct mos_core *core, const struct mos_flow_key *k)
 	return (uint32_t)f + (uint32_t)(core->now * (MOS_TCP_TICK_US / 4));
 }
 
-/* Our MSS for s: the interface MTU less the IPv4 and TCP headers. */
+/*
+ * Our MSS for s: its interface's MTU less the IPv4 and TCP headers. A frame
+ * is one mbuf of Ethernet's size (no jumbo frames yet), so an MTU above
+ * MOS_ETH_MTU, or one the port did not tell, counts as MOS_ETH_MTU.
+ */
 uint16_t tcp_our_mss(const struct mos_core *core, const struct mos_stream *s)
 {
-	(void)core;
-	(void)s;
-	return 1500 - MOS_IP_HLEN - MOS_TCP_HLEN;
+	uint16_t mtu = core->net.iface[s->iface].mtu;
+
+	if (mtu == 0 || mtu > MOS_ETH_MTU)
+		mtu = MOS_ETH_MTU;
+	return (uint16_t)(mtu - MOS_IP_HLEN - MOS_TCP_HLEN);
 }
 
 /* The shift that lets a 16-bit window field cover the receive buffer (RFC 7323 2.2). */

@@ -24,6 +24,7 @@
 #define MOS_ETH_OFF_SRC      6
 #define MOS_ETH_OFF_TYPE     12
 #define MOS_ETH_HLEN         14
+#define MOS_ETH_MTU          1500	/* Ethernet's payload, the largest frame an mbuf holds here */
 #define MOS_ETH_ZLEN         60	/* the minimum frame without its FCS */
 #define MOS_ETHERTYPE_IPV4   0x0800
 #define MOS_ETHERTYPE_ARP    0x0806

@@ -297,6 +297,28 @@ TEST(handshake_negotiates_options)
 	check_drained();
 }
 
+/* Our MSS comes from the interface's MTU; one above Ethernet's (or untold) counts as 1,500. */
+TEST(mss_follows_the_interface_mtu)
+{
+	struct pair p;
+
+	REQUIRE(setup(65536, 0, 0) == 0);
+	core[B]->net.iface[0].mtu = 1400;
+	REQUIRE(open_pair(&p, 40001) == 0);
+	CHECK_EQ(p.a->mss, 1348);	/* B announced 1360, less the timestamp option */
+	CHECK_EQ(p.b->mss, 1348);	/* A's 1460, capped by B's own 1360 */
+	close_both(&p);
+	check_drained();
+	/* jumbo ports: a frame is one mbuf, so 1,500 at most */
+	REQUIRE(setup(65536, 0, 0) == 0);
+	core[A]->net.iface[0].mtu = core[B]->net.iface[0].mtu = 9000;
+	REQUIRE(open_pair(&p, 40002) == 0);
+	CHECK_EQ(p.a->mss, 1448);
+	CHECK_EQ(p.b->mss, 1448);
+	close_both(&p);
+	check_drained();
+}
+
 TEST(bulk_both_ways_with_window_scaling)
 {
 	struct pair p;
@@ -1533,6 +1555,7 @@ TEST(source_pairs_held_by_time_wait_come_back)
 
 static const struct check_case cases[] = {
 	CASE(handshake_negotiates_options),
+	CASE(mss_follows_the_interface_mtu),
 	CASE(bulk_both_ways_with_window_scaling),
 	CASE(one_byte_and_close_orders),
 	CASE(simultaneous_close),
