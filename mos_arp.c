@@ -22,7 +22,7 @@ static bool neigh_ready(struct mos_core *core, struct mos_stream *s)
 
 	if (s->flags & MOS_SF_NEIGH_OK)
 		return true;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) == 0 &&
+	if (mos_net_route(&core->net, s->tuple.key.raddr, &iface, &nexthop) == 0 &&
 	    mos_net_neigh(&core->net, nexthop, s->dst_mac) == 0) {
 		s->flags |= MOS_SF_NEIGH_OK;
 		return true;
@@ -39,7 +39,7 @@ static void arp_request(struct mos_core *core, struct mos_stream *s)
 
 	if (core->arp_last_request != 0 && core->now - core->arp_last_request < MOS_ARP_RETRY)
 		return;
-	if (mos_net_route(&core->net, s->flow.key.raddr, &iface, &nexthop) != 0 ||
+	if (mos_net_route(&core->net, s->tuple.key.raddr, &iface, &nexthop) != 0 ||
 	    mos_io_tx_alloc(core, &req) != 0)
 		return;
 	core->arp_last_request = core->now;

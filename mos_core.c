@@ -1,7 +1,7 @@
 /*
  * mos_core.c - process set-up and the per-core contexts: mtcp_init,
  * mtcp_getconf/mtcp_setconf, mtcp_create_context and its memory (pools,
- * flow table, timer wheel, sockets), mtcp_init_rss, signals, mtcp_destroy.
+ * tuple table, timer wheel, sockets), mtcp_init_rss, signals, mtcp_destroy.
  * It is the top of the stack for the application's set-up calls (it calls
  * the I/O module, the socket table and the loop's stop flag, and nothing
  * calls back into it); the per-core loop that mtcp_epoll_wait turns is
@@ -233,7 +233,7 @@ size_t mos_core_mem_size(const struct mtcp_conf *conf)
 	for (int i = 0; i < MOS_POOL_COUNT; i++)
 		size += mos_pool_mem_size(pool_defs[i].obj_size(conf), pool_defs[i].align,
 					  pool_defs[i].count(conf));
-	size += mos_flow_mem_size((uint32_t)conf->max_concurrency) + MOS_CACHE_LINE;
+	size += mos_tuple_mem_size((uint32_t)conf->max_concurrency) + MOS_CACHE_LINE;
 	size += mos_wheel_mem_size(MOS_WHEEL_SLOTS) + MOS_CACHE_LINE;
 	size += mos_sock_mem_size((uint32_t)conf->max_concurrency + MOS_SOCK_EXTRA) + MOS_CACHE_LINE;
 	return size;
@@ -314,11 +314,11 @@ static int carve_pools(struct mos_core *core, const struct mtcp_conf *mc)
 	return 0;
 }
 
-/* The flow table, the timer wheel and the socket table, from the arena. */
+/* The tuple table, the timer wheel and the socket table, from the arena. */
 static int carve_tables(struct mos_core *core, const struct mtcp_conf *mc, uint64_t seed)
 {
 	uint32_t n = (uint32_t)mc->max_concurrency, nsock = n + MOS_SOCK_EXTRA;
-	size_t fsz = mos_flow_mem_size(n), wsz = mos_wheel_mem_size(MOS_WHEEL_SLOTS);
+	size_t fsz = mos_tuple_mem_size(n), wsz = mos_wheel_mem_size(MOS_WHEEL_SLOTS);
 	size_t ssz = mos_sock_mem_size(nsock);
 	void *fmem = mos_arena_carve(&core->arena, fsz, MOS_CACHE_LINE);
 	void *wmem = mos_arena_carve(&core->arena, wsz, MOS_CACHE_LINE);
@@ -326,7 +326,7 @@ static int carve_tables(struct mos_core *core, const struct mtcp_conf *mc, uint6
 
 	if (fmem == NULL || wmem == NULL || smem == NULL)
 		return -ENOMEM;
-	if (mos_flow_init(&core->flows, fmem, fsz, n, seed) != 0 ||
+	if (mos_tuple_init(&core->tuples, fmem, fsz, n, seed) != 0 ||
 	    mos_wheel_init(&core->wheel, wmem, wsz, MOS_WHEEL_SLOTS, core->now) != 0 ||
 	    mos_sock_init(&core->sock, smem, ssz, nsock) != 0)
 		return -EINVAL;

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "conf_parse.h"
-#include "mos_flow.h"
+#include "mos_tuple.h"
 #include "mos_net.h"
 #include "mos_dpdk.h"
 #include "mos_fault.h"
@@ -60,7 +60,7 @@ struct mos_core {
 	uint32_t tcp_timewait;		/* TIME_WAIT in ticks */
 	uint8_t syn_retries;		/* SYN retransmissions before ETIMEDOUT */
 	uint64_t iss_secret;		/* RFC 6528 */
-	struct mos_flow_table flows;
+	struct mos_tuple_table tuples;
 	struct mos_wheel wheel;
 	struct mos_net net;
 	struct mos_tcp_stats tcp;
@@ -99,9 +99,9 @@ size_t mos_core_mem_size(const struct mtcp_conf *conf);
 
 /*
  * Lay out a core's stack in the zeroed block at core (size bytes from
- * mos_core_mem_size): pools, flow table, timer wheel, L2/L3 state for the
+ * mos_core_mem_size): pools, tuple table, timer wheel, L2/L3 state for the
  * netdevs of conf on ports (one mos_port_info per netdev). seed keys the
- * flow hash and the ISS. Used by mtcp_create_context, and by tests that
+ * tuple hash and the ISS. Used by mtcp_create_context, and by tests that
  * build cores of their own. 0 or -ENOMEM / -EINVAL.
  */
 int mos_core_setup(struct mos_core *core, size_t size, int cpu, const struct mtcp_conf *mc,

@@ -237,10 +237,10 @@ static void attach(struct mos_socket *so, struct mos_stream *s)
 {
 	so->stream = s;
 	so->flags |= MOS_SKF_STARTED;
-	so->laddr = s->flow.key.laddr;
-	so->lport = s->flow.key.lport;
-	so->raddr = s->flow.key.raddr;
-	so->rport = s->flow.key.rport;
+	so->laddr = s->tuple.key.laddr;
+	so->lport = s->tuple.key.lport;
+	so->raddr = s->tuple.key.raddr;
+	so->rport = s->tuple.key.rport;
 }
 
 /* --- creating, binding, listening, accepting -------------------------------------------- */

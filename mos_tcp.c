@@ -38,7 +38,7 @@ void tcp_set_state(struct mos_core *core, struct mos_stream *s, int state)
 }
 
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4-microsecond clock. */
-uint32_t tcp_iss(struct mos_core *core, const struct mos_flow_key *k)
+uint32_t tcp_iss(struct mos_core *core, const struct mos_tuple_key *k)
 {
 	uint64_t f = XXH3_64bits_withSeed(k, sizeof(*k), core->iss_secret);
 
@@ -138,7 +138,7 @@ void stream_release(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * A new stream for the tuple, in the flow table, with both buffers. NULL
+ * A new stream for the tuple, in the tuple table, with both buffers. NULL
  * with *err: -ENOMEM (a pool is empty: counted) or -EADDRINUSE.
  */
 struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
@@ -150,10 +150,10 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 		return NULL;
 	s->snd_mem = mos_pool_get(&core->pool[MOS_POOL_SNDBUF]);
 	s->rcv_mem = mos_pool_get(&core->pool[MOS_POOL_RCVBUF]);
-	s->flow.key = (struct mos_flow_key){ laddr, raddr, lport, rport };
-	s->flow.hash = mos_flow_hash(&core->flows, &s->flow.key);
+	s->tuple.key = (struct mos_tuple_key){ laddr, raddr, lport, rport };
+	s->tuple.hash = mos_tuple_hash(&core->tuples, &s->tuple.key);
 	*err = s->snd_mem == NULL || s->rcv_mem == NULL ? -ENOMEM :
-	       mos_flow_insert(&core->flows, &s->flow);
+	       mos_tuple_insert(&core->tuples, &s->tuple);
 	if (*err != 0) {
 		if (*err == -ENOMEM || *err == -ENOSPC)
 			core->tcp.no_stream_mem++;
@@ -170,11 +170,11 @@ struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_por
 	return s;
 }
 
-/* Out of the flow table: no segment finds it any more. */
+/* Out of the tuple table: no segment finds it any more. */
 static void unhash(struct mos_core *core, struct mos_stream *s)
 {
 	if (s->flags & MOS_SF_HASHED)
-		mos_flow_remove(&core->flows, &s->flow);
+		mos_tuple_remove(&core->tuples, &s->tuple);
 	s->flags &= ~MOS_SF_HASHED;
 }
 
@@ -194,7 +194,7 @@ static void unqueue_child(struct mos_stream *s)
 }
 
 /*
- * The stream is finished: out of the flow table, timers stopped, buffers
+ * The stream is finished: out of the tuple table, timers stopped, buffers
  * back, the socket told to forget it. The memory itself waits for the
  * flush when the stream still sits on the to-send list.
  */
@@ -209,7 +209,7 @@ void tcp_free(struct mos_core *core, struct mos_stream *s)
 	mos_timer_cancel(&core->wheel, &s->life_timer.t);
 	unhash(core, s);
 	if (s->flags & MOS_SF_RSS_PAIR)
-		mos_rss_pool_put(&core->rss, s->flow.key.laddr, s->flow.key.lport);
+		mos_rss_pool_put(&core->rss, s->tuple.key.laddr, s->tuple.key.lport);
 	buffers_put(core, s);
 	if (s->sock != NULL)
 		mos_sock_notify(core, s, 0);
@@ -240,7 +240,7 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
 void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 {
 	MOS_LOG(DEBUG, "stream :%u -> :%u failed in %s: %s (una %u nxt %u max %u wnd %u, "
-		"rcv.nxt %u, retries %u)", ntohs(s->flow.key.lport), ntohs(s->flow.key.rport),
+		"rcv.nxt %u, retries %u)", ntohs(s->tuple.key.lport), ntohs(s->tuple.key.rport),
 		mos_tcp_state_name(s->state), err ? strerror(err) : "closed", s->snd_una - s->iss,
 		s->snd_nxt - s->iss, s->snd_max - s->iss, s->snd_wnd, s->rcv.nxt - s->irs,
 		s->retries);
@@ -332,11 +332,11 @@ struct mos_stream *tcp_listener_find(struct mos_core *core, in_addr_t addr, in_p
 	for (int i = 0; i < core->n_listener; i++) {
 		struct mos_stream *l = core->listener[i];
 
-		if (l->flow.key.lport != port)
+		if (l->tuple.key.lport != port)
 			continue;
-		if (l->flow.key.laddr == addr)
+		if (l->tuple.key.laddr == addr)
 			return l;
-		if (l->flow.key.laddr == htonl(INADDR_ANY))
+		if (l->tuple.key.laddr == htonl(INADDR_ANY))
 			any = l;
 	}
 	return any;
@@ -357,9 +357,9 @@ static int route_stream(struct mos_core *core, struct mos_stream *s, in_addr_t d
 }
 
 /* An existing stream on the tuple: one in TIME_WAIT gives way (RFC 6191's spirit: new ISS above). */
-static int reuse_tuple(struct mos_core *core, const struct mos_flow_key *k, uint32_t *min_iss)
+static int reuse_tuple(struct mos_core *core, const struct mos_tuple_key *k, uint32_t *min_iss)
 {
-	struct mos_flow_node *n = mos_flow_lookup(&core->flows, k, mos_flow_hash(&core->flows, k));
+	struct mos_tuple_node *n = mos_tuple_lookup(&core->tuples, k, mos_tuple_hash(&core->tuples, k));
 	struct mos_stream *old;
 
 	if (n == NULL)
@@ -377,7 +377,7 @@ struct mos_stream *mos_tcp_connect(struct mos_core *core, in_addr_t saddr, in_po
 				   in_addr_t daddr, in_port_t dport, bool rss_pair, void *sock,
 				   int *err)
 {
-	struct mos_flow_key k = { saddr, daddr, sport, dport };
+	struct mos_tuple_key k = { saddr, daddr, sport, dport };
 	uint32_t min_iss = 0;
 	struct mos_stream *s;
 	int reused = reuse_tuple(core, &k, &min_iss);
@@ -418,8 +418,8 @@ struct mos_stream *mos_tcp_listen(struct mos_core *core, in_addr_t addr, in_port
 		return NULL;
 	}
 	for (int i = 0; i < core->n_listener; i++)
-		if (core->listener[i]->flow.key.lport == port &&
-		    core->listener[i]->flow.key.laddr == addr) {
+		if (core->listener[i]->tuple.key.lport == port &&
+		    core->listener[i]->tuple.key.laddr == addr) {
 			*err = -EADDRINUSE;
 			return NULL;
 		}
@@ -427,8 +427,8 @@ struct mos_stream *mos_tcp_listen(struct mos_core *core, in_addr_t addr, in_port
 	if (s == NULL)
 		return NULL;
 	TAILQ_INIT(&s->accept_q);
-	s->flow.key.laddr = addr;
-	s->flow.key.lport = port;
+	s->tuple.key.laddr = addr;
+	s->tuple.key.lport = port;
 	s->backlog = backlog > 0 ? backlog : 1;
 	s->sock = sock;
 	s->state = MOS_TCP_LISTEN;
@@ -499,11 +499,11 @@ long mos_tcp_recv(struct mos_core *core, struct mos_stream *s, void *buf, uint32
 	return got;
 }
 
-/* Children of l still in SYN_RCVD: reset them (a walk of the flow table, on the control path). */
+/* Children of l still in SYN_RCVD: reset them (a walk of the tuple table, on the control path). */
 static void abort_half_open(struct mos_core *core, struct mos_stream *l)
 {
-	for (uint32_t b = 0; b <= core->flows.mask; b++) {
-		struct mos_flow_node *n = core->flows.bucket[b], *next;
+	for (uint32_t b = 0; b <= core->tuples.mask; b++) {
+		struct mos_tuple_node *n = core->tuples.bucket[b], *next;
 
 		for (; n != NULL; n = next) {
 			struct mos_stream *c = stream_of_flow(n);

@@ -25,9 +25,9 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-#include "mos_flow.h"
+#include "mos_tuple.h"
 #include "mos_net.h"
-#include "mos_sbuf.h"
+#include "mos_buf.h"
 #include "mos_timer.h"
 
 struct mos_core;
@@ -85,7 +85,7 @@ enum mos_tcp_state {
 #define MOS_SF_DEAD        0x4000	/* freed while on the to-send list: flush releases it */
 #define MOS_SF_ACKED_ONCE  0x8000	/* a delayed ACK is owed for one full segment */
 #define MOS_SF_RSS_PAIR    0x10000	/* the source pair came from the core's RSS pool: give it back */
-#define MOS_SF_HASHED      0x20000	/* in the flow table */
+#define MOS_SF_HASHED      0x20000	/* in the tuple table */
 #define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
 #define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
 #define MOS_SF_ACCEPT_Q    0x100000	/* on its listener's accept queue */
@@ -133,7 +133,7 @@ LIST_HEAD(mos_stream_list, mos_stream);
 TAILQ_HEAD(mos_stream_tailq, mos_stream);
 
 struct mos_stream {
-	struct mos_flow_node flow;	/* the 4-tuple, our side first */
+	struct mos_tuple_node tuple;	/* the 4-tuple, our side first */
 	uint8_t state;			/* enum mos_tcp_state */
 	uint8_t snd_wscale;		/* shift of the peer's window */
 	uint8_t rcv_wscale;		/* shift of ours */

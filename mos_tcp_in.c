@@ -227,7 +227,7 @@ static void syn_sent_input(struct mos_core *core, struct mos_stream *s, const st
 static void listen_input(struct mos_core *core, struct mos_stream *l, const struct tcp_seg *seg)
 {
 	const struct mos_tcp_in *in = seg->in;
-	struct mos_flow_key k;
+	struct mos_tuple_key k;
 	struct mos_stream *c;
 	int err;
 
@@ -253,7 +253,7 @@ static void listen_input(struct mos_core *core, struct mos_stream *l, const stru
 	c->flags |= MOS_SF_NEIGH_OK | MOS_SF_PASSIVE;
 	c->listener = l;
 	syn_options_in(core, c, seg, false);
-	k = c->flow.key;
+	k = c->tuple.key;
 	c->iss = tcp_iss(core, &k);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = seg->wnd;
@@ -716,7 +716,7 @@ static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const s
 	if (!(seg->flags & MOS_TH_SYN) || (seg->flags & MOS_TH_ACK) ||
 	    !MOS_SEQ_GT(seg->seq, s->rcv.nxt))
 		return false;
-	l = tcp_listener_find(core, seg->in->daddr, s->flow.key.lport);
+	l = tcp_listener_find(core, seg->in->daddr, s->tuple.key.lport);
 	if (l == NULL)
 		return false;
 	core->tcp.timewait_reused++;
@@ -727,8 +727,8 @@ static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const s
 
 void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now)
 {
-	struct mos_flow_key k;
-	struct mos_flow_node *n;
+	struct mos_tuple_key k;
+	struct mos_tuple_node *n;
 	struct mos_stream *s;
 	struct tcp_seg seg;
 
@@ -740,7 +740,7 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 	k.raddr = in->saddr;
 	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
 	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
-	n = mos_flow_lookup(&core->flows, &k, mos_flow_hash(&core->flows, &k));
+	n = mos_tuple_lookup(&core->tuples, &k, mos_tuple_hash(&core->tuples, &k));
 	if (n == NULL) {
 		struct mos_stream *l = tcp_listener_find(core, k.laddr, k.lport);
 

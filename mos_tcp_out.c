@@ -112,7 +112,7 @@ static int data_options(struct mos_core *core, const struct mos_stream *s, uint8
 static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, uint8_t *th,
 			     uint16_t tcp_len)
 {
-	uint32_t sum = mos_cksum_pseudo(s->flow.key.laddr, s->flow.key.raddr, IPPROTO_TCP, tcp_len);
+	uint32_t sum = mos_cksum_pseudo(s->tuple.key.laddr, s->tuple.key.raddr, IPPROTO_TCP, tcp_len);
 	uint16_t c;
 
 	if (core->tx_cksum[s->iface]) {
@@ -128,8 +128,8 @@ static uint32_t tcp_checksum(struct mos_core *core, const struct mos_stream *s, 
 static void write_tcp_header(const struct mos_stream *s, uint8_t *th, uint32_t seq, uint8_t flags,
 			     int optlen, uint32_t wnd)
 {
-	mos_put16(th + MOS_TCP_OFF_SPORT, ntohs(s->flow.key.lport));
-	mos_put16(th + MOS_TCP_OFF_DPORT, ntohs(s->flow.key.rport));
+	mos_put16(th + MOS_TCP_OFF_SPORT, ntohs(s->tuple.key.lport));
+	mos_put16(th + MOS_TCP_OFF_DPORT, ntohs(s->tuple.key.rport));
 	mos_put32(th + MOS_TCP_OFF_SEQ, seq);
 	mos_put32(th + MOS_TCP_OFF_ACK, (flags & MOS_TH_ACK) ? s->rcv.nxt : 0);
 	th[MOS_TCP_OFF_DOFF] = (uint8_t)(((MOS_TCP_HLEN + optlen) / 4) << 4);
@@ -185,8 +185,8 @@ static int send_segment(struct mos_core *core, struct mos_stream *s, uint32_t se
 	if (len != 0)
 		mos_sndbuf_peek(&s->snd, seq, th + MOS_TCP_HLEN + optlen, len);
 	ol = tcp_checksum(core, s, th, tcp_len);
-	mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->flow.key.laddr,
-			  s->flow.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
+	mos_net_write_hdr(&core->net, tb.data, s->iface, s->dst_mac, s->tuple.key.laddr,
+			  s->tuple.key.raddr, IPPROTO_TCP, tcp_len, (ol & MOS_TX_IP_CKSUM) != 0);
 	mos_core_tx_send(core, s->iface, tb.pkt, (uint16_t)(MOS_NET_HDR_MAX + tcp_len), ol);
 	core->tcp.segs_out++;
 	if (flags & MOS_TH_RST)
@@ -334,10 +334,10 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg)
 	if (seg->flags & MOS_TH_RST)
 		return;
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.flow.key.laddr = in->daddr;
-	tmp.flow.key.raddr = in->saddr;
-	memcpy(&tmp.flow.key.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
-	memcpy(&tmp.flow.key.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
+	tmp.tuple.key.laddr = in->daddr;
+	tmp.tuple.key.raddr = in->saddr;
+	memcpy(&tmp.tuple.key.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	memcpy(&tmp.tuple.key.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
 	tmp.iface = in->iface;
 	memcpy(tmp.dst_mac, in->src_mac, 6);
 	tmp.flags = MOS_SF_NEIGH_OK;

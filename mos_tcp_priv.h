@@ -56,7 +56,7 @@ void tcp_idle_touch(struct mos_core *core, struct mos_stream *s);
 void stream_release(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
 				  in_addr_t raddr, in_port_t rport, int *err);
-uint32_t tcp_iss(struct mos_core *core, const struct mos_flow_key *k);
+uint32_t tcp_iss(struct mos_core *core, const struct mos_tuple_key *k);
 uint16_t tcp_our_mss(const struct mos_core *core, const struct mos_stream *s);
 void tcp_orphan_fin_wait_2(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_listener_find(struct mos_core *core, in_addr_t addr, in_port_t port);
@@ -73,7 +73,7 @@ uint32_t tcp_ts_now(const struct mos_core *core);
 int tcp_parse(const struct mos_tcp_in *in, struct tcp_seg *seg, struct mos_tcp_stats *st);
 
 /* inline, for all three files */
-static inline struct mos_stream *stream_of_flow(struct mos_flow_node *n)
+static inline struct mos_stream *stream_of_flow(struct mos_tuple_node *n)
 {
 	return (struct mos_stream *)(void *)n;	/* flow is the first member */
 }

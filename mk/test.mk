@@ -9,13 +9,13 @@
 TEST_MODS_conf := conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 TEST_MODS_rss  := mos_rss.c
 TEST_MODS_pool := mos_pool.c
-TEST_MODS_flow := mos_flow.c
+TEST_MODS_tuple := mos_tuple.c
 TEST_MODS_timer := mos_timer.c
-TEST_MODS_sbuf := mos_sbuf.c
+TEST_MODS_buf  := mos_buf.c
 TEST_MODS_net  := mos_net.c conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 # the stack without DPDK: everything above the I/O module, which the fake replaces
 STACK_NO_IO    := mos_core.c mos_loop.c conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c \
-		  mos_flow.c mos_timer.c mos_sbuf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c \
+		  mos_tuple.c mos_timer.c mos_buf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c \
 		  mos_fault.c test/fake_dpdk.c
 TEST_MODS_core := $(STACK_NO_IO) mos_socket.c mos_epoll.c
 TEST_MODS_tcp  := $(STACK_NO_IO)
@@ -28,7 +28,7 @@ TEST_MODS_eps  := eps_http.c app_cli.c mos_log.c
 # test_eps includes epserver.c (its connection logic, test/eps_conn.h): a prerequisite, not a module
 TEST_INC_eps   := epserver.c
 
-UNIT_TESTS := conf rss pool flow timer sbuf net tcp fault socket core stats http eps
+UNIT_TESTS := conf rss pool tuple timer buf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 
 # Fuzz targets: test/fuzz_NAME.c, linked with these modules. `make fuzz`

@@ -25,7 +25,7 @@
  * Frames go to mos_net_input in a heap buffer of exactly their length, so
  * ASan sees any read past a frame. After the input the application closes
  * everything it holds and time runs until the core is empty: every pool
- * must drain, the flow table, the timer wheel and the send list must be
+ * must drain, the tuple table, the timer wheel and the send list must be
  * empty, no frame may be left. Anything else is a leak and abort()s, with
  * what is left printed.
  */
@@ -208,10 +208,10 @@ static struct mos_stream *listener_a;
 
 static struct mos_stream *find(int side, in_port_t lport, in_port_t rport)
 {
-	struct mos_flow_key k = { conf[side].netdev[0].addr, conf[1 - side].netdev[0].addr,
+	struct mos_tuple_key k = { conf[side].netdev[0].addr, conf[1 - side].netdev[0].addr,
 				  htons(lport), htons(rport) };
-	struct mos_flow_node *n = mos_flow_lookup(&core[side]->flows, &k,
-						  mos_flow_hash(&core[side]->flows, &k));
+	struct mos_tuple_node *n = mos_tuple_lookup(&core[side]->tuples, &k,
+						  mos_tuple_hash(&core[side]->tuples, &k));
 
 	return n != NULL ? stream_of_flow(n) : NULL;
 }
@@ -692,8 +692,8 @@ static void op_app(struct fuzz_in *in)
 static void broken(const struct mos_stream *s, const char *what)
 {
 	fprintf(stderr, "fuzz_packet: stream :%u -> :%u in %s: %s (una %u nxt %u max %u, "
-		"snd.len %u, rcv.len %u, n_ooo %u)\n", ntohs(s->flow.key.lport),
-		ntohs(s->flow.key.rport), mos_tcp_state_name(s->state), what, s->snd_una - s->iss,
+		"snd.len %u, rcv.len %u, n_ooo %u)\n", ntohs(s->tuple.key.lport),
+		ntohs(s->tuple.key.rport), mos_tcp_state_name(s->state), what, s->snd_una - s->iss,
 		s->snd_nxt - s->iss, s->snd_max - s->iss, s->snd.len, s->rcv.len, s->rcv.n_ooo);
 	abort();
 }
@@ -726,11 +726,11 @@ static void check_core(void)
 {
 	struct mos_core *a = core[A];
 
-	for (uint32_t b = 0; b <= a->flows.mask; b++)
-		for (struct mos_flow_node *n = a->flows.bucket[b]; n != NULL; n = n->next)
+	for (uint32_t b = 0; b <= a->tuples.mask; b++)
+		for (struct mos_tuple_node *n = a->tuples.bucket[b]; n != NULL; n = n->next)
 			check_stream(stream_of_flow(n));
-	if (a->flows.count > a->n_streams) {
-		fprintf(stderr, "fuzz_packet: %u flows but %u streams\n", a->flows.count, a->n_streams);
+	if (a->tuples.count > a->n_streams) {
+		fprintf(stderr, "fuzz_packet: %u flows but %u streams\n", a->tuples.count, a->n_streams);
 		abort();
 	}
 	for (int p = 0; p < MOS_POOL_COUNT; p++)
@@ -747,17 +747,17 @@ static void leak(const char *what)
 	struct mos_core *a = core[A];
 
 	fprintf(stderr, "fuzz_packet: LEAK: %s (streams %u, flows %u, timers %u, frames %u, "
-		"pools", what, a->n_streams, a->flows.count, a->wheel.armed, fake_io.frames_used);
+		"pools", what, a->n_streams, a->tuples.count, a->wheel.armed, fake_io.frames_used);
 	for (int p = 0; p < MOS_POOL_COUNT; p++)
 		fprintf(stderr, " %s %u", a->pool[p].name, a->pool[p].in_use);
 	fprintf(stderr, ")\n");
-	for (uint32_t b = 0; b <= a->flows.mask; b++)
-		for (struct mos_flow_node *n = a->flows.bucket[b]; n != NULL; n = n->next) {
+	for (uint32_t b = 0; b <= a->tuples.mask; b++)
+		for (struct mos_tuple_node *n = a->tuples.bucket[b]; n != NULL; n = n->next) {
 			struct mos_stream *x = stream_of_flow(n);
 
 			fprintf(stderr, "  left: :%u -> :%u %s flags %#x sock %p snd_wnd %u snd.len %u "
-				"una %u max %u retries %u rto %u\n", ntohs(x->flow.key.lport),
-				ntohs(x->flow.key.rport), mos_tcp_state_name(x->state), x->flags,
+				"una %u max %u retries %u rto %u\n", ntohs(x->tuple.key.lport),
+				ntohs(x->tuple.key.rport), mos_tcp_state_name(x->state), x->flags,
 				x->sock, x->snd_wnd, x->snd.len, x->snd_una - x->iss,
 				x->snd_max - x->iss, x->retries, x->rto);
 		}
@@ -785,8 +785,8 @@ static bool next_expiry(uint64_t *at)
 	bool any = false;
 
 	*at = UINT64_MAX;
-	for (uint32_t b = 0; b <= a->flows.mask; b++)
-		for (struct mos_flow_node *n = a->flows.bucket[b]; n != NULL; n = n->next)
+	for (uint32_t b = 0; b <= a->tuples.mask; b++)
+		for (struct mos_tuple_node *n = a->tuples.bucket[b]; n != NULL; n = n->next)
 			any |= timer_min(stream_of_flow(n), at);
 	if (!LIST_EMPTY(&a->arp_wait)) {
 		uint64_t t = a->arp_last_request + MOS_ARP_RETRY;
@@ -824,7 +824,7 @@ static void drain(void)
 	for (int p = 0; p < MOS_POOL_COUNT; p++)
 		if (a->pool[p].in_use != 0)
 			leak("a pool did not drain");
-	if (a->flows.count != 0 || a->wheel.armed != 0 || !STAILQ_EMPTY(&a->tx_list) ||
+	if (a->tuples.count != 0 || a->wheel.armed != 0 || !STAILQ_EMPTY(&a->tx_list) ||
 	    !LIST_EMPTY(&a->arp_wait) || a->n_listener != 0 || fake_io.frames_used != 0)
 		leak("the core is not empty");
 }

@@ -96,7 +96,7 @@ static void stream_free(struct mos_stream *s)
 		mos_sock_notify(&core, s, 0);
 	s->sock = NULL;
 	if (fake_of(s)->rss)
-		mos_rss_pool_put(&core.rss, s->flow.key.laddr, s->flow.key.lport);
+		mos_rss_pool_put(&core.rss, s->tuple.key.laddr, s->tuple.key.lport);
 	if (s->state == MOS_TCP_LISTEN)
 		core.n_listener--;
 	s->state = MOS_TCP_CLOSED;
@@ -143,7 +143,7 @@ struct mos_stream *mos_tcp_connect(struct mos_core *c, in_addr_t saddr, in_port_
 		return NULL;
 	}
 	s = stream_new(MOS_TCP_SYN_SENT);
-	s->flow.key = (struct mos_flow_key){ saddr, daddr, sport, dport };
+	s->tuple.key = (struct mos_tuple_key){ saddr, daddr, sport, dport };
 	s->sock = sock;
 	fake_of(s)->rss = rss_pair;
 	fake_of(s)->tx_space = TXCAP;
@@ -158,13 +158,13 @@ struct mos_stream *mos_tcp_listen(struct mos_core *c, in_addr_t addr, in_port_t 
 	(void)backlog;
 	for (int i = 0; i < N_STREAMS; i++)
 		if (fk[i].used && streams[i].state == MOS_TCP_LISTEN &&
-		    streams[i].flow.key.lport == port) {
+		    streams[i].tuple.key.lport == port) {
 			*err = -EADDRINUSE;
 			return NULL;
 		}
 	s = stream_new(MOS_TCP_LISTEN);
-	s->flow.key.laddr = addr;
-	s->flow.key.lport = port;
+	s->tuple.key.laddr = addr;
+	s->tuple.key.lport = port;
 	s->sock = sock;
 	c->n_listener++;
 	return s;
@@ -179,8 +179,8 @@ struct mos_stream *mos_tcp_accept(struct mos_core *c, struct mos_stream *l)
 		return NULL;
 	fake_of(l)->accept_q--;
 	s = stream_new(MOS_TCP_ESTABLISHED);
-	s->flow.key = (struct mos_flow_key){ l->flow.key.laddr, ip4("10.9.9.9"),
-					     l->flow.key.lport, htons(40000) };
+	s->tuple.key = (struct mos_tuple_key){ l->tuple.key.laddr, ip4("10.9.9.9"),
+					     l->tuple.key.lport, htons(40000) };
 	fake_of(s)->tx_space = TXCAP;
 	return s;
 }
@@ -480,12 +480,12 @@ TEST(nonblocking_connect_takes_an_rss_pair)
 	CHECK(s->sock == &core.sock.sock[id]);
 	CHECK(fake_of(s)->rss);
 	CHECK_EQ(core.rss.count, rss_capacity - 1);
-	CHECK_EQ(s->flow.key.raddr, ip4(DADDR));
-	CHECK_EQ(s->flow.key.rport, htons(DPORT));
+	CHECK_EQ(s->tuple.key.raddr, ip4(DADDR));
+	CHECK_EQ(s->tuple.key.rport, htons(DPORT));
 	CHECK_EQ(mtcp_getsockname(mctx, id, (struct sockaddr *)&me, &len), 0);
 	CHECK_EQ(len, sizeof(me));
-	CHECK_EQ(me.sin_addr.s_addr, s->flow.key.laddr);
-	CHECK_EQ(me.sin_port, s->flow.key.lport);
+	CHECK_EQ(me.sin_addr.s_addr, s->tuple.key.laddr);
+	CHECK_EQ(me.sin_port, s->tuple.key.lport);
 	CHECK_EQ(mtcp_get_connection_cnt(mctx), 1);
 	errno = 0;
 	CHECK_EQ(connect_to(id, DADDR, DPORT), -1);
@@ -528,8 +528,8 @@ TEST(connect_source_rules)
 	s = core.sock.sock[b].stream;
 	REQUIRE(s != NULL);
 	CHECK(!fake_of(s)->rss);
-	CHECK_EQ(s->flow.key.laddr, me.sin_addr.s_addr);
-	CHECK_EQ(s->flow.key.lport, me.sin_port);
+	CHECK_EQ(s->tuple.key.laddr, me.sin_addr.s_addr);
+	CHECK_EQ(s->tuple.key.lport, me.sin_port);
 	/* a partial bind has nothing to complete it */
 	c = mtcp_socket(mctx, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	me.sin_port = 0;

@@ -183,7 +183,7 @@ static void check_drained(void)
 					    core[i]->pool[p].in_use);
 			}
 		CHECK_EQ(core[i]->n_streams, 0);
-		CHECK_EQ(core[i]->flows.count, 0);
+		CHECK_EQ(core[i]->tuples.count, 0);
 	}
 	CHECK_EQ(fake_io.frames_used, 0);
 	CHECK_EQ(fake_io.oversize, 0);
@@ -564,12 +564,12 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 	uint16_t c;
 
 	REQUIRE(f != NULL);
-	mos_net_write_hdr(&core[1 - xi]->net, f->data, 0, conf[xi].netdev[0].mac, x->flow.key.raddr,
-			  x->flow.key.laddr, IPPROTO_TCP, tcp_len, false);
+	mos_net_write_hdr(&core[1 - xi]->net, f->data, 0, conf[xi].netdev[0].mac, x->tuple.key.raddr,
+			  x->tuple.key.laddr, IPPROTO_TCP, tcp_len, false);
 	th = f->data + MOS_NET_HDR_MAX;
 	memset(th, 0, MOS_TCP_HLEN);
-	memcpy(th, &x->flow.key.rport, 2);
-	memcpy(th + 2, &x->flow.key.lport, 2);
+	memcpy(th, &x->tuple.key.rport, 2);
+	memcpy(th + 2, &x->tuple.key.lport, 2);
 	for (int i = 0; i < 4; i++) {
 		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
 		th[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
@@ -582,7 +582,7 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 		memcpy(th + MOS_TCP_HLEN, opts, (size_t)optlen);
 	if (dlen != 0)
 		memcpy(th + hlen, data, dlen);
-	c = mos_cksum_fold(mos_cksum_add(mos_cksum_pseudo(x->flow.key.raddr, x->flow.key.laddr,
+	c = mos_cksum_fold(mos_cksum_add(mos_cksum_pseudo(x->tuple.key.raddr, x->tuple.key.laddr,
 							  IPPROTO_TCP, tcp_len), th, tcp_len));
 	th[16] = (uint8_t)(c >> 8);
 	th[17] = (uint8_t)c;
@@ -855,8 +855,8 @@ TEST(short_flows_survive_heavy_loss)
 	CHECK_EQ(failures, 0);
 	wire.loss = 0;
 	run(130000);	/* a FIN backed off by several losses takes a while to come again */
-	for (uint32_t i = 0; i <= core[B]->flows.mask; i++)
-		for (struct mos_flow_node *n = core[B]->flows.bucket[i]; n != NULL; n = n->next) {
+	for (uint32_t i = 0; i <= core[B]->tuples.mask; i++)
+		for (struct mos_tuple_node *n = core[B]->tuples.bucket[i]; n != NULL; n = n->next) {
 			struct mos_stream *x = stream_of_flow(n);
 
 			fprintf(stderr, "  left: %s flags %x sock %p listener %p so_error %d\n",

@@ -1,5 +1,5 @@
 /*
- * mos_sbuf.c - a TCP stream's send and receive buffers (see mos_sbuf.h).
+ * mos_buf.c - a TCP stream's send and receive buffers (see mos_buf.h).
  *
  * Both rings place a sequence number at a fixed ring offset for as long as
  * the byte is held: in the send buffer una sits at head; in the receive
@@ -10,7 +10,7 @@
  * window is [0, size - len) and every out-of-order range lies in
  * [1, size - len], so plain unsigned arithmetic orders them.
  */
-#include "mos_sbuf.h"
+#include "mos_buf.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /*
- * mos_flow.c - the flow table (see mos_flow.h).
+ * mos_tuple.c - the tuple table (see mos_tuple.h).
  *
  * Each bucket is a singly linked chain of the nodes whose hash, masked,
  * names it; new nodes go at the head. A node keeps its hash, so a lookup
  * compares 4 bytes before the key's 12, and remove needs no rehash.
  */
-#include "mos_flow.h"
+#include "mos_tuple.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <xxhash.h>
 
 /* The hash and memcmp read the key as 12 bytes: no padding may hide in it. */
-static_assert(sizeof(struct mos_flow_key) == 12, "struct mos_flow_key must have no padding");
+static_assert(sizeof(struct mos_tuple_key) == 12, "struct mos_tuple_key must have no padding");
 
 #define FLOW_MIN_BUCKETS 16u
 #define FLOW_MAX_ENTRIES (UINT32_C(1) << 31)
@@ -28,24 +28,24 @@ static uint32_t bucket_count(uint32_t max_entries)
 	return n;
 }
 
-size_t mos_flow_mem_size(uint32_t max_entries)
+size_t mos_tuple_mem_size(uint32_t max_entries)
 {
 	if (max_entries == 0 || max_entries > FLOW_MAX_ENTRIES)
 		return 0;
-	return (size_t)bucket_count(max_entries) * sizeof(struct mos_flow_node *);
+	return (size_t)bucket_count(max_entries) * sizeof(struct mos_tuple_node *);
 }
 
-int mos_flow_init(struct mos_flow_table *t, void *mem, size_t memlen, uint32_t max_entries,
+int mos_tuple_init(struct mos_tuple_table *t, void *mem, size_t memlen, uint32_t max_entries,
 		  uint64_t seed)
 {
-	size_t need = mos_flow_mem_size(max_entries);
+	size_t need = mos_tuple_mem_size(max_entries);
 
-	if (need == 0 || mem == NULL || (uintptr_t)mem % alignof(struct mos_flow_node *) != 0 ||
+	if (need == 0 || mem == NULL || (uintptr_t)mem % alignof(struct mos_tuple_node *) != 0 ||
 	    memlen < need)
 		return -EINVAL;
 
 	memset(mem, 0, need);	/* every bucket empty */
-	*t = (struct mos_flow_table){
+	*t = (struct mos_tuple_table){
 		.bucket = mem,
 		.mask = bucket_count(max_entries) - 1,
 		.max = max_entries,
@@ -54,17 +54,17 @@ int mos_flow_init(struct mos_flow_table *t, void *mem, size_t memlen, uint32_t m
 	return 0;
 }
 
-uint32_t mos_flow_hash(const struct mos_flow_table *t, const struct mos_flow_key *k)
+uint32_t mos_tuple_hash(const struct mos_tuple_table *t, const struct mos_tuple_key *k)
 {
 	uint64_t h = XXH3_64bits_withSeed(k, sizeof(*k), t->seed);
 
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-struct mos_flow_node *mos_flow_lookup(const struct mos_flow_table *t, const struct mos_flow_key *k,
+struct mos_tuple_node *mos_tuple_lookup(const struct mos_tuple_table *t, const struct mos_tuple_key *k,
 				      uint32_t hash)
 {
-	struct mos_flow_node *n;
+	struct mos_tuple_node *n;
 
 	for (n = t->bucket[hash & t->mask]; n != NULL; n = n->next)
 		if (n->hash == hash && memcmp(&n->key, k, sizeof(*k)) == 0)
@@ -72,12 +72,12 @@ struct mos_flow_node *mos_flow_lookup(const struct mos_flow_table *t, const stru
 	return NULL;
 }
 
-int mos_flow_insert(struct mos_flow_table *t, struct mos_flow_node *n)
+int mos_tuple_insert(struct mos_tuple_table *t, struct mos_tuple_node *n)
 {
-	uint32_t hash = mos_flow_hash(t, &n->key);
-	struct mos_flow_node **head = &t->bucket[hash & t->mask];
+	uint32_t hash = mos_tuple_hash(t, &n->key);
+	struct mos_tuple_node **head = &t->bucket[hash & t->mask];
 
-	if (mos_flow_lookup(t, &n->key, hash) != NULL) {
+	if (mos_tuple_lookup(t, &n->key, hash) != NULL) {
 		t->insert_dup++;
 		return -EEXIST;
 	}
@@ -92,9 +92,9 @@ int mos_flow_insert(struct mos_flow_table *t, struct mos_flow_node *n)
 	return 0;
 }
 
-void mos_flow_remove(struct mos_flow_table *t, struct mos_flow_node *n)
+void mos_tuple_remove(struct mos_tuple_table *t, struct mos_tuple_node *n)
 {
-	struct mos_flow_node **pp = &t->bucket[n->hash & t->mask];
+	struct mos_tuple_node **pp = &t->bucket[n->hash & t->mask];
 
 	while (*pp != NULL && *pp != n)
 		pp = &(*pp)->next;

@@ -1,11 +1,11 @@
 /*
- * test_sbuf.c - the send and receive buffers of a TCP stream.
+ * test_buf.c - the send and receive buffers of a TCP stream.
  *
  * Fixed cases first; then the receive buffer against a plain model (a byte
  * array indexed by stream offset with a held map), fed 100k random
  * segments that overlap, retransmit different bytes and run past the window.
  */
-#include "mos_sbuf.h"
+#include "mos_buf.h"
 
 #include <errno.h>
 

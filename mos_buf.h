@@ -1,5 +1,5 @@
 /*
- * mos_sbuf.h - a TCP stream's send and receive buffers.
+ * mos_buf.h - a TCP stream's send and receive buffers.
  *
  * Both are byte rings over one object of the core's sndbuf / rcvbuf pool,
  * addressed by TCP sequence number (mod 2^32 arithmetic throughout).
@@ -16,8 +16,8 @@
  *
  * Threading: a buffer belongs to its stream's core.
  */
-#ifndef EPWGET_MOS_SBUF_H
-#define EPWGET_MOS_SBUF_H
+#ifndef EPWGET_MOS_BUF_H
+#define EPWGET_MOS_BUF_H
 
 #include <stdint.h>
 
