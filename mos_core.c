@@ -82,12 +82,6 @@ static const struct setting_range {
 	{ "tcp_timeout", offsetof(struct mtcp_conf, tcp_timeout), 0, CONF_TIMEOUT_MAX },
 };
 
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
-
 static void conf_to_mtcp(const struct mos_conf *c, struct mtcp_conf *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -136,9 +130,9 @@ int mtcp_init(const char *config_file)
 	int ret;
 
 	if (stack.inited)
-		return fail(EALREADY);
+		return mos_api_fail(EALREADY);
 	if (config_file == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	ret = conf_mos_load(&stack.conf, config_file, err, sizeof(err));
 	if (ret == 0)
 		mos_fault_log_conf(&stack.conf.fault, config_file);
@@ -152,7 +146,7 @@ int mtcp_init(const char *config_file)
 	}
 	if (ret != 0) {
 		MOS_LOG(ERR, "%s", err);
-		return fail(-ret);
+		return mos_api_fail(-ret);
 	}
 	snprintf(stack.conf_path, sizeof(stack.conf_path), "%s", config_file);
 	conf_to_mtcp(&stack.conf, &stack.mconf);
@@ -162,7 +156,7 @@ int mtcp_init(const char *config_file)
 				    sizeof(err));
 	if (ret != 0) {
 		MOS_LOG(ERR, "%s", err);
-		return fail(-ret);
+		return mos_api_fail(-ret);
 	}
 	mos_loop_reset();
 	stack.inited = true;
@@ -172,7 +166,7 @@ int mtcp_init(const char *config_file)
 int mtcp_getconf(struct mtcp_conf *conf)
 {
 	if (!stack.inited || conf == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	*conf = stack.mconf;
 	return 0;
 }
@@ -182,13 +176,13 @@ int mtcp_setconf(const struct mtcp_conf *conf)
 	int cores = __builtin_popcountll(stack.conf.core_mask);
 
 	if (!stack.inited || conf == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	if (stack.started)
-		return fail(EBUSY);
+		return mos_api_fail(EBUSY);
 	if (conf->num_cores < 1 || conf->num_cores > cores) {
 		MOS_LOG(ERR, "num_cores %d: the core mask of %s has %d cores", conf->num_cores,
 			stack.conf_path, cores);
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	}
 	for (size_t i = 0; i < sizeof(setting_ranges) / sizeof(setting_ranges[0]); i++) {
 		const struct setting_range *r = &setting_ranges[i];
@@ -196,7 +190,7 @@ int mtcp_setconf(const struct mtcp_conf *conf)
 
 		if (v < r->min || v > r->max) {
 			MOS_LOG(ERR, "%s %d is out of range (%d..%d)", r->name, v, r->min, r->max);
-			return fail(EINVAL);
+			return mos_api_fail(EINVAL);
 		}
 	}
 	stack.mconf = *conf;
@@ -222,8 +216,8 @@ static unsigned cpu_of(int i)
 int mtcp_core_affinitize(int cpu)
 {
 	if (!stack.inited || cpu < 0 || cpu >= stack.mconf.num_cores)
-		return fail(EINVAL);
-	return mos_dpdk_thread_attach((unsigned)cpu, cpu_of(cpu)) == 0 ? 0 : fail(EINVAL);
+		return mos_api_fail(EINVAL);
+	return mos_dpdk_thread_attach((unsigned)cpu, cpu_of(cpu)) == 0 ? 0 : mos_api_fail(EINVAL);
 }
 
 size_t mos_core_mem_size(const struct mtcp_conf *conf)
@@ -522,7 +516,7 @@ int mtcp_drain(mctx_t mctx, int linger_ms, bool (*others_busy)(void *arg),
 	uint64_t end = 0, now;
 
 	if (core == NULL || linger_ms < 0)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	for (;;) {
 		bool others = others_busy != NULL && others_busy(arg);
 
@@ -533,7 +527,7 @@ int mtcp_drain(mctx_t mctx, int linger_ms, bool (*others_busy)(void *arg),
 			return 0;
 		for (uint64_t until = now + DRAIN_CHECK_US; mos_io_now_us() < until;) {
 			if (mos_loop_stopping())
-				return fail(EINTR);
+				return mos_api_fail(EINTR);
 			mos_loop_poll(core);
 		}
 		if (each_turn != NULL)
@@ -558,7 +552,7 @@ void mtcp_destroy(void)
 int mtcp_mp_finish(mctx_t mctx)
 {
 	if (mos_core_of(mctx) == NULL || stack.conf.mp_mode == CONF_MP_NONE)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	mos_dpdk_mp_finish();
 	return 0;
 }
@@ -568,9 +562,9 @@ int mtcp_mp_others(mctx_t mctx)
 	int n;
 
 	if (mos_core_of(mctx) == NULL || stack.conf.mp_mode == CONF_MP_NONE)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	n = mos_dpdk_mp_others();
-	return n < 0 ? fail(-n) : n;
+	return n < 0 ? mos_api_fail(-n) : n;
 }
 
 static void on_signal(int signum)
@@ -639,23 +633,23 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 	int netdev, ret;
 
 	if (core == NULL || num_addr < 1 || dport == 0 || dport > 0xffff)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	ret = rss_resolve(&saddr_base, daddr, &netdev);
 	if (ret != 0)
-		return fail(-ret);
+		return mos_api_fail(-ret);
 	reta = &stack.port[netdev].reta;
 	n = mos_rss_pool_count(&stack.rss_key, reta, core->queue, saddr_base, (uint32_t)num_addr,
 			       (uint16_t)stack.conf.port_first, (uint16_t)stack.conf.port_last,
 			       daddr, (in_port_t)dport);
 	if (n <= 0)
-		return fail(n == 0 ? ENOENT : (int)-n);
+		return mos_api_fail(n == 0 ? ENOENT : (int)-n);
 	rss_release(core);
 	core->rss_mem_size = mos_rss_pool_mem_size((uint32_t)n, (uint32_t)num_addr);
 	core->rss_mem = mmap(NULL, core->rss_mem_size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (core->rss_mem == MAP_FAILED) {
 		core->rss_mem = NULL;
-		return fail(ENOMEM);
+		return mos_api_fail(ENOMEM);
 	}
 	n = mos_rss_pool_build(&core->rss, core->rss_mem, core->rss_mem_size, &stack.rss_key, reta,
 			       core->queue, saddr_base, (uint32_t)num_addr,
@@ -663,7 +657,7 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 			       daddr, (in_port_t)dport);
 	if (n <= 0) {
 		rss_release(core);
-		return fail(n == 0 ? ENOENT : (int)-n);
+		return mos_api_fail(n == 0 ? ENOENT : (int)-n);
 	}
 	core->netdev = netdev;
 	return 0;
@@ -685,7 +679,7 @@ int mtcp_get_pool_stats(mctx_t mctx, struct mtcp_pool_stat *out, int max)
 	int n = 0;
 
 	if (core == NULL || out == NULL || max < 0)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	for (int i = 0; i < MOS_POOL_COUNT && n < max; i++)
 		pool_stat(&out[n++], &core->pool[i]);
 	if (core->rss_mem != NULL && n < max) {
@@ -705,7 +699,7 @@ int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
 	const struct mos_io_stats *io;
 
 	if (mctx == NULL || out == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	io = mos_io_stats(mos_core_of(mctx));
 	out->rx_pkts = io->rx_pkts;
 	out->tx_pkts = io->tx_pkts;
@@ -721,7 +715,7 @@ int mtcp_get_fault_stats(mctx_t mctx, struct mtcp_fault_stat *out)
 	const struct mos_core *core = mos_core_of(mctx);
 
 	if (core == NULL || out == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	out->rx = core->fault.rx.st;
 	out->tx = core->fault.tx.st;
 	return 0;

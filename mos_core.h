@@ -9,6 +9,7 @@
 #ifndef EPWGET_MOS_CORE_H
 #define EPWGET_MOS_CORE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,16 @@ struct mos_core {
 	struct mos_sock_core sock;	/* the socket table and epoll instances */
 	struct mos_fault fault;		/* mos.conf's fault injection; off: rx_on, tx_on false */
 } __attribute__((aligned(MOS_CACHE_LINE)));
+
+/*
+ * The mtcp_* calls fail the socket way: -1 with errno. The stack's own
+ * functions return -errno; the API turns that into this, in one place.
+ */
+static inline int mos_api_fail(int err)
+{
+	errno = err;
+	return -1;
+}
 
 static inline struct mos_core *mos_core_of(mctx_t mctx)
 {

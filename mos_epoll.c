@@ -16,12 +16,6 @@
 #define EP_KNOWN (MOS_EPOLLIN | MOS_EPOLLPRI | MOS_EPOLLOUT | MOS_EPOLLERR | MOS_EPOLLHUP | \
 		  MOS_EPOLLRDHUP | MOS_EPOLLET)
 
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
-
 /* The events so's registration asks for (ERR and HUP always among them). */
 static uint32_t interest(const struct mos_socket *so)
 {
@@ -103,11 +97,11 @@ int mtcp_epoll_create(mctx_t mctx, int size)
 	struct mos_socket *ep;
 
 	if (mctx == NULL || size <= 0)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	sc = &mos_core_of(mctx)->sock;
 	ep = mos_sock_alloc(sc, MOS_SK_EPOLL);
 	if (ep == NULL)
-		return fail(EMFILE);
+		return mos_api_fail(EMFILE);
 	TAILQ_INIT(&ep->ready);
 	LIST_INIT(&ep->reg);
 	sc->n_epoll++;
@@ -164,11 +158,11 @@ int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_
 		return -1;
 	so = mos_sock_get(&core->sock, sockid);
 	if (so == NULL)
-		return fail(EBADF);
+		return mos_api_fail(EBADF);
 	if (so->type == MOS_SK_EPOLL)	/* itself, or nesting: not supported */
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	err = ctl(ep, op, so, event);
-	return err != 0 ? fail(-err) : 0;
+	return err != 0 ? mos_api_fail(-err) : 0;
 }
 
 /* --- waiting ------------------------------------------------------------------------ */
@@ -232,13 +226,13 @@ int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int 
 	if (ep == NULL)
 		return -1;
 	if (events == NULL)
-		return fail(EFAULT);
+		return mos_api_fail(EFAULT);
 	if (maxevents <= 0)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	start = core->now;
 	for (;;) {
 		if (mos_loop_stopping())
-			return fail(EINTR);
+			return mos_api_fail(EINTR);
 		mos_loop_poll(core);
 		n = collect(ep, events, maxevents);
 		if (n > 0 || timeout == 0 || timed_out(core, start, timeout))

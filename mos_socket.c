@@ -5,7 +5,7 @@
  * through which TCP reports readiness to the epoll layer.
  *
  * Errors: internal helpers return -errno; each mtcp_* call turns that
- * into -1 with errno once, at its end (fail()).
+ * into -1 with errno once, at its end (mos_api_fail()).
  *
  * Blocking calls run the core's stack themselves (mos_loop_poll) until
  * they can finish, since the application's thread is the stack's thread;
@@ -98,12 +98,6 @@ void mos_sock_release(struct mos_sock_core *sc, struct mos_socket *so)
 }
 
 /* --- errors and events ------------------------------------------------------------ */
-
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
 
 /* The socket of id on mctx's core, or NULL with errno (EINVAL: no context; EBADF). */
 static struct mos_socket *lookup(mctx_t mctx, int id, struct mos_core **core)
@@ -250,15 +244,15 @@ int mtcp_socket(mctx_t mctx, int domain, int type, int protocol)
 	struct mos_socket *so;
 
 	if (mctx == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	if (domain != AF_INET)
-		return fail(EAFNOSUPPORT);
+		return mos_api_fail(EAFNOSUPPORT);
 	if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
 	    (protocol != 0 && protocol != IPPROTO_TCP))
-		return fail(EPROTONOSUPPORT);
+		return mos_api_fail(EPROTONOSUPPORT);
 	so = mos_sock_alloc(&mos_core_of(mctx)->sock, MOS_SK_STREAM);
 	if (so == NULL)
-		return fail(EMFILE);
+		return mos_api_fail(EMFILE);
 	if (type & SOCK_NONBLOCK)
 		so->flags |= MOS_SKF_NONBLOCK;
 	return so->id;
@@ -285,10 +279,10 @@ int mtcp_bind(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t ad
 	if (so == NULL)
 		return -1;
 	if (so->type != MOS_SK_STREAM || (so->flags & (MOS_SKF_BOUND | MOS_SKF_STARTED)))
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	err = addr_in(addr, addrlen, &sin);
 	if (err != 0)
-		return fail(-err);
+		return mos_api_fail(-err);
 	/* conflicts show at listen or connect, where TCP knows the tuples in use */
 	so->laddr = sin.sin_addr.s_addr;
 	so->lport = sin.sin_port;
@@ -308,13 +302,13 @@ int mtcp_listen(mctx_t mctx, int sockid, int backlog)
 	if (so->type == MOS_SK_LISTENER)
 		return 0;	/* already listening; the backlog stays as it was */
 	if (so->flags & MOS_SKF_STARTED)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	if (!(so->flags & MOS_SKF_BOUND))
-		return fail(EDESTADDRREQ);	/* POSIX: no port to listen on without bind */
+		return mos_api_fail(EDESTADDRREQ);	/* POSIX: no port to listen on without bind */
 	l = mos_tcp_listen(core, so->laddr, so->lport, backlog > 0 ? (uint32_t)backlog : 0, so,
 			   &err);
 	if (l == NULL)
-		return fail(-err);
+		return mos_api_fail(-err);
 	so->type = MOS_SK_LISTENER;
 	so->stream = l;
 	return 0;
@@ -353,12 +347,12 @@ int mtcp_accept(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrl
 	if (so == NULL)
 		return -1;
 	if (so->type != MOS_SK_LISTENER || so->stream == NULL)
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	err = accept_ready(core, so);
 	c = err == 0 ? mos_tcp_accept(core, so->stream) : NULL;
 	after_op(so);
 	if (c == NULL)
-		return fail(err != 0 ? -err : EAGAIN);
+		return mos_api_fail(err != 0 ? -err : EAGAIN);
 	ns = mos_sock_alloc(&core->sock, MOS_SK_STREAM);	/* cannot fail: checked above */
 	c->sock = ns;
 	attach(ns, c);
@@ -443,9 +437,9 @@ int mtcp_connect(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t
 	if (so == NULL)
 		return -1;
 	if (so->type == MOS_SK_LISTENER)
-		return fail(EISCONN);
+		return mos_api_fail(EISCONN);
 	if (so->flags & MOS_SKF_STARTED)	/* a socket connects once */
-		return fail(so->stream != NULL && so->stream->state == MOS_TCP_SYN_SENT ?
+		return mos_api_fail(so->stream != NULL && so->stream->state == MOS_TCP_SYN_SENT ?
 			    EALREADY : EISCONN);
 	err = addr_in(addr, addrlen, &sin);
 	if (err == 0)
@@ -454,7 +448,7 @@ int mtcp_connect(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t
 		err = -EINPROGRESS;
 	else if (err == 0)
 		err = connect_wait(core, so);
-	return err != 0 ? fail(-err) : 0;
+	return err != 0 ? mos_api_fail(-err) : 0;
 }
 
 /* --- reading and writing ------------------------------------------------------------ */
@@ -578,12 +572,12 @@ static ssize_t vec_call(mctx_t mctx, int sockid, const struct iovec *iov, int io
 		return -1;
 	r = iov_check(iov, iovcnt, &sum);
 	if (r != 0)
-		return fail((int)-r);
+		return mos_api_fail((int)-r);
 	if (sum == 0)
 		return 0;
 	r = op(core, so, iov, iovcnt);
 	after_op(so);
-	return r < 0 ? fail((int)-r) : r;
+	return r < 0 ? mos_api_fail((int)-r) : r;
 }
 
 ssize_t mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt)
@@ -715,11 +709,11 @@ int mtcp_getsockopt(mctx_t mctx, int sockid, int level, int optname, void *optva
 	if (so == NULL)
 		return -1;
 	if (level != SOL_SOCKET || optname != SO_ERROR)
-		return fail(ENOPROTOOPT);
+		return mos_api_fail(ENOPROTOOPT);
 	if (optval == NULL || optlen == NULL)
-		return fail(EFAULT);
+		return mos_api_fail(EFAULT);
 	if (*optlen < sizeof(int))
-		return fail(EINVAL);
+		return mos_api_fail(EINVAL);
 	err = take_error(so);
 	memcpy(optval, &err, sizeof(err));
 	*optlen = sizeof(err);
@@ -737,10 +731,10 @@ int mtcp_setsockopt(mctx_t mctx, int sockid, int level, int optname, const void 
 	/* accepted for portability; they change nothing here (no Nagle, no port reuse rules) */
 	if ((level != SOL_SOCKET || optname != SO_REUSEADDR) &&
 	    (level != IPPROTO_TCP || optname != TCP_NODELAY))
-		return fail(ENOPROTOOPT);
+		return mos_api_fail(ENOPROTOOPT);
 	if (optval == NULL)
-		return fail(EFAULT);
-	return optlen < sizeof(int) ? fail(EINVAL) : 0;
+		return mos_api_fail(EFAULT);
+	return optlen < sizeof(int) ? mos_api_fail(EINVAL) : 0;
 }
 
 int mtcp_getsockname(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen)
@@ -752,7 +746,7 @@ int mtcp_getsockname(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *
 	if (so == NULL)
 		return -1;
 	err = addr_out(addr, addrlen, so->laddr, so->lport);
-	return err != 0 ? fail(-err) : 0;
+	return err != 0 ? mos_api_fail(-err) : 0;
 }
 
 int mtcp_getpeername(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen)
@@ -766,9 +760,9 @@ int mtcp_getpeername(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *
 	/* as Linux: connected means past the handshake and not yet closed */
 	if (so->type != MOS_SK_STREAM || so->stream == NULL ||
 	    so->stream->state < MOS_TCP_ESTABLISHED)
-		return fail(ENOTCONN);
+		return mos_api_fail(ENOTCONN);
 	err = addr_out(addr, addrlen, so->raddr, so->rport);
-	return err != 0 ? fail(-err) : 0;
+	return err != 0 ? mos_api_fail(-err) : 0;
 }
 
 uint32_t mtcp_get_connection_cnt(mctx_t mctx)
