@@ -97,8 +97,14 @@ probe "server closes first" -d "$SRV:5014" -m recv -n 10000 -w && ok "the server
 # window scaling: sample the kernel's view of the connection mid-transfer
 lab_exec_cli "$PROBE" -f "$conf" -t 60 -d "$SRV:5012" -m recv -n 104857600 > "$LAB_TMP/big.out" 2>/dev/null &
 big=$!
-sleep 0.5
-ws=$(lab_exec_srv ss -tni "sport = :5012" | grep -o 'wscale:[0-9]*,[0-9]*' | head -1)
+# the probe's EAL start takes a while on a loaded machine: look until the connection shows
+ws=
+for _ in $(seq 100); do
+	ws=$(lab_exec_srv ss -tni "sport = :5012" | grep -o 'wscale:[0-9]*,[0-9]*' | head -1)
+	[ -n "$ws" ] && break
+	kill -0 "$big" 2> /dev/null || break
+	sleep 0.1
+done
 wait $big
 out=$(cat "$LAB_TMP/big.out")
 if grep -q '^result=ok' <<< "$out"; then
