@@ -8,7 +8,7 @@ STACK_SRCS := conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss
 	      mos_epoll.c mos_fault.c mos_loop.c mos_core.c mos_dpdk.c
 APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c app_cli.c
 # The static-file HTTP server on the same stack (the other end of `make bench`).
-EPS_SRCS   := epserver.c eps_http.c app_cli.c
+EPS_SRCS   := epserver.c eps_conn.c eps_http.c app_cli.c
 
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
 DPDK_SRCS  := mos_dpdk.c

@@ -1,6 +1,12 @@
 /*
  * eps_http.c - epserver's site (files and prebuilt responses) and its
  * incremental HTTP/1.x request parser (see eps_http.h).
+ *
+ * epserver.c loads the site once at start (eps_site_load) and frees it at
+ * the end; eps_conn.c feeds each connection's reads to eps_req_feed, looks
+ * the target up (eps_site_lookup) and writes the response straight from
+ * site->resp. The parser: eps_req_feed -> fast_path over runs of plain
+ * bytes, line_end at LF, request_byte for every other byte.
  */
 #include "eps_http.h"
 
@@ -499,8 +505,11 @@ static int line_end(struct eps_req *r)
 	}
 }
 
-/* One byte other than CR and LF, in a state without a fast path (or at its end). */
-static int byte(struct eps_req *r, uint8_t c)
+/*
+ * Advances the request's state by one byte other than CR and LF, in a
+ * state without a fast path (or at its end). 0, or -1 (fail) on a bad byte.
+ */
+static int request_byte(struct eps_req *r, uint8_t c)
 {
 	switch (r->state) {
 	case S_START:
@@ -620,7 +629,7 @@ int eps_req_feed(struct eps_req *r, const uint8_t *p, size_t n, size_t *used)
 		else if (c == '\n')
 			ret = line_end(r);
 		else
-			ret = byte(r, c);
+			ret = request_byte(r, c);
 		if (c != '\r')
 			r->cr = false;
 		if (ret == 0 && r->state == S_NAME && r->pos == 0) {

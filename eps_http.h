@@ -40,7 +40,7 @@
 /*
  * The shortest request: "G / HTTP/1.0\n\n". A read of k * EPS_REQ_MIN
  * bytes holds at most k whole requests, which bounds how many responses
- * one read can owe (see epserver.c).
+ * one read can owe (see eps_conn.c).
  */
 #define EPS_REQ_MIN      14
 

@@ -21,6 +21,14 @@
  * SIGINT or SIGTERM: stop accepting, let the connections in flight finish
  * (one second at most), print the summary, write -j, exit 0. A second
  * signal exits at once.
+ *
+ * This file is the program: the options, the stack and the site set up,
+ * one thread per core (its stack context, epoll and listener; the loop
+ * that accepts and dispatches events; the stop), the signals, the summary
+ * and the JSON. What happens on a connection - requests read and parsed,
+ * responses owed and written, the counters - is eps_conn.c's, handed the
+ * site and the stop flag through its struct eps_conn_ctx; the site and
+ * the request parser are eps_http.c's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,77 +36,27 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app_cli.h"
 #include "conf_parse.h"
+#include "eps_conn.h"
 #include "eps_http.h"
 #include "mos_log.h"
 #include "mtcp_api.h"
 
 #define EXIT_USAGE   2
 #define MAX_EVENTS   1024
-/*
- * The ring of owed responses. Reading stops while PIPE_MAX - 1 are owed, and
- * a read asks for at most (PIPE_MAX - 1 - owed) * EPS_REQ_MIN bytes: whole
- * requests then owe at most PIPE_MAX - 1 responses, and the last slot is
- * kept for the one response that ends the parsing of a read early - the 400
- * of a malformed request, which can cost a single byte, after a request
- * whose start came in an earlier read (see read_requests). Bytes beyond
- * stay in the socket until responses drain; nothing is kept aside.
- */
-#define PIPE_MAX     32	/* responses one connection may owe at once */
-#define PIPE_READ    (PIPE_MAX - 1)	/* owed responses below which requests are read */
-#define READ_MAX     (PIPE_READ * EPS_REQ_MIN)
 #define GRACE_US     1000000	/* in-flight connections may finish for this long on stop */
 #define DRAIN_US     2000000	/* closing streams may finish for this long after */
 #define SOCK_SLACK   1024	/* socket ids beyond max_concurrency (listener, epoll) */
 
-/* An owed response: its index in the site, and two flags. */
-#define OWE_HEAD     0x1	/* the header only */
-#define OWE_KEEP     0x2	/* the connection stays open after it */
-#define OWE_SHIFT    2
-
-/* struct conn flags */
-#define C_OPEN        0x01
-#define C_CLOSING     0x02	/* a response without keep-alive is owed: read no more */
-#define C_PEER_CLOSED 0x04	/* the client closed its side: answer, then close */
-#define C_UNREAD      0x08	/* request bytes may be left unread (a closing response stopped us) */
-
-struct conn {
-	uint8_t flags;
-	uint8_t head, n_owed;	/* ring of owed responses */
-	uint8_t interest;	/* MOS_EPOLLIN/OUT registered now */
-	uint32_t requests;	/* on this connection */
-	uint64_t off;		/* bytes of the front response written */
-	uint32_t owed[PIPE_MAX];
-	struct eps_req req;
-};
-
-struct eps_counters {
-	uint64_t accepted, closed, requests, keepalive_reuses;
-	uint64_t status_200, status_400, status_404, status_501;
-	uint64_t bytes_out, body_bytes;
-	uint64_t resets;		/* connections lost to an error (reset, timeout) */
-	uint64_t accept_full;		/* accepts refused: no free socket id (EMFILE) */
-	uint64_t aborted_at_stop;	/* still busy when the grace second ended */
-	uint64_t pipe_full;		/* reads put off: PIPE_READ responses owed, the rest waits */
-	uint64_t pipe_refused;		/* responses the ring had no slot for: never, by design */
-	uint64_t bad[EPS_ERR_COUNT];	/* malformed requests, by reason */
-};
-
 struct eps_core {
 	int core;
-	mctx_t mctx;
-	int ep, lsd;
-	struct conn *conn;	/* indexed by socket id */
-	uint32_t n_conn;
-	uint32_t open;
-	struct eps_counters c;
+	int lsd;
+	struct eps_conn_ctx cx;	/* the stack context, epoll, connections and counters */
 	uint64_t rx_pkts, tx_pkts, rss_handovers, handed_in, tx_dropped, first_accept_ns;
 	const char *failed;
 	int err;
@@ -139,276 +97,28 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-/* --- one connection ------------------------------------------------------------- */
-
-static void set_interest(struct eps_core *c, int sd, struct conn *k, uint8_t want)
-{
-	struct mtcp_epoll_event ev = { .events = want, .data.u64 = (uint64_t)sd };
-
-	if (want == k->interest)
-		return;
-	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, sd, &ev);
-	k->interest = want;
-}
-
-static void conn_free(struct eps_core *c, struct conn *k)
-{
-	k->flags = 0;
-	c->open--;
-	c->c.closed++;
-}
-
-/*
- * Close gracefully: the FIN follows what was written. Unread request bytes
- * would turn the close into a reset and could destroy the response in
- * flight, so they are read and dropped first.
- */
-static void conn_close(struct eps_core *c, int sd, struct conn *k)
-{
-	static _Thread_local char sink[4096];
-
-	if (k->flags & C_UNREAD)
-		while (mtcp_read(c->mctx, sd, sink, sizeof(sink)) > 0)
-			;
-	mtcp_close(c->mctx, sd);
-	conn_free(c, k);
-}
-
-static void conn_abort(struct eps_core *c, int sd, struct conn *k)
-{
-	mtcp_abort(c->mctx, sd);
-	conn_free(c, k);
-}
-
-/*
- * Queue the response to a whole request. The read sizes keep a slot for
- * it (PIPE_READ); should the ring still be full, the response is refused,
- * counted, and the connection closes after what it owes rather than
- * overwrite the response at the front.
- */
-static void owe(struct eps_core *c, struct conn *k, uint32_t resp, bool head, bool keep)
-{
-	uint32_t slot = (uint32_t)(k->head + k->n_owed) % PIPE_MAX;
-
-	if (k->n_owed >= PIPE_MAX) {
-		c->c.pipe_refused++;
-		k->flags |= C_CLOSING;
-		k->owed[(uint32_t)(k->head + k->n_owed - 1) % PIPE_MAX] &= ~(uint32_t)OWE_KEEP;
-		return;
-	}
-	k->owed[slot] = resp << OWE_SHIFT | (head ? OWE_HEAD : 0) | (keep ? OWE_KEEP : 0);
-	k->n_owed++;
-	if (!keep)
-		k->flags |= C_CLOSING;
-	c->c.requests++;
-	if (k->requests++ > 0)
-		c->c.keepalive_reuses++;
-}
-
-static void request_done(struct eps_core *c, struct conn *k)
-{
-	const struct eps_req *r = &k->req;
-	bool keep = r->keep_alive && !stop;
-
-	if (r->method == EPS_M_OTHER)
-		owe(c, k, EPS_RESP_501, false, false);
-	else
-		owe(c, k, eps_site_lookup(&site, r->path, r->path_len), r->method == EPS_M_HEAD, keep);
-}
-
-/* Parse what was read; stop at a response that closes the connection. */
-static void parse(struct eps_core *c, struct conn *k, const uint8_t *p, size_t n)
-{
-	size_t off = 0, used;
-
-	while (off < n && !(k->flags & C_CLOSING)) {
-		int st = eps_req_feed(&k->req, p + off, n - off, &used);
-
-		off += used;
-		if (st == 0)
-			return;
-		if (st > 0) {
-			request_done(c, k);
-		} else {
-			c->c.bad[k->req.error]++;
-			owe(c, k, EPS_RESP_400, false, false);
-		}
-		eps_req_init(&k->req);
-	}
-	if (off < n)
-		k->flags |= C_UNREAD;
-}
-
-static void count_response(struct eps_core *c, uint32_t resp, uint64_t body)
-{
-	switch (site.resp[resp].status) {
-	case 200: c->c.status_200++; break;
-	case 400: c->c.status_400++; break;
-	case 404: c->c.status_404++; break;
-	default: c->c.status_501++; break;
-	}
-	c->c.body_bytes += body;
-}
-
-/* Whether the connection may read more requests now. */
-static bool may_read(const struct conn *k)
-{
-	return !(k->flags & (C_CLOSING | C_PEER_CLOSED)) && k->n_owed < PIPE_READ;
-}
-
-/* Write what is owed. false when the connection is gone (closed or dropped). */
-static bool send_owed(struct eps_core *c, int sd, struct conn *k)
-{
-	while (k->n_owed > 0) {
-		uint32_t rec = k->owed[k->head];
-		const struct eps_resp *r = &site.resp[rec >> OWE_SHIFT];
-		bool keep = (rec & OWE_KEEP) != 0;
-		uint64_t hl = r->hdr_len[keep], bl = (rec & OWE_HEAD) ? 0 : r->size;
-		struct iovec iov[2];
-		int cnt = 0;
-		ssize_t w;
-
-		if (k->off < hl)
-			iov[cnt++] = (struct iovec){ (void *)(uintptr_t)(r->hdr[keep] + k->off),
-						     (size_t)(hl - k->off) };
-		if (bl > 0) {
-			uint64_t b = k->off > hl ? k->off - hl : 0;
-
-			iov[cnt++] = (struct iovec){ (void *)(uintptr_t)(r->body + b), (size_t)(bl - b) };
-		}
-		w = mtcp_writev(c->mctx, sd, iov, cnt);
-		if (w < 0 && errno != EAGAIN) {
-			c->c.resets++;
-			conn_abort(c, sd, k);
-			return false;
-		}
-		if (w > 0) {
-			k->off += (uint64_t)w;
-			c->c.bytes_out += (uint64_t)w;
-		}
-		if (k->off < hl + bl) {	/* the send buffer is full: on with EPOLLOUT */
-			set_interest(c, sd, k, (uint8_t)((may_read(k) ? MOS_EPOLLIN : 0) | MOS_EPOLLOUT));
-			return true;
-		}
-		count_response(c, rec >> OWE_SHIFT, bl);
-		k->off = 0;
-		k->head = (uint8_t)((k->head + 1) % PIPE_MAX);
-		k->n_owed--;
-		if (!keep) {
-			conn_close(c, sd, k);
-			return false;
-		}
-	}
-	if (k->flags & C_PEER_CLOSED) {
-		conn_close(c, sd, k);
-		return false;
-	}
-	set_interest(c, sd, k, MOS_EPOLLIN);
-	return true;
-}
-
-/*
- * Read requests while fewer than PIPE_READ responses are owed. A read of
- * room * EPS_REQ_MIN bytes (room = PIPE_READ - owed) completes at most room
- * requests: the first may have begun in an earlier read and end with the
- * read's first byte, but each one after takes EPS_REQ_MIN bytes. Parsing
- * stops at the first response that closes the connection, and a malformed
- * request is one (its 400 takes the slot PIPE_READ keeps). So the ring
- * never holds more than PIPE_MAX, and no byte has to be kept aside: what
- * was not read waits in the socket until the responses drain.
- */
-static bool read_requests(struct eps_core *c, int sd, struct conn *k)
-{
-	static _Thread_local uint8_t buf[READ_MAX];
-
-	while (may_read(k)) {
-		size_t want = (size_t)(PIPE_READ - k->n_owed) * EPS_REQ_MIN;
-		ssize_t r = mtcp_read(c->mctx, sd, (char *)buf, want);
-
-		if (r > 0) {
-			parse(c, k, buf, (size_t)r);
-			if ((size_t)r < want)
-				break;	/* the stack ran dry: nothing more comes until the next poll */
-			k->flags |= C_UNREAD;	/* maybe more: drained before a close */
-		} else if (r == 0) {
-			k->flags |= C_PEER_CLOSED;
-		} else if (errno == EAGAIN) {
-			break;
-		} else {
-			c->c.resets++;
-			conn_abort(c, sd, k);
-			return false;
-		}
-	}
-	if (!(k->flags & (C_CLOSING | C_PEER_CLOSED)) && k->n_owed >= PIPE_READ)
-		c->c.pipe_full++;	/* the rest waits in the socket for EPOLLIN after the drain */
-	if (k->n_owed == 0 && (k->flags & C_PEER_CLOSED)) {
-		conn_close(c, sd, k);
-		return false;
-	}
-	if (k->n_owed > 0)
-		return send_owed(c, sd, k);
-	return true;
-}
-
-static void on_conn_event(struct eps_core *c, int sd, uint32_t events)
-{
-	struct conn *k = &c->conn[sd];
-
-	if (!(k->flags & C_OPEN))
-		return;	/* closed earlier in this batch */
-	if (events & MOS_EPOLLERR) {
-		c->c.resets++;
-		conn_abort(c, sd, k);
-		return;
-	}
-	if ((events & MOS_EPOLLOUT) && k->n_owed > 0 && !send_owed(c, sd, k))
-		return;
-	if (events & (MOS_EPOLLIN | MOS_EPOLLHUP))
-		read_requests(c, sd, k);
-}
+/* --- one core ------------------------------------------------------------------- */
 
 static void accept_all(struct eps_core *c)
 {
 	for (;;) {
-		int sd = mtcp_accept(c->mctx, c->lsd, NULL, NULL);
-		struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN };
-		struct conn *k;
+		int sd = mtcp_accept(c->cx.mctx, c->lsd, NULL, NULL);
 
 		if (sd < 0) {
 			if (errno == EMFILE)
-				c->c.accept_full++;
+				c->cx.count.accept_full++;
 			return;
 		}
-		if ((uint32_t)sd >= c->n_conn) {	/* cannot happen with SOCK_SLACK; never index past */
-			mtcp_abort(c->mctx, sd);
-			c->c.accept_full++;
+		if ((uint32_t)sd >= c->cx.n_conn) {	/* cannot happen with SOCK_SLACK; never index past */
+			mtcp_abort(c->cx.mctx, sd);
+			c->cx.count.accept_full++;
 			continue;
 		}
 		if (c->first_accept_ns == 0)
 			c->first_accept_ns = wall_ns();
-		k = &c->conn[sd];
-		k->flags = C_OPEN;
-		k->head = k->n_owed = 0;
-		k->interest = MOS_EPOLLIN;
-		k->requests = 0;
-		k->off = 0;
-		eps_req_init(&k->req);
-		ev.data.u64 = (uint64_t)sd;
-		mtcp_setsock_nonblock(c->mctx, sd);
-		mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, sd, &ev);
-		c->open++;
-		c->c.accepted++;
-		/*
-		 * The request often came with the handshake's last ACK: answer it in
-		 * this round, so that the response carries the ACK of the request
-		 * rather than a bare ACK going first (the stack holds it one round).
-		 */
-		read_requests(c, sd, k);
+		eps_conn_open(&c->cx, sd);
 	}
 }
-
-/* --- one core ------------------------------------------------------------------- */
 
 static int core_fail(struct eps_core *c, const char *step)
 {
@@ -422,27 +132,27 @@ static int core_setup(struct eps_core *c, uint32_t max_socks)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port) };
 	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN };
 
-	c->ep = c->lsd = -1;
-	c->n_conn = max_socks;
-	c->conn = calloc(max_socks, sizeof(*c->conn));
-	if (c->conn == NULL)
+	c->cx.ep = c->lsd = -1;
+	c->cx.site = &site;
+	c->cx.stop = &stop;
+	if (eps_conn_table_init(&c->cx, max_socks) != 0)
 		return core_fail(c, "calloc of the connection slots");
-	c->mctx = mtcp_create_context(c->core);
-	if (c->mctx == NULL)
+	c->cx.mctx = mtcp_create_context(c->core);
+	if (c->cx.mctx == NULL)
 		return core_fail(c, "mtcp_create_context");
-	c->ep = mtcp_epoll_create(c->mctx, MAX_EVENTS);
-	if (c->ep < 0)
+	c->cx.ep = mtcp_epoll_create(c->cx.mctx, MAX_EVENTS);
+	if (c->cx.ep < 0)
 		return core_fail(c, "mtcp_epoll_create");
-	c->lsd = mtcp_socket(c->mctx, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	c->lsd = mtcp_socket(c->cx.mctx, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c->lsd < 0)
 		return core_fail(c, "mtcp_socket");
 	sa.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (mtcp_bind(c->mctx, c->lsd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	if (mtcp_bind(c->cx.mctx, c->lsd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		return core_fail(c, "mtcp_bind");
-	if (mtcp_listen(c->mctx, c->lsd, (int)(max_socks - SOCK_SLACK)) != 0)
+	if (mtcp_listen(c->cx.mctx, c->lsd, (int)(max_socks - SOCK_SLACK)) != 0)
 		return core_fail(c, "mtcp_listen");
 	ev.data.u64 = (uint64_t)c->lsd;
-	if (mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, c->lsd, &ev) != 0)
+	if (mtcp_epoll_ctl(c->cx.mctx, c->cx.ep, MOS_EPOLL_CTL_ADD, c->lsd, &ev) != 0)
 		return core_fail(c, "mtcp_epoll_ctl");
 	return 0;
 }
@@ -455,7 +165,7 @@ static void dispatch(struct eps_core *c, const struct mtcp_epoll_event *ev, int 
 		if (sd == c->lsd)
 			accept_all(c);
 		else
-			on_conn_event(c, sd, ev[i].events);
+			eps_conn_event(&c->cx, sd, ev[i].events);
 	}
 }
 
@@ -469,24 +179,15 @@ static void core_stop(struct eps_core *c, struct mtcp_epoll_event *ev)
 	uint64_t end = now_us() + GRACE_US;
 
 	if (c->lsd >= 0)
-		mtcp_close(c->mctx, c->lsd);
+		mtcp_close(c->cx.mctx, c->lsd);
 	c->lsd = -1;
-	for (uint32_t sd = 0; sd < c->n_conn; sd++) {
-		struct conn *k = &c->conn[sd];
-
-		if ((k->flags & C_OPEN) && k->n_owed == 0 && eps_req_idle(&k->req))
-			conn_close(c, (int)sd, k);
-	}
-	while (c->open > 0 && now_us() < end) {
-		int n = mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
+	eps_conn_close_idle(&c->cx);
+	while (c->cx.open > 0 && now_us() < end) {
+		int n = mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 10);
 
 		dispatch(c, ev, n);
 	}
-	for (uint32_t sd = 0; sd < c->n_conn && c->open > 0; sd++)
-		if (c->conn[sd].flags & C_OPEN) {
-			c->c.aborted_at_stop++;
-			conn_abort(c, (int)sd, &c->conn[sd]);
-		}
+	eps_conn_abort_all(&c->cx);
 }
 
 static void *core_main(void *arg)
@@ -502,7 +203,7 @@ static void *core_main(void *arg)
 	} else {
 		__atomic_add_fetch(&cores_ready, 1, __ATOMIC_SEQ_CST);
 		while (!stop) {
-			int n = mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 100);
+			int n = mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 100);
 
 			dispatch(c, ev, n);
 		}
@@ -510,29 +211,28 @@ static void *core_main(void *arg)
 	}
 	__atomic_add_fetch(&cores_done, 1, __ATOMIC_SEQ_CST);
 	/* software steering: this queue carries other cores' frames until all are done */
-	for (uint64_t end = 0; c->mctx != NULL && c->ep >= 0;) {
+	for (uint64_t end = 0; c->cx.mctx != NULL && c->cx.ep >= 0;) {
 		bool others = __atomic_load_n(&cores_done, __ATOMIC_SEQ_CST) < ncores;
 
 		if (!others && end == 0)
 			end = now_us() + DRAIN_US;
-		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end))
+		if (!others && (mtcp_get_connection_cnt(c->cx.mctx) == 0 || now_us() > end))
 			break;
-		mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10);
+		mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 10);
 	}
-	if (c->mctx != NULL) {
-		if (mtcp_get_io_stats(c->mctx, &io) == 0) {
+	if (c->cx.mctx != NULL) {
+		if (mtcp_get_io_stats(c->cx.mctx, &io) == 0) {
 			c->rss_handovers = io.rss_handovers;
 			c->handed_in = io.handed_in;
 			c->tx_dropped = io.tx_dropped;
 			c->rx_pkts = io.rx_pkts;
 			c->tx_pkts = io.tx_pkts;
 		}
-		if (c->ep >= 0)
-			mtcp_close(c->mctx, c->ep);
-		mtcp_destroy_context(c->mctx);
+		if (c->cx.ep >= 0)
+			mtcp_close(c->cx.mctx, c->cx.ep);
+		mtcp_destroy_context(c->cx.mctx);
 	}
-	free(c->conn);
-	c->conn = NULL;
+	eps_conn_table_free(&c->cx);
 	return NULL;
 }
 
@@ -643,7 +343,7 @@ static void total(struct eps_counters *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (int i = 0; i < ncores; i++) {
-		const uint64_t *s = (const uint64_t *)(const void *)&ecore[i].c;
+		const uint64_t *s = (const uint64_t *)(const void *)&ecore[i].cx.count;
 		uint64_t *d = (uint64_t *)(void *)t;
 
 		for (size_t j = 0; j < sizeof(*t) / sizeof(uint64_t); j++)
@@ -670,8 +370,8 @@ static void print_summary(const struct eps_counters *t, double secs)
 {
 	for (int i = 0; i < ncores; i++)
 		printf("[CPU %d] accepted %lu, requests %lu, frames in %lu, out %lu, rss_handovers %lu, "
-		       "handed_in %lu, tx_dropped %lu\n", i, (unsigned long)ecore[i].c.accepted,
-		       (unsigned long)ecore[i].c.requests, (unsigned long)ecore[i].rx_pkts,
+		       "handed_in %lu, tx_dropped %lu\n", i, (unsigned long)ecore[i].cx.count.accepted,
+		       (unsigned long)ecore[i].cx.count.requests, (unsigned long)ecore[i].rx_pkts,
 		       (unsigned long)ecore[i].tx_pkts, (unsigned long)ecore[i].rss_handovers,
 		       (unsigned long)ecore[i].handed_in, (unsigned long)ecore[i].tx_dropped);
 	printf("[ ALL ] connections: %lu accepted, %lu keep-alive reuses, %lu reset, %lu aborted at "
@@ -721,7 +421,7 @@ static int write_json(const char *path, const struct eps_counters *t, double sec
 		fprintf(f, "%s{\"core\": %d, \"accepted\": %lu, \"requests\": %lu, "
 			"\"rx_pkts\": %lu, \"tx_pkts\": %lu, \"rss_handovers\": %lu, "
 			"\"handed_in\": %lu, \"tx_dropped\": %lu}", i ? ", " : "", i,
-			(unsigned long)ecore[i].c.accepted, (unsigned long)ecore[i].c.requests,
+			(unsigned long)ecore[i].cx.count.accepted, (unsigned long)ecore[i].cx.count.requests,
 			(unsigned long)ecore[i].rx_pkts, (unsigned long)ecore[i].tx_pkts,
 			(unsigned long)ecore[i].rss_handovers, (unsigned long)ecore[i].handed_in,
 			(unsigned long)ecore[i].tx_dropped);

@@ -24,9 +24,7 @@ TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
-TEST_MODS_eps  := eps_http.c app_cli.c mos_log.c
-# test_eps includes epserver.c (its connection logic, test/eps_conn.h): a prerequisite, not a module
-TEST_INC_eps   := epserver.c
+TEST_MODS_eps  := eps_conn.c eps_http.c
 
 UNIT_TESTS := conf rss pool tuple timer buf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
@@ -42,11 +40,9 @@ FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.
 		   app_cli.c
 FUZZ_MODS_http   = http_parse.c
 FUZZ_MODS_eps_http = eps_http.c
-FUZZ_MODS_epserver = eps_http.c app_cli.c mos_log.c
+FUZZ_MODS_epserver = eps_conn.c eps_http.c mos_log.c
 # fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
 FUZZ_INC_cli     = epwget.c
-# fuzz_epserver includes epserver.c the same way (test/eps_conn.h)
-FUZZ_INC_epserver = epserver.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 # e2e_san.sh checks the sanitizer build's reports: it belongs to SAN=1 runs

@@ -1,7 +1,8 @@
 /*
- * fuzz_epserver.c - fuzz target: epserver's connection logic (accept,
- * reads, the pipelining ring, partial writes, the close) for one client,
- * over test/eps_conn.h's fake socket: requests in, responses out.
+ * fuzz_epserver.c - fuzz target: epserver's connection logic, eps_conn.c
+ * (the open, reads, the pipelining ring, partial writes, the close), for
+ * one client over test/eps_conn_fake.h's fake socket: requests in,
+ * responses out.
  *
  * Once per process a site of five files (a small page, an empty file, a
  * 64-byte one, one of 3000 bytes, a directory index) is written to a
@@ -32,7 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "test/eps_conn.h"
+#include "mos_log.h"
+#include "test/eps_conn_fake.h"
 #include "test/fuzz.h"
 
 static char root[64];

@@ -8,10 +8,11 @@
  * next pipelined request). The site is loaded from a temporary directory:
  * lookups, directory indexes, queries, the prebuilt headers, the limits.
  *
- * Then epserver.c's connection logic over a fake socket (test/eps_conn.h):
- * more than PIPE_MAX pipelined requests ending in a malformed one, arriving
- * at once or a few bytes at a time, must be answered in order, completely,
- * and then with the 400; the ring never holds more than PIPE_MAX.
+ * Then epserver's connections (eps_conn.c) over a fake socket
+ * (test/eps_conn_fake.h): more than PIPE_MAX pipelined requests ending in
+ * a malformed one, arriving at once or a few bytes at a time, must be
+ * answered in order, completely, and then with the 400; the ring never
+ * holds more than PIPE_MAX.
  */
 #include "eps_http.h"
 
@@ -23,7 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "eps_conn.h"
+#include "eps_conn_fake.h"
 
 struct expect {
 	const char *in;
@@ -432,7 +433,7 @@ TEST(pipeline_past_pipe_max_then_malformed)
 				if (why == NULL && (e.responses != n + 1 || e.status[1] != 1 || !e.closing))
 					why = "the model does not end in one 400";
 				if (why == NULL && trickle == 0 && n >= 2 * PIPE_MAX &&
-				    ecore[0].c.pipe_full == 0)
+				    ec_cx.count.pipe_full == 0)
 					why = "the ring filled, yet pipe_full is 0";
 				if (why != NULL) {
 					CHECK_FAIL_("%zu x request %zu (%zu bytes) then a bad one, %s: "

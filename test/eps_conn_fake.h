@@ -1,36 +1,40 @@
 /*
- * eps_conn.h - epserver's connection logic (epserver.c: accept_all,
- * read_requests, parse, owe, send_owed, on_conn_event) over a fake socket
- * API, for test_eps.c and fuzz_epserver.c. Include it once per program.
+ * eps_conn_fake.h - a fake socket under epserver's connections (eps_conn.c,
+ * linked as a module) for test_eps.c and fuzz_epserver.c. Include it once
+ * per program.
  *
- * epserver.c is included (as test/fuzz_cli.c includes epwget.c, to reach
- * its statics) with main renamed epserver_main. The mtcp_* calls it makes
- * are defined here for one connection, EC_SD, whose client is a byte
- * stream: the test says how much of it has arrived (ec_arrive), how much
- * the send buffer takes (ec.room), and when the client's FIN comes after
- * the last byte (ec.fin). ec_step() delivers the events a level-triggered
- * epoll would report for the interest epserver registered. Everything the
- * server writes lands in ec.out.
+ * The mtcp_* calls eps_conn.c makes are defined here for one connection,
+ * EC_SD, whose client is a byte stream: the test says how much of it has
+ * arrived (ec_arrive), how much the send buffer takes (ec.room), and when
+ * the client's FIN comes after the last byte (ec.fin). ec_step() opens the
+ * connection, then delivers the events a level-triggered epoll would
+ * report for the interest eps_conn.c registered. Everything the server
+ * writes lands in ec.out; the core's counters are ec_cx.count, and the
+ * site it serves is `site`, which the test loads.
  *
  * ec_expect() computes, from the same stream, what a correct server
  * answers: each request's response in order (eps_req_feed and the site's
- * lookup, as epserver asks them), up to and including the first one that
+ * lookup, as eps_conn.c asks them), up to and including the first one that
  * closes the connection (a 400, a 501, or a request without keep-alive).
  * ec_verify() compares ec.out with it byte for byte once the connection
  * is quiet, and checks the counters and the connection's end; it returns
  * the first disagreement, or NULL.
  */
-#ifndef EPWGET_TEST_EPS_CONN_H
-#define EPWGET_TEST_EPS_CONN_H
+#ifndef EPWGET_TEST_EPS_CONN_FAKE_H
+#define EPWGET_TEST_EPS_CONN_FAKE_H
 
-int epserver_main(int argc, char **argv);
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
 
-#define main epserver_main
-#include "../epserver.c"
-#undef main
+#include "eps_conn.h"
+#include "eps_http.h"
 
 #define EC_SD      7		/* the connection's socket id */
-#define EC_LSD     2
 #define EC_EP      1
 #define EC_SLOTS   8
 #define EC_OUT_MAX (8u << 20)	/* bytes the client can take in one run */
@@ -50,7 +54,9 @@ static struct {
 	unsigned max_owed;	/* the most responses the ring held after an event */
 } ec;
 
-static struct conn ec_slots[EC_SLOTS];
+static struct eps_site site;		/* what the connection serves: the test loads it */
+static volatile sig_atomic_t ec_stop;	/* the server's stop flag: never set here */
+static struct eps_conn_ctx ec_cx;	/* core 0: its connections and counters */
 
 static bool ec_ours(int sd)
 {
@@ -60,13 +66,13 @@ static bool ec_ours(int sd)
 	return false;
 }
 
-/* The ring's fill, looked at whenever epserver reads or writes and after each event. */
+/* The ring's fill, looked at whenever the server reads or writes and after each event. */
 static void ec_note_ring(void)
 {
-	const struct conn *k = &ec_slots[EC_SD];
+	unsigned owed = eps_conn_owed(&ec_cx, EC_SD);
 
-	if (k->n_owed > ec.max_owed)
-		ec.max_owed = k->n_owed;
+	if (owed > ec.max_owed)
+		ec.max_owed = owed;
 }
 
 ssize_t mtcp_read(mctx_t mctx, int sockid, char *buf, size_t len)
@@ -122,22 +128,25 @@ ssize_t mtcp_writev(mctx_t mctx, int sockid, const struct iovec *iov, int iovcnt
 	return (ssize_t)w;
 }
 
+/* The end of the connection: closed or aborted, as *how says. */
+static int ec_end(int sockid, bool *how)
+{
+	if (!ec_ours(sockid))
+		return -1;
+	*how = true;
+	return 0;
+}
+
 int mtcp_close(mctx_t mctx, int sockid)
 {
 	(void)mctx;
-	if (!ec_ours(sockid))
-		return -1;
-	ec.closed = true;
-	return 0;
+	return ec_end(sockid, &ec.closed);
 }
 
 int mtcp_abort(mctx_t mctx, int sockid)
 {
 	(void)mctx;
-	if (!ec_ours(sockid))
-		return -1;
-	ec.aborted = true;
-	return 0;
+	return ec_end(sockid, &ec.aborted);
 }
 
 int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_event *event)
@@ -150,65 +159,10 @@ int mtcp_epoll_ctl(mctx_t mctx, int epid, int op, int sockid, struct mtcp_epoll_
 	return 0;
 }
 
-int mtcp_accept(mctx_t mctx, int sockid, struct sockaddr *addr, socklen_t *addrlen)
-{
-	(void)mctx;
-	(void)addr;
-	(void)addrlen;
-	if (sockid != EC_LSD || ec.accepted) {
-		errno = EAGAIN;
-		return -1;
-	}
-	ec.accepted = true;
-	return EC_SD;
-}
-
 int mtcp_setsock_nonblock(mctx_t mctx, int sockid)
 {
 	(void)mctx;
 	return ec_ours(sockid) ? 0 : -1;
-}
-
-/* What epserver.c calls outside the connection logic: never reached here. */
-static int ec_unused(void)
-{
-	errno = ENOSYS;
-	return -1;
-}
-
-int mtcp_init(const char *config_file) { (void)config_file; return ec_unused(); }
-void mtcp_destroy(void) {}
-int mtcp_getconf(struct mtcp_conf *conf) { (void)conf; return ec_unused(); }
-int mtcp_setconf(const struct mtcp_conf *conf) { (void)conf; return ec_unused(); }
-mctx_t mtcp_create_context(int cpu) { (void)cpu; ec_unused(); return NULL; }
-void mtcp_destroy_context(mctx_t mctx) { (void)mctx; }
-int mtcp_socket(mctx_t mctx, int domain, int type, int protocol)
-{
-	(void)mctx; (void)domain; (void)type; (void)protocol;
-	return ec_unused();
-}
-int mtcp_bind(mctx_t mctx, int sockid, const struct sockaddr *addr, socklen_t addrlen)
-{
-	(void)mctx; (void)sockid; (void)addr; (void)addrlen;
-	return ec_unused();
-}
-int mtcp_listen(mctx_t mctx, int sockid, int backlog)
-{
-	(void)mctx; (void)sockid; (void)backlog;
-	return ec_unused();
-}
-int mtcp_epoll_create(mctx_t mctx, int size) { (void)mctx; (void)size; return ec_unused(); }
-int mtcp_epoll_wait(mctx_t mctx, int epid, struct mtcp_epoll_event *events, int maxevents,
-		    int timeout)
-{
-	(void)mctx; (void)epid; (void)events; (void)maxevents; (void)timeout;
-	return ec_unused();
-}
-uint32_t mtcp_get_connection_cnt(mctx_t mctx) { (void)mctx; return 0; }
-int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
-{
-	(void)mctx; (void)out;
-	return ec_unused();
 }
 
 /* --- the harness ------------------------------------------------------------------ */
@@ -216,22 +170,21 @@ int mtcp_get_io_stats(mctx_t mctx, struct mtcp_io_stat *out)
 /* A fresh core 0 and connection for the client stream in[0..len); the site is the test's. */
 static void ec_start(const uint8_t *in, size_t len, uint8_t *out)
 {
-	struct eps_core *c = &ecore[0];
-
 	memset(&ec, 0, sizeof(ec));
-	memset(ec_slots, 0, sizeof(ec_slots));
-	memset(c, 0, sizeof(*c));
+	eps_conn_table_free(&ec_cx);
+	memset(&ec_cx, 0, sizeof(ec_cx));
 	ec.in = in;
 	ec.in_len = len;
 	ec.out = out;
 	ec.room = SIZE_MAX;
-	c->mctx = (mctx_t)(uintptr_t)0x1000;
-	c->ep = EC_EP;
-	c->lsd = EC_LSD;
-	c->conn = ec_slots;
-	c->n_conn = EC_SLOTS;
-	ncores = 1;
-	stop = 0;
+	ec_cx.mctx = (mctx_t)(uintptr_t)0x1000;
+	ec_cx.ep = EC_EP;
+	ec_cx.site = &site;
+	ec_cx.stop = &ec_stop;
+	if (eps_conn_table_init(&ec_cx, EC_SLOTS) != 0) {
+		perror("eps_conn_fake: the connection slots");
+		abort();
+	}
 }
 
 static void ec_arrive(size_t n)
@@ -240,16 +193,17 @@ static void ec_arrive(size_t n)
 }
 
 /*
- * One round of the event loop: the listener's event until the connection
- * is accepted, then the connection's level-triggered events. false when
- * nothing was ready (or the connection is gone).
+ * One round of the event loop: the accept of the connection first, then
+ * its level-triggered events. false when nothing was ready (or the
+ * connection is gone).
  */
 static bool ec_step(void)
 {
 	uint32_t ev = 0;
 
 	if (!ec.accepted) {
-		accept_all(&ecore[0]);
+		ec.accepted = true;
+		eps_conn_open(&ec_cx, EC_SD);
 		ec_note_ring();
 		return true;
 	}
@@ -262,7 +216,7 @@ static bool ec_step(void)
 		ev |= MOS_EPOLLOUT;
 	if (ev == 0)
 		return false;
-	on_conn_event(&ecore[0], EC_SD, ev);
+	eps_conn_event(&ec_cx, EC_SD, ev);
 	ec_note_ring();
 	return true;
 }
@@ -340,7 +294,7 @@ static void ec_expect(const struct eps_site *s, const uint8_t *in, size_t len, u
  */
 static const char *ec_verify(const struct ec_expect *e, const uint8_t *want)
 {
-	const struct eps_counters *t = &ecore[0].c;
+	const struct eps_counters *t = &ec_cx.count;
 	uint64_t bad = 0;
 
 	for (int i = 0; i < EPS_ERR_COUNT; i++)
@@ -368,7 +322,7 @@ static const char *ec_verify(const struct ec_expect *e, const uint8_t *want)
 		return "malformed requests counted differ from the 400s";
 	if (t->bytes_out != ec.out_len)
 		return "bytes_out differs from the bytes written";
-	if (t->accepted != 1 || t->closed != (ec.closed ? 1u : 0u) || ecore[0].open != (ec.closed ? 0u : 1u))
+	if (t->accepted != 1 || t->closed != (ec.closed ? 1u : 0u) || ec_cx.open != (ec.closed ? 0u : 1u))
 		return "the connection counts disagree with its state";
 	return NULL;
 }
