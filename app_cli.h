@@ -7,6 +7,12 @@
 #define EPWGET_APP_CLI_H
 
 /*
+ * After its run, a core lets its closing connections finish (the last FINs
+ * and ACKs) for this long, through mtcp_drain, before it destroys its context.
+ */
+#define APP_DRAIN_MS 2000
+
+/*
  * Print "PROG: MESSAGE; see PROG -h" on stderr, one line saying what is
  * wrong. Returns -EINVAL, for the caller to pass on.
  */

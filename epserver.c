@@ -50,7 +50,6 @@
 #define EXIT_USAGE   2
 #define MAX_EVENTS   1024
 #define GRACE_US     1000000	/* in-flight connections may finish for this long on stop */
-#define DRAIN_US     2000000	/* closing streams may finish for this long after */
 #define SOCK_SLACK   1024	/* socket ids beyond max_concurrency (listener, epoll) */
 
 struct eps_core {
@@ -190,6 +189,13 @@ static void core_stop(struct eps_core *c, struct mtcp_epoll_event *ev)
 	eps_conn_abort_all(&c->cx);
 }
 
+/* mtcp_drain's question: do other cores still need this one's queue polled? */
+static bool others_working(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&cores_done, __ATOMIC_SEQ_CST) < ncores;
+}
+
 static void *core_main(void *arg)
 {
 	static _Thread_local struct mtcp_epoll_event ev[MAX_EVENTS];
@@ -211,15 +217,8 @@ static void *core_main(void *arg)
 	}
 	__atomic_add_fetch(&cores_done, 1, __ATOMIC_SEQ_CST);
 	/* software steering: this queue carries other cores' frames until all are done */
-	for (uint64_t end = 0; c->cx.mctx != NULL && c->cx.ep >= 0;) {
-		bool others = __atomic_load_n(&cores_done, __ATOMIC_SEQ_CST) < ncores;
-
-		if (!others && end == 0)
-			end = now_us() + DRAIN_US;
-		if (!others && (mtcp_get_connection_cnt(c->cx.mctx) == 0 || now_us() > end))
-			break;
-		mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 10);
-	}
+	if (c->cx.mctx != NULL && c->cx.ep >= 0)
+		mtcp_drain(c->cx.mctx, APP_DRAIN_MS, others_working, NULL, NULL);
 	if (c->cx.mctx != NULL) {
 		if (mtcp_get_io_stats(c->cx.mctx, &io) == 0) {
 			c->rss_handovers = io.rss_handovers;
