@@ -1,6 +1,8 @@
 /*
  * epw_flow.c - one core of epwget (see epw_flow.h): its connections, the
  * request, the response parser, the outcome of every flow, and the -o files.
+ * epw_main.c runs it: on a thread per core (epwget) or on the main thread
+ * of each epwget-mp process; the stack is reached through mtcp_api.h.
  */
 #include "epw_flow.h"
 
