@@ -6,7 +6,8 @@
 STACK_SRCS := conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c mos_tuple.c \
 	      mos_timer.c mos_buf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c mos_socket.c \
 	      mos_epoll.c mos_fault.c mos_loop.c mos_core.c mos_dpdk.c
-APP_SRCS   := epwget.c epw_flow.c epw_stats.c http_parse.c app_cli.c
+# epwget.c and epwget_mp.c: the two programs' main(), each with its mode for epw_main.c.
+APP_SRCS   := epw_main.c epw_flow.c epw_stats.c http_parse.c app_cli.c
 # The static-file HTTP server on the same stack (the other end of `make bench`).
 EPS_SRCS   := epserver.c eps_conn.c eps_http.c app_cli.c
 
@@ -49,15 +50,11 @@ $(BUILD)/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-$(EPWGET): $(OBJS) $(BUILD)/dpdk-libs.ok
-	$(call dpdk_link,$@,$(OBJS))
-
-# epwget-mp: the same sources, one process per core (mos.conf multiprocess).
-MP_OBJS = $(filter-out $(BUILD)/epwget.o,$(OBJS)) $(BUILD)/epwget-mp.o
-$(BUILD)/epwget-mp.o: epwget.c $(BUILD)/cflags.stamp | $(BUILD)
-	$(CC) $(CFLAGS) -DEPWGET_MP=1 -c $< -o $@
-$(EPWGET_MP): $(MP_OBJS) $(BUILD)/dpdk-libs.ok
-	$(call dpdk_link,$@,$(MP_OBJS))
+# epwget: a thread per core; epwget-mp: one process per core (mos.conf multiprocess).
+$(EPWGET): $(OBJS) $(BUILD)/epwget.o $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(OBJS) $(BUILD)/epwget.o)
+$(EPWGET_MP): $(OBJS) $(BUILD)/epwget_mp.o $(BUILD)/dpdk-libs.ok
+	$(call dpdk_link,$@,$(OBJS) $(BUILD)/epwget_mp.o)
 
 $(EPSERVER): $(EPS_OBJS) $(BUILD)/dpdk-libs.ok
 	$(call dpdk_link,$@,$(EPS_OBJS))
@@ -98,4 +95,4 @@ FORCE:
 
 .PHONY: all run run-mp bench audit clean help FORCE
 
--include $(OBJS:.o=.d) $(BUILD)/epwget-mp.d $(EPS_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/epwget.d $(BUILD)/epwget_mp.d $(EPS_OBJS:.o=.d)

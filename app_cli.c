@@ -1,10 +1,14 @@
-/* app_cli.c - the applications' shared command-line helpers (see app_cli.h). */
+/*
+ * app_cli.c - what epwget, epwget-mp and epserver share (see app_cli.h):
+ * their command lines' usage errors and numbers, and the clock of their cores.
+ */
 #include "app_cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int app_usage_error(const char *prog, const char *fmt, ...)
 {
@@ -32,4 +36,12 @@ int app_parse_num(const char *prog, const char *what, const char *s, long min, l
 		return app_usage_error(prog, "%s: %s is out of range (%ld..%ld)", what, s, min, max);
 	*out = v;
 	return 0;
+}
+
+uint64_t app_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }

@@ -1,10 +1,13 @@
 /*
- * app_cli.h - what the applications' command lines share (epwget,
- * epwget-mp, epserver): one-line usage errors and strict numbers.
- * Main thread only, before anything starts.
+ * app_cli.h - what the applications share (epwget, epwget-mp, epserver):
+ * one-line usage errors and strict numbers for their command lines (main
+ * thread only, before anything starts), and the monotonic clock in
+ * microseconds their cores time flows with (any thread).
  */
 #ifndef EPWGET_APP_CLI_H
 #define EPWGET_APP_CLI_H
+
+#include <stdint.h>
 
 /*
  * After its run, a core lets its closing connections finish (the last FINs
@@ -24,5 +27,8 @@ int app_usage_error(const char *prog, const char *fmt, ...) __attribute__((forma
  */
 int app_parse_num(const char *prog, const char *what, const char *s, long min, long max,
 		  long *out);
+
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t app_now_us(void);
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * epw_flow.c - one core of epwget (see epw_flow.h): its connections, the
  * request, the response parser, the outcome of every flow, and the -o files.
+ * epw_main.c runs it: on a thread per core (epwget) or on the main thread
+ * of each epwget-mp process; the stack is reached through mtcp_api.h.
  */
 #include "epw_flow.h"
 
@@ -9,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "app_cli.h"
 #include "http_parse.h"
 
 #define MAX_EVENTS 1024
@@ -26,14 +28,6 @@ struct epw_flow {
 	FILE *out;		/* -o file of this flow, or NULL */
 	bool reused;		/* the connection carried a flow before this one (keep-alive) */
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* Flow f's body is not (all) in its -o file: counted; the first one's errno and flow kept. */
 static void output_error(struct epw_core *c, const struct epw_flow *f, int err)
@@ -101,7 +95,7 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 		if (kind != &c->c.incompletes)
 			c->c.errors++;
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
-		uint64_t us = now_us() - f->sent_us;
+		uint64_t us = app_now_us() - f->sent_us;
 
 		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
 
@@ -198,7 +192,7 @@ static void on_writable(struct epw_core *c, struct epw_flow *f)
 		f->req_off += (size_t)w;
 		c->c.bytes_written += (uint64_t)w;
 	}
-	f->sent_us = now_us();
+	f->sent_us = app_now_us();
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
 }
 
@@ -459,7 +453,7 @@ static void tick(const struct epw_run *run, uint64_t *next)
 
 	if (run->each_second == NULL)
 		return;
-	now = now_us();
+	now = app_now_us();
 	if (*next == 0)
 		*next = now + 1000000;
 	if (now < *next)
@@ -497,7 +491,7 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	epw_hist_init(&c->lat);
 	if (setup(c) == 0) {
 		while ((!run->stop && (c->next_flow < c->flows || c->n_redo > 0)) ||
-		       (c->active > 0 && (!run->stop || now_us() < run->stop_deadline_us))) {
+		       (c->active > 0 && (!run->stop || app_now_us() < run->stop_deadline_us))) {
 			int n;
 
 			open_more(c);
@@ -523,8 +517,8 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 		bool others = others_working(c, run);
 
 		if (!others && end == 0)
-			end = now_us() + 2000000;
-		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || now_us() > end))
+			end = app_now_us() + 2000000;
+		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || app_now_us() > end))
 			break;
 		if (mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10) < 0 && errno == EINTR)
 			break;

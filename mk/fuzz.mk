@@ -37,7 +37,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval FUZZ_NOCOV_OBJS_$(t) := \
 $(FUZZ_DIR)/nocov/%.o: %.c $(wildcard *.h) | $(FUZZ_DIR)/nocov
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: test/fuzz_%.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) $$(FUZZ_NOCOV_OBJS_$$*) \
+$(FUZZ_DIR)/fuzz_%: test/fuzz_%.c $$(FUZZ_MODS_$$*) $$(FUZZ_NOCOV_OBJS_$$*) \
 		    $(wildcard *.h test/*.h) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(filter-out $(FUZZ_NOCOV_$*),$(FUZZ_MODS_$*)) $(FUZZ_NOCOV_OBJS_$*) -lxxhash -lm -lpthread

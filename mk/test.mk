@@ -36,13 +36,11 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 FUZZ_TARGETS := packet conf cli http eps_http epserver
 FUZZ_MODS_packet = $(STACK_NO_IO)
 FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
-FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_flow.c epw_stats.c http_parse.c \
-		   app_cli.c
+FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_main.c epw_flow.c epw_stats.c \
+		   http_parse.c app_cli.c
 FUZZ_MODS_http   = http_parse.c
 FUZZ_MODS_eps_http = eps_http.c
 FUZZ_MODS_epserver = eps_conn.c eps_http.c mos_log.c
-# fuzz_cli includes epwget.c (its static functions), so it is a prerequisite, not a module
-FUZZ_INC_cli     = epwget.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
 # e2e_san.sh checks the sanitizer build's reports: it belongs to SAN=1 runs
@@ -72,11 +70,11 @@ E2E_ENV := EPWGET=./$(EPWGET) EPWGET_MP=./$(EPWGET_MP) EPSERVER=./$(EPSERVER) E2
 # Each links its modules from source (several modules per command, so no
 # per-object dependency files): any header change rebuilds the tests.
 .SECONDEXPANSION:
-$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $$(TEST_INC_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
+$(BUILD)/test/test_%: test/test_%.c $$(TEST_MODS_$$*) $(wildcard *.h test/*.h) | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -o $@ $< $(TEST_MODS_$*) -lxxhash -lm
 
-$(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $$(FUZZ_INC_$$*) \
-		      $(wildcard *.h test/*.h) | $(BUILD)/test
+$(BUILD)/test/fuzz_%: test/fuzz_%.c test/fuzz_replay.c $$(FUZZ_MODS_$$*) $(wildcard *.h test/*.h) \
+		      | $(BUILD)/test
 	$(TEST_CC) $(filter-out -MMD -MP,$(TEST_CFLAGS)) -DFUZZ_CORPUS='"test/corpus/$*"' -o $@ \
 		$< test/fuzz_replay.c $(FUZZ_MODS_$*) -lxxhash -lm -lpthread
 
@@ -84,7 +82,7 @@ $(BUILD)/test:
 	mkdir -p $@
 
 # A client on the stack for the interoperability tests: static, like epwget.
-PROBE_OBJS = $(filter-out $(BUILD)/epwget.o,$(OBJS)) $(BUILD)/test/mos_probe.o
+PROBE_OBJS = $(filter-out $(BUILD)/epw_main.o,$(OBJS)) $(BUILD)/test/mos_probe.o
 $(BUILD)/test/mos_probe.o: test/mos_probe.c $(BUILD)/cflags.stamp | $(BUILD)/test
 	$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/test/mos_probe: $(PROBE_OBJS) $(BUILD)/dpdk-libs.ok

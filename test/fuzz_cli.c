@@ -1,58 +1,38 @@
 /*
  * fuzz_cli.c - fuzz target: epwget's command line, epwget.conf and URL
- * handling, as main() runs them before the stack starts.
+ * handling, as epw_main() runs them before the stack starts: linked with
+ * epw_main.c, it calls the steps epw_main.h declares for it, as the
+ * threaded epwget.
  *
- * epwget.c is included (picoTCP's way to reach static functions) with main
- * renamed epwget_main, exit() caught, and stdout/stderr sent to /dev/null
- * (FUZZ_VERBOSE=1 keeps them). Input: argv[1..] as NUL-separated words; an
- * empty word (two NULs) ends them, and the bytes after it are the text of
- * epwget.conf (without it, the text of conf/epwget.conf). Each input runs
- * parse_args, then load_wget_conf (the -w path is replaced by a temporary
- * file holding that text), then the request is built. Checked besides ASan
- * and UBSan: an accepted setting is in range, the request holds the path,
- * and exit() is never called: main's helpers return (-h included).
+ * Input: argv[1..] as NUL-separated words; an empty word (two NULs) ends
+ * them, and the bytes after it are the text of epwget.conf (without it, the
+ * text of conf/epwget.conf). Each input runs epw_parse_args, then
+ * epw_load_conf (the -w path is replaced by a temporary file holding that
+ * text), then the request is built; their stdout and stderr go to
+ * /dev/null (FUZZ_VERBOSE=1 keeps them; sanitizer reports are written to
+ * fd 2 and always kept). Checked besides ASan and UBSan: an accepted
+ * setting is in range, the request holds the path, and exit() is never
+ * called: the steps return (-h included).
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
-#include <limits.h>
-#include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "epw_main.h"
+#include "mos_log.h"
 #include "test/fuzz.h"
 
-int epwget_main(int argc, char **argv);
+/* The threaded epwget's mode, as its main() passes it (the usage is not printed here). */
+static const struct epw_mode threaded = {
+	.prog = "epwget",
+	.usage = "",
+	.cores = &epw_thread_per_core,
+};
 
-static FILE *fuzz_out;
-static jmp_buf exit_jmp;
-static int exit_status;
-
-/* unused while epwget.c calls no exit(); it stays to catch one that comes back */
-__attribute__((unused)) static _Noreturn void fuzz_exit(int status)
-{
-	exit_status = status;
-	longjmp(exit_jmp, 1);
-}
-
-#undef stdout	/* glibc defines them as macros of themselves */
-#undef stderr
-#define main epwget_main
-#define exit fuzz_exit
-#define stdout fuzz_out
-#define stderr fuzz_out
-#include "../epwget.c"
-#undef main
-#undef exit
-#undef stdout
-#undef stderr
+static FILE *fuzz_out, *real_stdout, *real_stderr;
+static bool in_target;	/* the steps are running: an exit() now is theirs */
 
 #define MAX_ARGS 64
 
@@ -65,6 +45,19 @@ static char conf_path[64];
 static void remove_conf(void)
 {
 	unlink(conf_path);
+}
+
+static void bad(const char *what)
+{
+	fprintf(real_stderr, "fuzz_cli: %s\n", what);
+	abort();
+}
+
+/* atexit: exit() called from the steps, which must return. */
+static void exit_from_target(void)
+{
+	if (in_target)
+		bad("exit() from epw_main's steps: they must return");
 }
 
 static void init_once(void)
@@ -81,9 +74,12 @@ static void init_once(void)
 	}
 	close(fd);
 	atexit(remove_conf);
+	real_stdout = stdout;
+	real_stderr = stderr;
 	fuzz_out = getenv("FUZZ_VERBOSE") != NULL ? stderr : fopen("/dev/null", "w");
 	if (fuzz_out == NULL)
 		abort();
+	atexit(exit_from_target);
 	mos_log_set("epwget", MOS_LOG_QUIET);
 }
 
@@ -97,13 +93,7 @@ static void write_conf(const uint8_t *text, size_t len)
 	}
 }
 
-static void bad(const char *what)
-{
-	fprintf(stderr, "fuzz_cli: %s\n", what);
-	abort();
-}
-
-/* After parse_args and load_wget_conf accepted the input. */
+/* After epw_parse_args and epw_load_conf accepted the input. */
 static void check_accepted(const struct epwget_conf *wc)
 {
 	char req[CONF_PATH_MAX + 256];
@@ -115,7 +105,7 @@ static void check_accepted(const struct epwget_conf *wc)
 	    wc->total_concurrency < 0 || wc->total_concurrency > CONF_MAX_CONCURRENCY ||
 	    wc->core_limit < 0 || wc->core_limit > CONF_MAX_CORES)
 		bad("accepted a setting out of its range");
-	n = build_request(wc, req, sizeof(req));
+	n = epw_build_request(wc, req, sizeof(req));
 	if (n == 0 || strstr(req, wc->path) == NULL || memcmp(req, "GET /", 5) != 0)
 		bad("the request does not hold the path");
 }
@@ -123,12 +113,11 @@ static void check_accepted(const struct epwget_conf *wc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool inited;
-	/* volatile: read after longjmp */
-	char *volatile buf = NULL;
+	char *buf;
 	char *argv[MAX_ARGS + 2];
 	int argc = 1;
 	size_t i = 0, conf_at = size;
-	struct options o;
+	struct epw_options o;
 	struct epwget_conf wc;
 
 	if (!inited) {
@@ -157,18 +146,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		write_conf((const uint8_t *)default_conf, sizeof(default_conf) - 1);
 
-	exit_status = -1;
-	if (setjmp(exit_jmp) != 0) {
-		bad("exit() from main's helpers: they must return");
-		free(buf);
-		return 0;
-	}
 	optind = 0;	/* glibc: start getopt afresh */
-	if (parse_args(&o, argc, argv) == 0 && !o.help) {
+	stdout = stderr = fuzz_out;	/* glibc's are variables */
+	in_target = true;
+	if (epw_parse_args(&threaded, &o, argc, argv) == 0 && !o.help) {
 		o.wget_conf = conf_path;
-		if (load_wget_conf(&o, &wc) == 0)
+		if (epw_load_conf(&o, &wc) == 0)
 			check_accepted(&wc);
 	}
+	in_target = false;
+	stdout = real_stdout;
+	stderr = real_stderr;
 	free(buf);
 	return 0;
 }
