@@ -80,14 +80,6 @@ static int ncores;
 static volatile sig_atomic_t stop;
 static int cores_ready, cores_failed, cores_done;	/* atomic */
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static uint64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -175,13 +167,13 @@ static void dispatch(struct eps_core *c, const struct mtcp_epoll_event *ev, int 
  */
 static void core_stop(struct eps_core *c, struct mtcp_epoll_event *ev)
 {
-	uint64_t end = now_us() + GRACE_US;
+	uint64_t end = app_now_us() + GRACE_US;
 
 	if (c->lsd >= 0)
 		mtcp_close(c->cx.mctx, c->lsd);
 	c->lsd = -1;
 	eps_conn_close_idle(&c->cx);
-	while (c->cx.open > 0 && now_us() < end) {
+	while (c->cx.open > 0 && app_now_us() < end) {
 		int n = mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 10);
 
 		dispatch(c, ev, n);
@@ -497,9 +489,9 @@ int main(int argc, char **argv)
 		eps_site_free(&site);
 		return EXIT_USAGE;
 	}
-	t0 = now_us();
+	t0 = app_now_us();
 	ret = serve() == 0 ? 0 : 1;
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(app_now_us() - t0) / 1e6;
 	total(&t);
 	print_summary(&t, secs);
 	if (opt.json != NULL && write_json(opt.json, &t, secs) != 0)

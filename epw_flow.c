@@ -481,6 +481,27 @@ static bool others_working(struct epw_core *c, struct epw_run *run)
 	return n > 0;
 }
 
+/* mtcp_drain's callbacks: the others' progress, and epwget-mp's line each second. */
+struct drain_arg {
+	struct epw_core *c;
+	struct epw_run *run;
+	uint64_t next_tick;
+};
+
+static bool drain_others(void *arg)
+{
+	struct drain_arg *d = arg;
+
+	return others_working(d->c, d->run);
+}
+
+static void drain_tick(void *arg)
+{
+	struct drain_arg *d = arg;
+
+	tick(d->run, &d->next_tick);
+}
+
 void epw_core_run(struct epw_core *c, struct epw_run *run)
 {
 	struct mtcp_epoll_event ev[MAX_EVENTS];
@@ -513,16 +534,10 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	 * Software steering: this core's queue carries other cores' frames until
 	 * all are done; then its own closing streams finish (bounded).
 	 */
-	for (uint64_t end = 0; !halted && c->mctx != NULL && c->ep >= 0;) {
-		bool others = others_working(c, run);
+	if (!halted && c->mctx != NULL && c->ep >= 0) {
+		struct drain_arg d = { c, run, next_tick };
 
-		if (!others && end == 0)
-			end = app_now_us() + 2000000;
-		if (!others && (mtcp_get_connection_cnt(c->mctx) == 0 || app_now_us() > end))
-			break;
-		if (mtcp_epoll_wait(c->mctx, c->ep, ev, MAX_EVENTS, 10) < 0 && errno == EINTR)
-			break;
-		tick(run, &next_tick);
+		mtcp_drain(c->mctx, APP_DRAIN_MS, drain_others, drain_tick, &d);
 	}
 	if (halted && run->mp && c->failed == NULL)
 		others_working(c, run);	/* names the cause: the master */
