@@ -1,6 +1,8 @@
 /*
  * epw_stats.c - latency histogram, flow counters, JSON summary and the
- * per-second line (see epw_stats.h).
+ * per-second line (see epw_stats.h). epw_flow.c counts and records into a
+ * core's epw_counters and histogram; epw_main.c adds the cores up and
+ * prints, or writes the JSON, from here.
  */
 #include "epw_stats.h"
 

@@ -1,5 +1,6 @@
 /*
- * http_parse.c - the incremental HTTP/1.x response parser.
+ * http_parse.c - the incremental HTTP/1.x response parser: epw_flow.c's
+ * mtcp_read -> consume -> http_resp_feed, as the bytes come, in any pieces.
  *
  * The header is scanned a byte at a time (header_byte): each line is kept
  * in r->line, up to HTTP_LINE_MAX bytes, and handled when its LF arrives,

@@ -4,6 +4,9 @@
  * for them (one per MOS_ARP_RETRY ticks per core), and their wake-up when
  * mos_net has learned the answer. Packet formats and the neighbour table
  * stay in mos_net.c; what a woken stream sends again is TCP's.
+ *
+ * send_segment -> mos_arp_resolve (no MAC: wait); mos_loop_poll ->
+ * mos_arp_check -> the loop's wake callback (mos_tcp_neigh_resolved).
  */
 #include "mos_arp.h"
 

@@ -1,5 +1,8 @@
 /*
- * mos_buf.c - a TCP stream's send and receive buffers (see mos_buf.h).
+ * mos_buf.c - a TCP stream's send and receive buffers (see mos_buf.h):
+ * data_step -> mos_rcvbuf_put, mtcp_read -> mos_tcp_recv -> mos_rcvbuf_read;
+ * mtcp_write -> mos_tcp_send -> mos_sndbuf_write, send_segment ->
+ * mos_sndbuf_peek, new_ack -> mos_sndbuf_ack.
  *
  * Both rings place a sequence number at a fixed ring offset for as long as
  * the byte is held: in the send buffer una sits at head; in the receive

@@ -2,6 +2,9 @@
  * mos_epoll.c - epoll instances of one core (see mos_epoll.h): the
  * mtcp_epoll_* calls, each instance's ready list and list of registered
  * sockets, and the wait loop that drives the core's stack.
+ *
+ * Events in: tcp_notify -> mos_sock_notify -> mos_epoll_notify (the ready
+ * list). Out: mtcp_epoll_wait -> mos_loop_poll ... -> collect.
  */
 #include "mos_epoll.h"
 

@@ -1,5 +1,6 @@
 /*
- * mos_log.c - the log sink (see mos_log.h).
+ * mos_log.c - the log sink (see mos_log.h): every module's MOS_LOG line,
+ * none on the packet path above debug (per-packet events are counters).
  */
 #include "mos_log.h"
 

@@ -4,6 +4,11 @@
  * RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet checksum (RFC 1071),
  * header output and routes.
  *
+ * On the receive path: mos_loop_poll -> input_one -> mos_net_input ->
+ * eth_for_us -> arp_input | ip_input -> icmp_input | tcp_input (hands the
+ * segment back as a mos_tcp_in for mos_tcp_input). On the send path:
+ * send_segment -> mos_net_write_hdr.
+ *
  * Packets are read and written at the byte offsets of mos_wire.h, never
  * through a struct laid over the buffer; addresses are copied as they are,
  * network order in and out.

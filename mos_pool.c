@@ -1,5 +1,8 @@
 /*
  * mos_pool.c - the arena and the fixed-size object pools (see mos_pool.h).
+ * mos_core_setup carves every pool from the core's arena once, at start;
+ * TCP takes streams and buffers from them (stream_alloc, tcp_shed_buffers)
+ * and gives them back; nothing else allocates after start.
  */
 #include "mos_pool.h"
 

@@ -4,6 +4,10 @@
  * and non-blocking forms of each call, socket errors, and mos_sock_notify,
  * through which TCP reports readiness to the epoll layer.
  *
+ * The application's calls come in here (mtcp_connect -> mos_tcp_connect,
+ * mtcp_write -> mos_tcp_send, mtcp_read -> mos_tcp_recv ...); TCP's news
+ * comes back through tcp_notify -> mos_sock_notify -> mos_epoll_notify.
+ *
  * Errors: internal helpers return -errno; each mtcp_* call turns that
  * into -1 with errno once, at its end (mos_api_fail()).
  *

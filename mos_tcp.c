@@ -2,6 +2,11 @@
  * mos_tcp.c - TCP streams: their life, the verbs the socket layer calls,
  * round-trip timing, and the timers. Input is in mos_tcp_in.c, output in
  * mos_tcp_out.c.
+ *
+ * Called from above by the socket layer (mtcp_connect -> mos_tcp_connect,
+ * mtcp_write -> mos_tcp_send, mtcp_read -> mos_tcp_recv, mtcp_close ->
+ * mos_tcp_close) and by the loop (mos_loop_poll -> mos_tcp_timers); tells
+ * the socket layer of news through tcp_notify -> mos_sock_notify.
  */
 #include "mos_tcp.h"
 

@@ -2,6 +2,10 @@
  * mos_tcp_in.c - TCP input: header and option checks, the flow lookup, and
  * the event processing of RFC 9293 3.10.7, one function per state family
  * sharing the ACK, data and FIN steps.
+ *
+ * On the receive path: mos_loop_poll -> mos_net_input -> mos_tcp_input ->
+ * tcp_parse -> mos_tuple_lookup -> syn_sent_input | listen_input |
+ * synced_input (ack_step, data_step, fin_step) -> tcp_notify.
  */
 #include "mos_tcp.h"
 

@@ -3,6 +3,10 @@
  * the congestion and send windows, FIN, ACKs), segment building with
  * options, checksums (offloaded or in software), resets.
  *
+ * On the send path: mtcp_write -> mos_tcp_send -> tcp_schedule ... then
+ * mos_loop_poll -> mos_tcp_flush -> tcp_output -> send_segment ->
+ * mos_arp_resolve, mos_io_tx_alloc, mos_core_tx_send.
+ *
  * There is no Nagle delay (every stream is TCP_NODELAY, as mTCP's): a load
  * generator writes whole requests and wants them on the wire at once.
  */

@@ -1,5 +1,7 @@
 /*
- * mos_timer.c - the hashed timing wheel (see mos_timer.h).
+ * mos_timer.c - the hashed timing wheel (see mos_timer.h): TCP arms and
+ * cancels its streams' timers; mos_loop_poll -> mos_tcp_timers ->
+ * mos_wheel_advance runs the due ones.
  *
  * Slot s holds the timers whose expiry is s modulo nslots, in a circular
  * list behind a sentinel head. After the nslots slot heads comes one more

@@ -1,5 +1,7 @@
 /*
- * mos_tuple.c - the tuple table (see mos_tuple.h).
+ * mos_tuple.c - the tuple table (see mos_tuple.h): mos_tcp_input ->
+ * mos_tuple_lookup finds a segment's stream; tcp_stream_new inserts,
+ * tcp_free removes.
  *
  * Each bucket is a singly linked chain of the nodes whose hash, masked,
  * names it; new nodes go at the head. A node keeps its hash, so a lookup
