@@ -31,4 +31,7 @@ int app_parse_num(const char *prog, const char *what, const char *s, long min, l
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t app_now_us(void);
 
+/* Have handler take signum (SA_RESTART off: a blocked call returns EINTR). */
+void app_catch(int signum, void (*handler)(int));
+
 #endif

@@ -237,16 +237,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 static void usage(FILE *f)
 {
@@ -477,7 +467,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "epserver: %s\n", err);
 		return EXIT_USAGE;
 	}
-	catch_signals();
+	app_catch(SIGINT, on_signal);
+	app_catch(SIGTERM, on_signal);
 	if (mtcp_init(opt.conf) != 0) {
 		ret = errno == EINVAL || errno == ENOENT || errno == EACCES || errno == EFBIG ||
 		      errno == EISDIR ? EXIT_USAGE : 1;

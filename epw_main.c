@@ -484,15 +484,6 @@ static void on_sigint(int sig)
 	run.stop = 1;
 }
 
-static void catch_sigint(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-}
 
 static double now_s(void)
 {
@@ -880,7 +871,7 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 	run.outfile = o->outfile;
 	run.ncores = cores;
 	run.mp = mode->cores->per_process;
-	catch_sigint();
+	app_catch(SIGINT, on_sigint);
 	t0 = now_s();
 	for (int i = 0; i < cores; i++) {
 		ecore[i] = (struct epw_core){ .core = jobs[i].core, .flows = jobs[i].flows,
