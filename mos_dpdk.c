@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,18 +138,6 @@ static struct {
 	bool mp_told_wait, mp_told_missing;
 } io;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Whether the user's EAL arguments already hold option opt (as "opt" or "opt=..."). */
 static bool has_opt(const char *const *argv, int argc, const char *opt)
 {
@@ -234,8 +221,8 @@ static int split_eal_args(char *buf, const char **argv, int argc, char *err, siz
 	for (char *save = NULL, *w = strtok_r(buf, " \t", &save); w != NULL;
 	     w = strtok_r(NULL, " \t", &save)) {
 		if (argc >= CONF_MAX_EAL_ARGS) {
-			set_err(err, errlen, "eal_args: more than %d words; shorten eal_args",
-				CONF_MAX_EAL_ARGS - 1);
+			mos_set_err(err, errlen, "eal_args: more than %d words; shorten eal_args",
+				    CONF_MAX_EAL_ARGS - 1);
 			return -E2BIG;
 		}
 		argv[argc++] = w;
@@ -279,8 +266,8 @@ static int eal_start(const char **argv, int argc, char *err, size_t errlen)
 	int ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
 
 	if (ret < 0) {
-		set_err(err, errlen, "DPDK EAL start failed (%s); check eal_args in the mos config "
-			"(the EAL's own message is above)", rte_strerror(rte_errno));
+		mos_set_err(err, errlen, "DPDK EAL start failed (%s); check eal_args in the mos "
+			    "config (the EAL's own message is above)", rte_strerror(rte_errno));
 		return -(rte_errno ? rte_errno : EINVAL);
 	}
 	io.eal_up = true;
@@ -436,19 +423,20 @@ static int mp_master_checks(const char *const *argv, int user, char *err, size_t
 	if (primary_alive()) {
 		int32_t pid = ready_pid();
 
-		set_err(err, errlen, "a master already runs for file prefix %s (pid %d): stop it "
-			"first, or give this group its own --file-prefix in eal_args", io.mp_prefix,
-			pid);
+		mos_set_err(err, errlen, "a master already runs for file prefix %s (pid %d): stop "
+			    "it first, or give this group its own --file-prefix in eal_args",
+			    io.mp_prefix, pid);
 		return -EEXIST;
 	}
 	if (hugepages_free() <= 0) {
-		set_err(err, errlen, "multi-process needs hugepages and none is free: echo 256 > "
-			"/proc/sys/vm/nr_hugepages (make run-mp does it)");
+		mos_set_err(err, errlen, "multi-process needs hugepages and none is free: echo "
+			    "256 > /proc/sys/vm/nr_hugepages (make run-mp does it)");
 		return -ENOMEM;
 	}
 	if (!has_opt(argv, user, "--huge-dir") && !hugetlbfs_mounted()) {
-		set_err(err, errlen, "multi-process needs a hugetlbfs mount to share memory: mkdir -p "
-			"/dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages (make run-mp does it)");
+		mos_set_err(err, errlen, "multi-process needs a hugetlbfs mount to share memory: "
+			    "mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages "
+			    "(make run-mp does it)");
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
@@ -465,9 +453,10 @@ static int mp_wait_master(char *err, size_t errlen)
 		if (pid != 0 && pid_alive(pid) && primary_alive())
 			return 0;
 		if (waited_ms >= io.mp_wait_s * 1000u) {
-			set_err(err, errlen, "no master is ready for file prefix %s after %u s: start "
-				"the master first (epwget-mp -f MASTER.conf -c N, with multiprocess = N "
-				"master), or raise mp_wait", io.mp_prefix, io.mp_wait_s);
+			mos_set_err(err, errlen, "no master is ready for file prefix %s after %u "
+				    "s: start the master first (epwget-mp -f MASTER.conf -c N, "
+				    "with multiprocess = N master), or raise mp_wait", io.mp_prefix,
+				    io.mp_wait_s);
 			return -ETIMEDOUT;
 		}
 		if (waited_ms == 0)
@@ -504,20 +493,21 @@ static int mp_check_args(const struct mos_conf *conf, unsigned cpu, const char *
 	static const char *const private_mem[] = { "--in-memory", "--no-huge", "--no-shconf" };
 
 	if (cpu >= CONF_MAX_CORES || !((conf->core_mask >> cpu) & 1)) {
-		set_err(err, errlen, "core %u is not in core_mask 0x%llx: give -c one of its CPUs",
-			cpu, (unsigned long long)conf->core_mask);
+		mos_set_err(err, errlen, "core %u is not in core_mask 0x%llx: give -c one of its "
+			    "CPUs", cpu, (unsigned long long)conf->core_mask);
 		return -EINVAL;
 	}
 	if (conf->mp_mode == CONF_MP_MASTER && (int)cpu != conf->mp_master_core) {
-		set_err(err, errlen, "this is the master's configuration (multiprocess = %d master): "
-			"run it with -c %d; slaves take a configuration with multiprocess = slave",
-			conf->mp_master_core, conf->mp_master_core);
+		mos_set_err(err, errlen, "this is the master's configuration (multiprocess = %d "
+			    "master): run it with -c %d; slaves take a configuration with "
+			    "multiprocess = slave", conf->mp_master_core, conf->mp_master_core);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(private_mem) / sizeof(private_mem[0]); i++)
 		if (has_opt(argv, user, private_mem[i])) {
-			set_err(err, errlen, "eal_args: %s keeps memory private to one process; "
-				"multi-process shares it: remove %s", private_mem[i], private_mem[i]);
+			mos_set_err(err, errlen, "eal_args: %s keeps memory private to one "
+				    "process; multi-process shares it: remove %s", private_mem[i],
+				    private_mem[i]);
 			return -EINVAL;
 		}
 	return 0;
@@ -535,8 +525,8 @@ int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose
 	if (io.eal_up)
 		return 0;
 	if (conf->mp_mode == CONF_MP_NONE) {
-		set_err(err, errlen, "no multiprocess line in the mos config: add `multiprocess = N "
-			"master` (the master's) or `multiprocess = slave`");
+		mos_set_err(err, errlen, "no multiprocess line in the mos config: add "
+			    "`multiprocess = N master` (the master's) or `multiprocess = slave`");
 		return -EINVAL;
 	}
 	argc = user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
@@ -603,9 +593,9 @@ static int port_lookup(const char *name, uint16_t *port, char *err, size_t errle
 	} else if (rte_eth_dev_get_port_by_name(name, port) == 0) {
 		return 0;
 	}
-	set_err(err, errlen, "netdev %s: no such DPDK port (%u probed); add the device to eal_args "
-		"(--vdev=... for a virtual device, -a PCI-ADDRESS for a NIC bound to vfio-pci)",
-		name, rte_eth_dev_count_avail());
+	mos_set_err(err, errlen, "netdev %s: no such DPDK port (%u probed); add the device to "
+		    "eal_args (--vdev=... for a virtual device, -a PCI-ADDRESS for a NIC bound to "
+		    "vfio-pci)", name, rte_eth_dev_count_avail());
 	return -ENODEV;
 }
 
@@ -653,9 +643,9 @@ static int create_mbuf_pools(const struct mos_conf *conf, unsigned nqueues, char
 			continue;
 		io.mbuf_pool[q] = mbuf_pool_create(conf, q, (unsigned)__builtin_ctzll(mask));
 		if (io.mbuf_pool[q] == NULL) {
-			set_err(err, errlen, "cannot create the mbuf pool of core %u (%u mbufs: %s); "
-				"reserve hugepages or lower rx_desc/tx_desc", q,
-				mbufs_per_core(conf), rte_strerror(rte_errno));
+			mos_set_err(err, errlen, "cannot create the mbuf pool of core %u (%u "
+				    "mbufs: %s); reserve hugepages or lower rx_desc/tx_desc", q,
+				    mbufs_per_core(conf), rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
@@ -753,8 +743,8 @@ static int queues_setup(uint16_t port, unsigned dev_queues, unsigned nqueues,
 			ret = rte_eth_tx_queue_setup(port, (uint16_t)q, ntx, (unsigned)socket, NULL);
 	}
 	if (ret != 0)
-		set_err(err, errlen, "port %u: queue set-up failed (%s); try smaller rx_desc/tx_desc",
-			port, rte_strerror(-ret));
+		mos_set_err(err, errlen, "port %u: queue set-up failed (%s); try smaller "
+			    "rx_desc/tx_desc", port, rte_strerror(-ret));
 	return ret;
 }
 
@@ -808,21 +798,23 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	memset(&pc, 0, sizeof(pc));
 	ret = rte_eth_dev_info_get(port, &di);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s: cannot read device info (%s)", nd->name,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s: cannot read device info (%s)", nd->name,
+			    rte_strerror(-ret));
 		return ret;
 	}
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
 	if (io.mp != CONF_MP_NONE && strcmp(info->driver, "net_af_packet") == 0) {
-		set_err(err, errlen, "netdev %s: net_af_packet cannot be shared with DPDK secondary "
-			"processes (they crash on transmit in DPDK 22.11): use net_tap, net_memif or "
-			"a NIC for epwget-mp, or the threaded epwget", nd->name);
+		mos_set_err(err, errlen, "netdev %s: net_af_packet cannot be shared with DPDK "
+			    "secondary processes (they crash on transmit in DPDK 22.11): use "
+			    "net_tap, net_memif or a NIC for epwget-mp, or the threaded epwget",
+			    nd->name);
 		return -ENOTSUP;
 	}
 	if (nqueues > di.max_rx_queues || nqueues > di.max_tx_queues) {
-		set_err(err, errlen, "netdev %s (%s) has %u RX / %u TX queues, %u cores need one each; "
-			"use fewer cores (-N) or a device with more queues (af_packet: qpairs=N)",
-			nd->name, info->driver, di.max_rx_queues, di.max_tx_queues, nqueues);
+		mos_set_err(err, errlen, "netdev %s (%s) has %u RX / %u TX queues, %u cores need "
+			    "one each; use fewer cores (-N) or a device with more queues "
+			    "(af_packet: qpairs=N)", nd->name, info->driver, di.max_rx_queues,
+			    di.max_tx_queues, nqueues);
 		return -EINVAL;
 	}
 	setup_rss(&pc, &di, k, keybuf, info);
@@ -831,8 +823,8 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	info->dev_queues = (uint16_t)dev_queues;
 	ret = rte_eth_dev_configure(port, (uint16_t)dev_queues, (uint16_t)dev_queues, &pc);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s (%s): configure failed (%s)", nd->name, info->driver,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s (%s): configure failed (%s)", nd->name,
+			    info->driver, rte_strerror(-ret));
 		return ret;
 	}
 	if (nd->mac_set && rte_eth_dev_default_mac_addr_set(port, (struct rte_ether_addr *)
@@ -864,8 +856,8 @@ static int port_start(const struct conf_netdev *nd, unsigned nqueues, const stru
 		return ret;
 	ret = rte_eth_dev_start(port);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s (%s): start failed (%s)", nd->name, info->driver,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s (%s): start failed (%s)", nd->name,
+			    info->driver, rte_strerror(-ret));
 		return ret;
 	}
 	io.port_id[io.n_ports] = port;
@@ -894,8 +886,8 @@ static int create_steer_rings(int i, unsigned nqueues, char *err, size_t errlen)
 		snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
 		io.ring[i][q] = rte_ring_create(name, STEER_RING, rte_socket_id(), RING_F_SC_DEQ);
 		if (io.ring[i][q] == NULL) {
-			set_err(err, errlen, "cannot create the steering ring %s (%s)", name,
-				rte_strerror(rte_errno));
+			mos_set_err(err, errlen, "cannot create the steering ring %s (%s)", name,
+				    rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
@@ -914,8 +906,8 @@ static int write_ready_file(char *err, size_t errlen)
 	f = fopen(tmp, "w");
 	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
 	    rename(tmp, path) != 0) {
-		set_err(err, errlen, "cannot write %s (%s); check that %s is writable", path,
-			strerror(errno), io.mp_dir);
+		mos_set_err(err, errlen, "cannot write %s (%s); check that %s is writable", path,
+			    strerror(errno), io.mp_dir);
 		return -errno;
 	}
 	return 0;
@@ -929,8 +921,8 @@ static int mp_publish(const struct mos_conf *conf, const struct mos_port_info *i
 
 	io.mp_mz = rte_memzone_reserve(MP_ZONE, sizeof(*sh), rte_socket_id(), 0);
 	if (io.mp_mz == NULL) {
-		set_err(err, errlen, "cannot reserve the group's memzone (%s); reserve more "
-			"hugepages", rte_strerror(rte_errno));
+		mos_set_err(err, errlen, "cannot reserve the group's memzone (%s); reserve more "
+			    "hugepages", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	sh = io.mp_sh = io.mp_mz->addr;
@@ -958,28 +950,29 @@ static int mp_lookup_shared(const struct mos_conf *conf, unsigned nqueues,
 	struct mp_shared *sh = mz != NULL ? mz->addr : NULL;
 
 	if (sh == NULL || __atomic_load_n(&sh->magic, __ATOMIC_ACQUIRE) != MP_MAGIC) {
-		set_err(err, errlen, "the master of file prefix %s has published no ports; is it "
-			"an epwget-mp master of this version?", io.mp_prefix);
+		mos_set_err(err, errlen, "the master of file prefix %s has published no ports; is "
+			    "it an epwget-mp master of this version?", io.mp_prefix);
 		return -ENOENT;
 	}
 	io.mp_sh = sh;
 	if (sh->core_mask != conf->core_mask || sh->nqueues != nqueues ||
 	    sh->n_ports != conf->n_netdev) {
-		set_err(err, errlen, "the master runs core_mask 0x%llx with %d netdevs, this "
-			"configuration has 0x%llx and %d: give slaves the master's configuration "
-			"with only the multiprocess line changed", (unsigned long long)sh->core_mask,
-			sh->n_ports, (unsigned long long)conf->core_mask, conf->n_netdev);
+		mos_set_err(err, errlen, "the master runs core_mask 0x%llx with %d netdevs, this "
+			    "configuration has 0x%llx and %d: give slaves the master's "
+			    "configuration with only the multiprocess line changed",
+			    (unsigned long long)sh->core_mask, sh->n_ports,
+			    (unsigned long long)conf->core_mask, conf->n_netdev);
 		return -EINVAL;
 	}
 	if (sh->key.len != k->len || memcmp(sh->key.key, k->key, k->len) != 0) {
-		set_err(err, errlen, "rss_key differs from the master's: the group must steer with "
-			"one key; use the master's rss_key");
+		mos_set_err(err, errlen, "rss_key differs from the master's: the group must steer "
+			    "with one key; use the master's rss_key");
 		return -EINVAL;
 	}
 	if (io.mp_queue == (unsigned)__builtin_popcountll(sh->core_mask &
 							   ((1ULL << sh->master_cpu) - 1))) {
-		set_err(err, errlen, "core %u is the master's (multiprocess = %u master): give "
-			"slaves the other CPUs of core_mask", sh->master_cpu, sh->master_cpu);
+		mos_set_err(err, errlen, "core %u is the master's (multiprocess = %u master): give "
+			    "slaves the other CPUs of core_mask", sh->master_cpu, sh->master_cpu);
 		return -EINVAL;
 	}
 	return 0;
@@ -995,8 +988,8 @@ static int mp_claim(char *err, size_t errlen)
 	if ((old != 0 && st != MP_EXITED && pid_alive(old)) ||
 	    !__atomic_compare_exchange_n(&sl->pid, &old, (int32_t)getpid(), false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		set_err(err, errlen, "queue %u of this group already has a process (pid %d): "
-			"give each slave its own CPU of core_mask", io.mp_queue, old);
+		mos_set_err(err, errlen, "queue %u of this group already has a process (pid %d): "
+			    "give each slave its own CPU of core_mask", io.mp_queue, old);
 		return -EBUSY;
 	}
 	__atomic_store_n(&sl->state, MP_RUNNING, __ATOMIC_RELEASE);
@@ -1023,7 +1016,8 @@ static int mp_attach(const struct mos_conf *conf, unsigned nqueues, const struct
 			snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
 			io.ring[i][q] = rte_ring_lookup(name);
 			if (io.ring[i][q] == NULL) {
-				set_err(err, errlen, "the master's steering ring %s is missing", name);
+				mos_set_err(err, errlen, "the master's steering ring %s is missing",
+					    name);
 				return -ENOENT;
 			}
 		}
@@ -1032,7 +1026,7 @@ static int mp_attach(const struct mos_conf *conf, unsigned nqueues, const struct
 	snprintf(name, sizeof(name), "mos_mbuf_%u", io.mp_queue);
 	io.mbuf_pool[io.mp_queue] = rte_mempool_lookup(name);
 	if (io.mbuf_pool[io.mp_queue] == NULL) {
-		set_err(err, errlen, "the master's mbuf pool %s is missing", name);
+		mos_set_err(err, errlen, "the master's mbuf pool %s is missing", name);
 		return -ENOENT;
 	}
 	return mp_claim(err, errlen);
@@ -1045,7 +1039,7 @@ int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 	int ret;
 
 	if (!io.eal_up || nqueues == 0 || nqueues > CONF_MAX_CORES) {
-		set_err(err, errlen, "ports started before the EAL or with %u queues", nqueues);
+		mos_set_err(err, errlen, "ports started before the EAL or with %u queues", nqueues);
 		return -EINVAL;
 	}
 	io.nqueues = nqueues;
