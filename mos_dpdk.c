@@ -30,6 +30,7 @@
 #include "mos_core.h"
 
 #include "mos_log.h"
+#include "mos_wire.h"
 
 #define EAL_ARGV_MAX      (CONF_MAX_EAL_ARGS + 16)
 #define MBUF_CACHE        256
@@ -1349,11 +1350,6 @@ const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
 	return &io_core[core->queue].st;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * The queue that owns a received frame on a port we steer: the RETA entry
  * of the Toeplitz hash of its IPv4/TCP 4-tuple, as the NIC would compute
@@ -1363,22 +1359,27 @@ static uint16_t rd16(const uint8_t *p)
  */
 static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
 {
+	const uint8_t *ip = f + MOS_ETH_HLEN, *th;
+	uint16_t type;
 	in_addr_t src, dst;
 	in_port_t sp, dp;
 	uint32_t ihl;
 
-	if (len < MOS_ETH_HLEN + 20)
+	if (len < MOS_ETH_HLEN + MOS_IP_HLEN)
 		return (int)q;
-	if (rd16(f + 12) == 0x0806)	/* ARP: a reply teaches every core */
-		return len >= MOS_ETH_HLEN + 28 && rd16(f + MOS_ETH_HLEN + 6) == 2 ? -1 : (int)q;
-	ihl = (uint32_t)(f[MOS_ETH_HLEN] & 0xf) * 4;
-	if (rd16(f + 12) != 0x0800 || f[MOS_ETH_HLEN + 9] != IPPROTO_TCP || ihl < 20 ||
-	    len < MOS_ETH_HLEN + ihl + 4)
+	type = mos_get16(f + MOS_ETH_OFF_TYPE);
+	if (type == MOS_ETHERTYPE_ARP)	/* a reply teaches every core */
+		return len >= MOS_ETH_HLEN + MOS_ARP_LEN &&
+		       mos_get16(ip + MOS_ARP_OFF_OP) == MOS_ARP_OP_REPLY ? -1 : (int)q;
+	ihl = mos_ip_hlen(ip);
+	th = ip + ihl;
+	if (type != MOS_ETHERTYPE_IPV4 || ip[MOS_IP_OFF_PROTO] != IPPROTO_TCP || ihl < MOS_IP_HLEN ||
+	    len < MOS_ETH_HLEN + ihl + MOS_TCP_OFF_DPORT + 2)
 		return (int)q;
-	memcpy(&src, f + MOS_ETH_HLEN + 12, 4);
-	memcpy(&dst, f + MOS_ETH_HLEN + 16, 4);
-	memcpy(&sp, f + MOS_ETH_HLEN + ihl, 2);
-	memcpy(&dp, f + MOS_ETH_HLEN + ihl + 2, 2);
+	memcpy(&src, ip + MOS_IP_OFF_SRC, 4);
+	memcpy(&dst, ip + MOS_IP_OFF_DST, 4);
+	memcpy(&sp, th + MOS_TCP_OFF_SPORT, 2);
+	memcpy(&dp, th + MOS_TCP_OFF_DPORT, 2);
 	return mos_rss_reta_queue(&io.reta[port], mos_rss_hash_v4_tcp(&io.key, src, dst, sp, dp));
 }
 
