@@ -102,8 +102,12 @@ struct mp_shared {
 #define TX_BATCH       64
 #define TX_RETRIES     8
 
-/* One core's packet-path state: touched only by that core's thread. */
+/*
+ * One core's packet-path state, written only by that core's thread (the
+ * munmap guard reads busy from the interrupt thread).
+ */
 struct io_core {
+	uint64_t busy;			/* odd while the core is inside a burst (burst_enter) */
 	struct rte_mbuf *tx[CONF_MAX_NETDEV][TX_BATCH];
 	uint16_t n_tx[CONF_MAX_NETDEV];
 	unsigned rx_turn;		/* which of its queues a port's poll starts with */
@@ -1302,27 +1306,24 @@ void mos_dpdk_fini(void)
 
 /*
  * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
- * its count is odd: the count is the core's (indexed by its own queue), also
- * while it polls an extra queue, so that each count has one writer. When a memif peer goes away, memif_disconnect unmaps the
- * shared rings from the EAL interrupt thread with no regard for a core inside
- * a burst (DPDK 22.11): over a loaded machine that killed epserver in
- * eth_memif_rx about one client exit in ten. munmap is wrapped
- * (-Wl,--wrap=munmap, mk/dpdk.mk): on the interrupt thread it first waits
- * until every burst that had begun is over. Bursts that begin later see the
- * link down (memif clears its flag before it unmaps) and touch nothing.
+ * its io_core's busy count is odd: the count is the core's, also while it
+ * polls an extra queue, so that each count has one writer. When a memif
+ * peer goes away, memif_disconnect unmaps the shared rings from the EAL
+ * interrupt thread with no regard for a core inside a burst (DPDK 22.11):
+ * over a loaded machine that killed epserver in eth_memif_rx about one
+ * client exit in ten. munmap is wrapped (-Wl,--wrap=munmap, mk/dpdk.mk): on
+ * the interrupt thread it first waits until every burst that had begun is
+ * over. Bursts that begin later see the link down (memif clears its flag
+ * before it unmaps) and touch nothing.
  */
-static struct {
-	uint64_t n;
-} __rte_cache_aligned io_busy[CONF_MAX_CORES];
-
-static inline void burst_enter(unsigned q)
+static inline void burst_enter(struct io_core *ic)
 {
-	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ic->busy, ic->busy + 1, __ATOMIC_SEQ_CST);
 }
 
-static inline void burst_leave(unsigned q)
+static inline void burst_leave(struct io_core *ic)
 {
-	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ic->busy, ic->busy + 1, __ATOMIC_RELEASE);
 }
 
 int __real_munmap(void *addr, size_t len);
@@ -1332,9 +1333,9 @@ int __wrap_munmap(void *addr, size_t len)
 {
 	if (io.eal_up && rte_thread_is_intr())
 		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
-			uint64_t n = __atomic_load_n(&io_busy[q].n, __ATOMIC_SEQ_CST);
+			uint64_t n = __atomic_load_n(&io_core[q].busy, __ATOMIC_SEQ_CST);
 
-			while ((n & 1) && __atomic_load_n(&io_busy[q].n, __ATOMIC_ACQUIRE) == n)
+			while ((n & 1) && __atomic_load_n(&io_core[q].busy, __ATOMIC_ACQUIRE) == n)
 				sched_yield();
 		}
 	return __real_munmap(addr, len);
@@ -1434,9 +1435,9 @@ static int rx_port(struct io_core *ic, int port, unsigned rxq, unsigned q, struc
 	int n = 0;
 	uint16_t k;
 
-	burst_enter(q);
+	burst_enter(ic);
 	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)rxq, m, (uint16_t)(max < 64 ? max : 64));
-	burst_leave(q);
+	burst_leave(ic);
 
 	if (rxq != q)
 		ic->st.extra_rx += k;
@@ -1542,11 +1543,11 @@ static void tx_flush_port(struct io_core *ic, unsigned q, int port)
 {
 	uint16_t n = ic->n_tx[port], sent = 0;
 
-	burst_enter(q);
+	burst_enter(ic);
 	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
 		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
 							  ic->tx[port] + sent, (uint16_t)(n - sent)));
-	burst_leave(q);
+	burst_leave(ic);
 	if (sent < n)
 		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
 	ic->st.tx_pkts += sent;
