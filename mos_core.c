@@ -25,6 +25,7 @@
 #include "conf_parse.h"
 #include "mos_arp.h"
 #include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_log.h"
 
 #define HUGE_PAGE (2u << 20)

@@ -1,11 +1,15 @@
 /*
- * mos_dpdk.c - the I/O module: EAL, ports, queues, mbuf pools, RSS key and
- * redirection table (see mos_dpdk.h). The only file that includes DPDK.
+ * mos_dpdk.c - the I/O module's control path (see mos_dpdk.h): the EAL, the
+ * ports, queues, mbuf pools, RSS key and redirection table, the steering
+ * rings, and a multi-process group's EAL, publishing and attaching. Main
+ * thread only: nothing here is on the packet path, which is mos_io.c.
  *
- * Module state lives in `io` below: written by the main thread during
- * start-up and shut-down only, never on the packet path.
+ * Module state lives in `io` (mos_dpdk_priv.h), defined here: written by
+ * the main thread during start-up and shut-down only, never on the packet
+ * path.
  */
 #include "mos_dpdk.h"
+#include "mos_dpdk_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,16 +25,12 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_interrupts.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
-#include "mos_core.h"
-
 #include "mos_log.h"
-#include "mos_wire.h"
 
 #define EAL_ARGV_MAX      (CONF_MAX_EAL_ARGS + 16)
 #define MBUF_CACHE        256
@@ -99,49 +99,8 @@ struct mp_shared {
 	struct mos_port_info info[CONF_MAX_NETDEV];
 	struct mp_slot slot[CONF_MAX_CORES];
 };
-#define TX_BATCH       64
-#define TX_RETRIES     8
 
-/*
- * One core's packet-path state, written only by that core's thread (the
- * munmap guard reads busy from the interrupt thread).
- */
-struct io_core {
-	uint64_t busy;			/* odd while the core is inside a burst (burst_enter) */
-	struct rte_mbuf *tx[CONF_MAX_NETDEV][TX_BATCH];
-	uint16_t n_tx[CONF_MAX_NETDEV];
-	unsigned rx_turn;		/* which of its queues a port's poll starts with */
-	struct mos_io_stats st;
-} __rte_cache_aligned;
-
-static struct io_core io_core[CONF_MAX_CORES];
-
-static struct {
-	bool eal_up;
-	uint64_t tsc_per_us;
-	unsigned nqueues;
-	struct mos_rss_key key;		/* for software steering */
-	bool steer[CONF_MAX_NETDEV];	/* the port does not hash for us: steer in software */
-	uint16_t dev_queues[CONF_MAX_NETDEV];	/* the port's queues: nqueues, or more (extra_queue) */
-	struct mos_rss_reta reta[CONF_MAX_NETDEV];
-	struct rte_ring *ring[CONF_MAX_NETDEV][CONF_MAX_CORES];	/* frames handed to a core */
-	char prefix[64];	/* --file-prefix we chose, "" when the user gave one */
-	char run_dir[128];	/* the EAL runtime directory to remove at exit */
-	int n_ports;
-	uint16_t port_id[CONF_MAX_NETDEV];
-	struct rte_mempool *mbuf_pool[CONF_MAX_CORES];
-
-	/* multi-process mode (epwget-mp) */
-	enum conf_mp_mode mp;
-	unsigned mp_queue;		/* this process's queue */
-	unsigned mp_wait_s;
-	char mp_prefix[64];		/* the group's --file-prefix */
-	char mp_dir[PATH_MAX / 2];	/* the group's EAL runtime directory */
-	struct mp_shared *mp_sh;	/* the master's memzone, shared by the group */
-	const struct rte_memzone *mp_mz;
-	uint64_t mp_finished_us;	/* when this process's own work ended, 0 = not yet */
-	bool mp_told_wait, mp_told_missing;
-} io;
+struct mos_dpdk_io io;
 
 /* Whether the user's EAL arguments already hold option opt (as "opt" or "opt=..."). */
 static bool has_opt(const char *const *argv, int argc, const char *opt)
@@ -1285,8 +1244,8 @@ void mos_dpdk_fini(void)
 			io.ring[i][q] = NULL;
 		}
 	io.n_ports = 0;
+	mos_io_forget_tx();	/* frames left go with the pools */
 	for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
-		memset(io_core[q].n_tx, 0, sizeof(io_core[q].n_tx));	/* frames left go with the pools */
 		rte_mempool_free(io.mbuf_pool[q]);
 		io.mbuf_pool[q] = NULL;
 	}
@@ -1301,291 +1260,3 @@ void mos_dpdk_fini(void)
 	else
 		remove_run_dir();
 }
-
-/* --- the packet path --------------------------------------------------------- */
-
-/*
- * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
- * its io_core's busy count is odd: the count is the core's, also while it
- * polls an extra queue, so that each count has one writer. When a memif
- * peer goes away, memif_disconnect unmaps the shared rings from the EAL
- * interrupt thread with no regard for a core inside a burst (DPDK 22.11):
- * over a loaded machine that killed epserver in eth_memif_rx about one
- * client exit in ten. munmap is wrapped (-Wl,--wrap=munmap, mk/dpdk.mk): on
- * the interrupt thread it first waits until every burst that had begun is
- * over. Bursts that begin later see the link down (memif clears its flag
- * before it unmaps) and touch nothing.
- */
-static inline void burst_enter(struct io_core *ic)
-{
-	__atomic_store_n(&ic->busy, ic->busy + 1, __ATOMIC_SEQ_CST);
-}
-
-static inline void burst_leave(struct io_core *ic)
-{
-	__atomic_store_n(&ic->busy, ic->busy + 1, __ATOMIC_RELEASE);
-}
-
-int __real_munmap(void *addr, size_t len);
-int __wrap_munmap(void *addr, size_t len);
-
-int __wrap_munmap(void *addr, size_t len)
-{
-	if (io.eal_up && rte_thread_is_intr())
-		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
-			uint64_t n = __atomic_load_n(&io_core[q].busy, __ATOMIC_SEQ_CST);
-
-			while ((n & 1) && __atomic_load_n(&io_core[q].busy, __ATOMIC_ACQUIRE) == n)
-				sched_yield();
-		}
-	return __real_munmap(addr, len);
-}
-
-uint64_t mos_io_now_us(void)
-{
-	return rte_rdtsc() / io.tsc_per_us;
-}
-
-const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
-{
-	return &io_core[core->queue].st;
-}
-
-/*
- * The queue that owns a received frame on a port we steer: the RETA entry
- * of the Toeplitz hash of its IPv4/TCP 4-tuple, as the NIC would compute
- * it. -1 for frames of every core (ARP replies); q, the core that polled
- * it, for anything that is not a well-formed enough IPv4 TCP segment (L3
- * drops and counts it).
- */
-static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
-{
-	const uint8_t *ip = f + MOS_ETH_HLEN, *th;
-	uint16_t type;
-	in_addr_t src, dst;
-	in_port_t sp, dp;
-	uint32_t ihl;
-
-	if (len < MOS_ETH_HLEN + MOS_IP_HLEN)
-		return (int)q;
-	type = mos_get16(f + MOS_ETH_OFF_TYPE);
-	if (type == MOS_ETHERTYPE_ARP)	/* a reply teaches every core */
-		return len >= MOS_ETH_HLEN + MOS_ARP_LEN &&
-		       mos_get16(ip + MOS_ARP_OFF_OP) == MOS_ARP_OP_REPLY ? -1 : (int)q;
-	ihl = mos_ip_hlen(ip);
-	th = ip + ihl;
-	if (type != MOS_ETHERTYPE_IPV4 || ip[MOS_IP_OFF_PROTO] != IPPROTO_TCP || ihl < MOS_IP_HLEN ||
-	    len < MOS_ETH_HLEN + ihl + MOS_TCP_OFF_DPORT + 2)
-		return (int)q;
-	memcpy(&src, ip + MOS_IP_OFF_SRC, 4);
-	memcpy(&dst, ip + MOS_IP_OFF_DST, 4);
-	memcpy(&sp, th + MOS_TCP_OFF_SPORT, 2);
-	memcpy(&dp, th + MOS_TCP_OFF_DPORT, 2);
-	return mos_rss_reta_queue(&io.reta[port], mos_rss_hash_v4_tcp(&io.key, src, dst, sp, dp));
-}
-
-static void hand_over(struct io_core *ic, int port, unsigned owner, struct rte_mbuf *m)
-{
-	if (rte_ring_enqueue(io.ring[port][owner], m) != 0) {
-		ic->st.steer_dropped++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	ic->st.handed_over++;
-}
-
-/* An ARP reply goes to every other core as a copy; true when this core keeps the original. */
-static void share_arp(struct io_core *ic, int port, unsigned q, struct rte_mbuf *m)
-{
-	for (unsigned o = 0; o < io.nqueues; o++) {
-		struct rte_mbuf *c;
-
-		if (o == q)
-			continue;
-		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-		if (c != NULL)
-			hand_over(ic, port, o, c);
-		else
-			ic->st.steer_dropped++;
-	}
-}
-
-static void to_rxpkt(struct mos_rxpkt *p, struct rte_mbuf *m, int port)
-{
-	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	p->pkt = m;
-	p->data = rte_pktmbuf_mtod(m, uint8_t *);
-	p->len = rte_pktmbuf_data_len(m);
-	p->iface = (uint16_t)port;
-	p->flags = (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? MOS_RX_IP_CKSUM_GOOD : 0) |
-		   (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? MOS_RX_L4_CKSUM_GOOD : 0);
-}
-
-/*
- * Receive from one port's queue rxq for core q (rxq is q, or an extra queue
- * q polls), keeping the core's frames and steering the others. A frame
- * that core q keeps from an extra queue counts as handed over and in.
- */
-static int rx_port(struct io_core *ic, int port, unsigned rxq, unsigned q, struct mos_rxpkt *out,
-		   int max)
-{
-	struct rte_mbuf *m[64];
-	int n = 0;
-	uint16_t k;
-
-	burst_enter(ic);
-	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)rxq, m, (uint16_t)(max < 64 ? max : 64));
-	burst_leave(ic);
-
-	if (rxq != q)
-		ic->st.extra_rx += k;
-	for (uint16_t i = 0; i < k; i++) {
-		int owner = (int)q;
-
-		if (io.steer[port] && m[i]->nb_segs == 1)
-			owner = frame_owner(port, rte_pktmbuf_mtod(m[i], uint8_t *),
-					    rte_pktmbuf_data_len(m[i]), q);
-		if (owner < 0)
-			share_arp(ic, port, q, m[i]);
-		else if (owner != (int)q) {
-			hand_over(ic, port, (unsigned)owner, m[i]);
-			continue;
-		}
-		if (rxq != q && owner == (int)q) {
-			ic->st.handed_over++;
-			ic->st.handed_in++;
-		}
-		ic->st.rx_pkts++;
-		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
-		to_rxpkt(&out[n++], m[i], port);
-	}
-	return n;
-}
-
-/* Frames other cores steered to this one. */
-static int rx_ring(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *out, int max)
-{
-	struct rte_mbuf *m[64];
-	unsigned k = rte_ring_dequeue_burst(io.ring[port][q], (void **)m,
-					    (unsigned)(max < 64 ? max : 64), NULL);
-
-	for (unsigned i = 0; i < k; i++) {
-		ic->st.handed_in++;
-		ic->st.rx_pkts++;
-		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
-		to_rxpkt(&out[i], m[i], port);
-	}
-	return (int)k;
-}
-
-/*
- * The queues core q polls on a port: its own, then the extra ones q +
- * nqueues, q + 2 nqueues, ... below the port's dev_queues. The poll starts
- * with a different one each call, so that a busy queue cannot starve the others.
- */
-int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
-{
-	unsigned q = core->queue;
-	struct io_core *ic = &io_core[q];
-	unsigned turn = ic->rx_turn++;
-	int n = 0;
-
-	for (int port = 0; port < io.n_ports && n < max; port++) {
-		unsigned dq = io.dev_queues[port];
-		unsigned nq = dq > io.nqueues ? (dq - q + io.nqueues - 1) / io.nqueues : 1;
-
-		if (io.steer[port])
-			n += rx_ring(ic, port, q, out + n, max - n);
-		for (unsigned j = 0; j < nq && n < max; j++)
-			n += rx_port(ic, port, q + ((turn + j) % nq) * io.nqueues, q, out + n, max - n);
-	}
-	return n;
-}
-
-int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
-{
-	struct rte_mbuf *m;
-
-	for (int port = 0; port < io.n_ports; port++)
-		if (io_core[core->queue].n_tx[port] == TX_BATCH)
-			return -ENOBUFS;	/* backpressure (tx_flush_port) */
-	m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
-
-	if (m == NULL) {
-		io_core[core->queue].st.no_mbuf++;
-		return -ENOBUFS;
-	}
-	tb->pkt = m;
-	tb->data = rte_pktmbuf_mtod(m, uint8_t *);
-	return 0;
-}
-
-uint8_t *mos_io_pkt_data(void *pkt)
-{
-	return rte_pktmbuf_mtod((struct rte_mbuf *)pkt, uint8_t *);
-}
-
-void mos_io_pkt_free(struct mos_core *core, void *pkt)
-{
-	(void)core;
-	rte_pktmbuf_free(pkt);
-}
-
-/*
- * What the queue does not take stays batched for the next flush, and
- * mos_io_tx_alloc refuses buffers while a batch is full: TCP then keeps its
- * streams scheduled, so a peer that drains slower than we send (a memif
- * ring, a saturated NIC) slows us down instead of losing frames.
- */
-static void tx_flush_port(struct io_core *ic, unsigned q, int port)
-{
-	uint16_t n = ic->n_tx[port], sent = 0;
-
-	burst_enter(ic);
-	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
-		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
-							  ic->tx[port] + sent, (uint16_t)(n - sent)));
-	burst_leave(ic);
-	if (sent < n)
-		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
-	ic->st.tx_pkts += sent;
-	ic->n_tx[port] = (uint16_t)(n - sent);
-}
-
-void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
-{
-	struct io_core *ic = &io_core[core->queue];
-	struct rte_mbuf *m = pkt;
-
-	m->data_len = len;
-	m->pkt_len = len;
-	m->ol_flags = 0;
-	if (ol != 0) {
-		m->l2_len = MOS_ETH_HLEN;
-		m->l3_len = MOS_IP_HLEN;
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 |
-			      ((ol & MOS_TX_IP_CKSUM) ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
-			      ((ol & MOS_TX_TCP_CKSUM) ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
-	}
-	if (ic->n_tx[iface] == TX_BATCH) {	/* the queue took nothing: no room left */
-		rte_pktmbuf_free(m);
-		ic->st.tx_dropped++;
-		return;
-	}
-	ic->st.tx_bytes += len;
-	ic->tx[iface][ic->n_tx[iface]++] = m;
-	if (ic->n_tx[iface] == TX_BATCH)
-		tx_flush_port(ic, core->queue, iface);
-}
-
-void mos_io_tx_flush(struct mos_core *core)
-{
-	struct io_core *ic = &io_core[core->queue];
-
-	for (int port = 0; port < io.n_ports; port++)
-		if (ic->n_tx[port] != 0)
-			tx_flush_port(ic, core->queue, port);
-}
-
