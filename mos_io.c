@@ -117,7 +117,7 @@ const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
  */
 static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
 {
-	const uint8_t *ip = f + MOS_ETH_HLEN, *th;
+	const uint8_t *l3 = f + MOS_ETH_HLEN, *th;	/* the ARP or IPv4 header */
 	uint16_t type;
 	in_addr_t src, dst;
 	in_port_t sp, dp;
@@ -128,14 +128,14 @@ static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
 	type = mos_get16(f + MOS_ETH_OFF_TYPE);
 	if (type == MOS_ETHERTYPE_ARP)	/* a reply teaches every core */
 		return len >= MOS_ETH_HLEN + MOS_ARP_LEN &&
-		       mos_get16(f + MOS_ETH_HLEN + MOS_ARP_OFF_OP) == MOS_ARP_OP_REPLY ? -1 : (int)q;
-	ihl = mos_ip_hlen(ip);
-	th = ip + ihl;
-	if (type != MOS_ETHERTYPE_IPV4 || ip[MOS_IP_OFF_PROTO] != IPPROTO_TCP ||
+		       mos_get16(l3 + MOS_ARP_OFF_OP) == MOS_ARP_OP_REPLY ? -1 : (int)q;
+	ihl = mos_ip_hlen(l3);
+	th = l3 + ihl;
+	if (type != MOS_ETHERTYPE_IPV4 || l3[MOS_IP_OFF_PROTO] != IPPROTO_TCP ||
 	    ihl < MOS_IP_HLEN || len < MOS_ETH_HLEN + ihl + MOS_TCP_OFF_DPORT + 2)
 		return (int)q;
-	memcpy(&src, ip + MOS_IP_OFF_SRC, 4);
-	memcpy(&dst, ip + MOS_IP_OFF_DST, 4);
+	memcpy(&src, l3 + MOS_IP_OFF_SRC, 4);
+	memcpy(&dst, l3 + MOS_IP_OFF_DST, 4);
 	memcpy(&sp, th + MOS_TCP_OFF_SPORT, 2);
 	memcpy(&dp, th + MOS_TCP_OFF_DPORT, 2);
 	return mos_rss_reta_queue(&io.reta[port], mos_rss_hash_v4_tcp(&io.key, src, dst, sp, dp));
