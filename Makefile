@@ -5,14 +5,15 @@
 # The stack and the application, one flat module a file.
 STACK_SRCS := conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss.c mos_tuple.c \
 	      mos_timer.c mos_buf.c mos_net.c mos_tcp.c mos_tcp_in.c mos_tcp_out.c mos_arp.c mos_socket.c \
-	      mos_epoll.c mos_fault.c mos_loop.c mos_core.c mos_dpdk.c
+	      mos_epoll.c mos_fault.c mos_loop.c mos_core.c mos_dpdk.c \
+	      mos_dpdk_mp.c mos_io.c
 # epwget.c and epwget_mp.c: the two programs' main(), each with its mode for epw_main.c.
 APP_SRCS   := epw_main.c epw_flow.c epw_stats.c http_parse.c app_cli.c
 # The static-file HTTP server on the same stack (the other end of `make bench`).
 EPS_SRCS   := epserver.c eps_conn.c eps_http.c app_cli.c
 
 # Modules that need DPDK's headers: compiled with its flags, kept out of unit tests.
-DPDK_SRCS  := mos_dpdk.c
+DPDK_SRCS  := mos_dpdk.c mos_dpdk_mp.c mos_io.c
 
 # SAN=1 builds everything under sanitizers, apart (mk/test.mk): epwget too.
 ifeq ($(SAN),1)

@@ -13,7 +13,7 @@
 #include <sys/queue.h>
 
 #include "mos_core.h"
-#include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_net.h"
 #include "mos_tcp.h"
 

@@ -27,6 +27,7 @@
 
 #include "conf_parse.h"
 #include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_log.h"
 #include "mos_loop.h"
 

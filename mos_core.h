@@ -18,6 +18,7 @@
 #include "mos_tuple.h"
 #include "mos_net.h"
 #include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_fault.h"
 #include "mos_pool.h"
 #include "mos_rss.h"

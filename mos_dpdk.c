@@ -1,19 +1,23 @@
 /*
- * mos_dpdk.c - the I/O module: EAL, ports, queues, mbuf pools, RSS key and
- * redirection table (see mos_dpdk.h). The only file that includes DPDK.
+ * mos_dpdk.c - the I/O module's control path (see mos_dpdk.h): the EAL and
+ * its runtime directory, the ports with their queues, mbuf pools, RSS key
+ * and redirection table, the steering rings, each core's lcore identity,
+ * and the shut-down of all of it. Main thread only (thread_attach: each
+ * core's thread, once), before the cores start and after they stop: nothing
+ * here is on the packet path.
  *
- * Module state lives in `io` below: written by the main thread during
- * start-up and shut-down only, never on the packet path.
+ * The packet path over what it sets up is mos_io.c; a multi-process group's
+ * EAL, publishing and attaching is mos_dpdk_mp.c. The state the three share,
+ * `io` (mos_dpdk_priv.h), is defined here.
  */
 #include "mos_dpdk.h"
+#include "mos_dpdk_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <dirent.h>
 #include <limits.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,35 +26,18 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_interrupts.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
-#include "mos_core.h"
-
 #include "mos_log.h"
 
-#define EAL_ARGV_MAX      (CONF_MAX_EAL_ARGS + 16)
 #define MBUF_CACHE        256
 #define MBUF_BURST_SLACK  2048	/* mbufs a core holds outside the rings: bursts, ARP queue */
 #define LINK_WAIT_MS      3000
 #define INTR_SETTLE_US    100000	/* the interrupt thread's walk after a port close (fini) */
 #define NO_HUGE_BASE_MB   64	/* EAL heap besides the mbuf pools, when it has no hugepages */
-
-/* Built with AddressSanitizer (make SAN=1: clang's __has_feature, gcc's macro)? */
-#if defined(__SANITIZE_ADDRESS__)
-#define MOS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MOS_ASAN 1
-#endif
-#endif
-#ifndef MOS_ASAN
-#define MOS_ASAN 0
-#endif
-static const bool sanitized_address_space = MOS_ASAN;
 
 /* Drivers that accept an RSS configuration but do not hash with our key and table. */
 static const char *const soft_rss_drivers[] = {
@@ -69,100 +56,9 @@ static const char *const fixed_queue_drivers[] = { "net_af_packet" };
 
 #define STEER_RING     4096	/* frames one core may hold for another */
 
-/*
- * What a multi-process master publishes to its slaves in a memzone: the
- * ports as it started them, the key, and one slot per queue saying which
- * process works it and how far it got. Slots change with atomics only.
- */
-#define MP_ZONE        "mos_mp"
-#define MP_MAGIC       0x45505750u	/* "EPWP" */
-#define MP_READY_FILE  "mos_mp_ready"	/* in the runtime dir: the master's pid, once it is ready */
-#define MP_EXIT_WAIT_MS 5000		/* the master waits this long for slaves to leave */
+struct mos_dpdk_io io;
 
-enum mp_state { MP_FREE = 0, MP_RUNNING, MP_DONE, MP_EXITED };
-
-struct mp_slot {
-	int32_t pid;
-	uint32_t state;			/* enum mp_state */
-};
-
-struct mp_shared {
-	uint32_t magic;
-	uint32_t nqueues;
-	int32_t master_pid;
-	uint32_t master_cpu;
-	uint64_t core_mask;
-	struct mos_rss_key key;
-	int n_ports;
-	uint16_t port_id[CONF_MAX_NETDEV];
-	bool steer[CONF_MAX_NETDEV];
-	struct mos_port_info info[CONF_MAX_NETDEV];
-	struct mp_slot slot[CONF_MAX_CORES];
-};
-#define TX_BATCH       64
-#define TX_RETRIES     8
-
-/* One core's packet-path state: touched only by that core's thread. */
-struct io_core {
-	struct rte_mbuf *tx[CONF_MAX_NETDEV][TX_BATCH];
-	uint16_t n_tx[CONF_MAX_NETDEV];
-	unsigned rx_turn;		/* which of its queues a port's poll starts with */
-	struct mos_io_stats st;
-} __rte_cache_aligned;
-
-static struct io_core io_core[CONF_MAX_CORES];
-
-static struct {
-	bool eal_up;
-	uint64_t tsc_per_us;
-	unsigned nqueues;
-	struct mos_rss_key key;		/* for software steering */
-	bool steer[CONF_MAX_NETDEV];	/* the port does not hash for us: steer in software */
-	uint16_t dev_queues[CONF_MAX_NETDEV];	/* the port's queues: nqueues, or more (extra_queue) */
-	struct mos_rss_reta reta[CONF_MAX_NETDEV];
-	struct rte_ring *ring[CONF_MAX_NETDEV][CONF_MAX_CORES];	/* frames handed to a core */
-	char prefix[64];	/* --file-prefix we chose, "" when the user gave one */
-	char run_dir[128];	/* the EAL runtime directory to remove at exit */
-	int n_ports;
-	uint16_t port_id[CONF_MAX_NETDEV];
-	struct rte_mempool *mbuf_pool[CONF_MAX_CORES];
-
-	/* multi-process mode (epwget-mp) */
-	enum conf_mp_mode mp;
-	unsigned mp_queue;		/* this process's queue */
-	unsigned mp_wait_s;
-	char mp_prefix[64];		/* the group's --file-prefix */
-	char mp_dir[PATH_MAX / 2];	/* the group's EAL runtime directory */
-	struct mp_shared *mp_sh;	/* the master's memzone, shared by the group */
-	const struct rte_memzone *mp_mz;
-	uint64_t mp_finished_us;	/* when this process's own work ended, 0 = not yet */
-	bool mp_told_wait, mp_told_missing;
-} io;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Whether the user's EAL arguments already hold option opt (as "opt" or "opt=..."). */
-static bool has_opt(const char *const *argv, int argc, const char *opt)
-{
-	size_t n = strlen(opt);
-
-	for (int i = 0; i < argc; i++)
-		if (strncmp(argv[i], opt, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
-			return true;
-	return false;
-}
-
-static long hugepages_free(void)
+long mos_dpdk_hugepages_free(void)
 {
 	char line[256];
 	long n = 0;
@@ -213,7 +109,7 @@ static int add_memory_args(const struct mos_conf *conf, const char **argv, int a
 	for (size_t i = 0; i < sizeof(mem_opts) / sizeof(mem_opts[0]); i++)
 		if (has_opt(argv, argc, mem_opts[i]))
 			return argc;
-	if (hugepages_free() > 0) {
+	if (mos_dpdk_hugepages_free() > 0) {
 		MOS_LOG(DEBUG, "EAL on hugepages (--in-memory)");
 		argv[argc++] = "--in-memory";
 		return argc;
@@ -234,8 +130,8 @@ static int split_eal_args(char *buf, const char **argv, int argc, char *err, siz
 	for (char *save = NULL, *w = strtok_r(buf, " \t", &save); w != NULL;
 	     w = strtok_r(NULL, " \t", &save)) {
 		if (argc >= CONF_MAX_EAL_ARGS) {
-			set_err(err, errlen, "eal_args: more than %d words; shorten eal_args",
-				CONF_MAX_EAL_ARGS - 1);
+			mos_set_err(err, errlen, "eal_args: more than %d words; shorten eal_args",
+				    CONF_MAX_EAL_ARGS - 1);
 			return -E2BIG;
 		}
 		argv[argc++] = w;
@@ -244,7 +140,7 @@ static int split_eal_args(char *buf, const char **argv, int argc, char *err, siz
 }
 
 /* argv[0] and the user's eal_args words (kept in words); the count, or -errno. */
-static int user_eal_args(const struct mos_conf *conf, const char *prog, char *words,
+int mos_dpdk_user_eal_args(const struct mos_conf *conf, const char *prog, char *words,
 			 size_t wlen, const char **argv, char *err, size_t errlen)
 {
 	argv[0] = prog;
@@ -253,7 +149,7 @@ static int user_eal_args(const struct mos_conf *conf, const char *prog, char *wo
 }
 
 /* The options every EAL gets unless the user's eal_args (the first user words) chose them. */
-static int add_common_args(const struct mos_conf *conf, bool verbose, const char **argv,
+int mos_dpdk_add_common_args(const struct mos_conf *conf, bool verbose, const char **argv,
 			   int argc, int user)
 {
 	static char chans[16];
@@ -273,14 +169,14 @@ static int add_common_args(const struct mos_conf *conf, bool verbose, const char
 	return argc;
 }
 
-static int eal_start(const char **argv, int argc, char *err, size_t errlen)
+int mos_dpdk_eal_start(const char **argv, int argc, char *err, size_t errlen)
 {
 	/* the EAL reorders the pointers but never writes through them */
 	int ret = rte_eal_init(argc, (char **)(uintptr_t)argv);
 
 	if (ret < 0) {
-		set_err(err, errlen, "DPDK EAL start failed (%s); check eal_args in the mos config "
-			"(the EAL's own message is above)", rte_strerror(rte_errno));
+		mos_set_err(err, errlen, "DPDK EAL start failed (%s); check eal_args in the mos "
+			    "config (the EAL's own message is above)", rte_strerror(rte_errno));
 		return -(rte_errno ? rte_errno : EINVAL);
 	}
 	io.eal_up = true;
@@ -290,10 +186,6 @@ static int eal_start(const char **argv, int argc, char *err, size_t errlen)
 	snprintf(io.run_dir, sizeof(io.run_dir), "%s", rte_eal_get_runtime_dir());
 	return 0;
 }
-
-static bool pid_alive(int32_t pid);
-static void runtime_dir_of(const char *prefix, char *buf, size_t len);
-static void unlink_files(const char *dir, const char *prefix);
 
 /*
  * The runtime directories that epwget processes killed before their exit
@@ -308,7 +200,7 @@ static void remove_stale_run_dirs(void)
 	long pid;
 	char tail;
 
-	runtime_dir_of("", base, sizeof(base));
+	mos_dpdk_runtime_dir_of("", base, sizeof(base));
 	base[strlen(base) - 1] = '\0';	/* ".../dpdk/": the directory of every prefix */
 	d = opendir(base);
 	if (d == NULL)
@@ -318,7 +210,7 @@ static void remove_stale_run_dirs(void)
 		    pid > INT32_MAX || pid_alive((int32_t)pid))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", base, e->d_name);
-		unlink_files(dir, "");
+		mos_dpdk_unlink_files(dir, "");
 		if (rmdir(dir) == 0)
 			MOS_LOG(DEBUG, "removed %s, left by an epwget that was killed", dir);
 	}
@@ -334,7 +226,7 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 
 	if (io.eal_up)
 		return 0;
-	argc = user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
+	argc = mos_dpdk_user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
 	if (argc < 0)
 		return argc;
 	user = argc;
@@ -352,233 +244,18 @@ int mos_dpdk_init(const struct mos_conf *conf, const char *prog, bool verbose,
 		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.prefix);
 		argv[argc++] = prefix;
 	}
-	argc = add_common_args(conf, verbose, argv, argc, user);
-	return eal_start(argv, argc, err, errlen);
-}
-
-/* --- multi-process: the group's EAL ----------------------------------------- */
-
-static bool pid_alive(int32_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
-/* The value of option opt in the user's words ("--opt=v" or "--opt v"), or NULL. */
-static const char *opt_value(const char *const *argv, int argc, const char *opt)
-{
-	size_t n = strlen(opt);
-
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], opt, n) != 0)
-			continue;
-		if (argv[i][n] == '=')
-			return argv[i] + n + 1;
-		if (argv[i][n] == '\0' && i + 1 < argc)
-			return argv[i + 1];
-	}
-	return NULL;
+	argc = mos_dpdk_add_common_args(conf, verbose, argv, argc, user);
+	return mos_dpdk_eal_start(argv, argc, err, errlen);
 }
 
 /* The EAL's runtime directory for a file prefix, as the EAL itself names it. */
-static void runtime_dir_of(const char *prefix, char *buf, size_t len)
+void mos_dpdk_runtime_dir_of(const char *prefix, char *buf, size_t len)
 {
 	const char *base = "/var/run";
 
 	if (getuid() != 0)
 		base = getenv("XDG_RUNTIME_DIR") != NULL ? getenv("XDG_RUNTIME_DIR") : "/tmp";
 	snprintf(buf, len, "%s/dpdk/%s", base, prefix);
-}
-
-static bool hugetlbfs_mounted(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/mounts", "r");
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, " hugetlbfs ") != NULL;
-	fclose(f);
-	return found;
-}
-
-/* The pid in the group's ready file, 0 when there is none. */
-static int32_t ready_pid(void)
-{
-	char path[PATH_MAX];
-	long pid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT32_MAX)
-		pid = 0;
-	fclose(f);
-	return (int32_t)pid;
-}
-
-/* A DPDK primary holds a lock on the group's config file while it lives. */
-static bool primary_alive(void)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/config", io.mp_dir);
-	return rte_eal_primary_proc_alive(path) != 0;
-}
-
-static int mp_master_checks(const char *const *argv, int user, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (primary_alive()) {
-		int32_t pid = ready_pid();
-
-		set_err(err, errlen, "a master already runs for file prefix %s (pid %d): stop it "
-			"first, or give this group its own --file-prefix in eal_args", io.mp_prefix,
-			pid);
-		return -EEXIST;
-	}
-	if (hugepages_free() <= 0) {
-		set_err(err, errlen, "multi-process needs hugepages and none is free: echo 256 > "
-			"/proc/sys/vm/nr_hugepages (make run-mp does it)");
-		return -ENOMEM;
-	}
-	if (!has_opt(argv, user, "--huge-dir") && !hugetlbfs_mounted()) {
-		set_err(err, errlen, "multi-process needs a hugetlbfs mount to share memory: mkdir -p "
-			"/dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages (make run-mp does it)");
-		return -ENOENT;
-	}
-	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
-	unlink(path);	/* left by a master that died */
-	return 0;
-}
-
-/* A slave starts its EAL only once the master has started the ports: the tap PMD hands queues over then. */
-static int mp_wait_master(char *err, size_t errlen)
-{
-	for (unsigned waited_ms = 0;; waited_ms += 100) {
-		int32_t pid = ready_pid();
-
-		if (pid != 0 && pid_alive(pid) && primary_alive())
-			return 0;
-		if (waited_ms >= io.mp_wait_s * 1000u) {
-			set_err(err, errlen, "no master is ready for file prefix %s after %u s: start "
-				"the master first (epwget-mp -f MASTER.conf -c N, with multiprocess = N "
-				"master), or raise mp_wait", io.mp_prefix, io.mp_wait_s);
-			return -ETIMEDOUT;
-		}
-		if (waited_ms == 0)
-			MOS_LOG(INFO, "waiting up to %u s for the master of file prefix %s",
-				io.mp_wait_s, io.mp_prefix);
-		usleep(100 * 1000);
-	}
-}
-
-/* The CPU that lcore `cpu` runs on: itself when this process may use it, else one it may. */
-static unsigned physical_cpu(unsigned cpu)
-{
-	cpu_set_t set;
-	unsigned n = 0, pick;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_ISSET(cpu, &set))
-		return cpu;
-	n = (unsigned)CPU_COUNT(&set);
-	if (n == 0)
-		return cpu;
-	pick = cpu % n;
-	for (unsigned c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set) && pick-- == 0) {
-			MOS_LOG(INFO, "CPU %u is not available here: core %u shares CPU %u", cpu,
-				cpu, c);
-			return c;
-		}
-	return cpu;
-}
-
-static int mp_check_args(const struct mos_conf *conf, unsigned cpu, const char *const *argv,
-			 int user, char *err, size_t errlen)
-{
-	static const char *const private_mem[] = { "--in-memory", "--no-huge", "--no-shconf" };
-
-	if (cpu >= CONF_MAX_CORES || !((conf->core_mask >> cpu) & 1)) {
-		set_err(err, errlen, "core %u is not in core_mask 0x%llx: give -c one of its CPUs",
-			cpu, (unsigned long long)conf->core_mask);
-		return -EINVAL;
-	}
-	if (conf->mp_mode == CONF_MP_MASTER && (int)cpu != conf->mp_master_core) {
-		set_err(err, errlen, "this is the master's configuration (multiprocess = %d master): "
-			"run it with -c %d; slaves take a configuration with multiprocess = slave",
-			conf->mp_master_core, conf->mp_master_core);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < sizeof(private_mem) / sizeof(private_mem[0]); i++)
-		if (has_opt(argv, user, private_mem[i])) {
-			set_err(err, errlen, "eal_args: %s keeps memory private to one process; "
-				"multi-process shares it: remove %s", private_mem[i], private_mem[i]);
-			return -EINVAL;
-		}
-	return 0;
-}
-
-int mos_dpdk_init_mp(const struct mos_conf *conf, const char *prog, bool verbose, unsigned cpu,
-		     char *err, size_t errlen)
-{
-	static char words[CONF_EAL_ARGS_MAX], lcores[48], prefix[96];
-	const char *argv[EAL_ARGV_MAX];
-	const char *p;
-	bool master = conf->mp_mode == CONF_MP_MASTER;
-	int argc, user, ret;
-
-	if (io.eal_up)
-		return 0;
-	if (conf->mp_mode == CONF_MP_NONE) {
-		set_err(err, errlen, "no multiprocess line in the mos config: add `multiprocess = N "
-			"master` (the master's) or `multiprocess = slave`");
-		return -EINVAL;
-	}
-	argc = user_eal_args(conf, prog, words, sizeof(words), argv, err, errlen);
-	if (argc < 0)
-		return argc;
-	user = argc;
-	ret = mp_check_args(conf, cpu, argv, user, err, errlen);
-	if (ret != 0)
-		return ret;
-	io.mp = conf->mp_mode;
-	io.mp_queue = (unsigned)__builtin_popcountll(conf->core_mask & ((1ULL << cpu) - 1));
-	io.mp_wait_s = (unsigned)conf->mp_wait;
-	p = opt_value(argv, user, "--file-prefix");
-	snprintf(io.mp_prefix, sizeof(io.mp_prefix), "%s", p != NULL ? p : "epwget-mp");
-	io.prefix[0] = '\0';	/* the group's directory is removed by the master, not by us */
-	runtime_dir_of(io.mp_prefix, io.mp_dir, sizeof(io.mp_dir));
-	ret = master ? mp_master_checks(argv, user, err, errlen) : mp_wait_master(err, errlen);
-	if (ret != 0)
-		return ret;
-	if (p == NULL) {
-		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", io.mp_prefix);
-		argv[argc++] = prefix;
-	}
-	if (!has_opt(argv, user, "--proc-type"))
-		argv[argc++] = master ? "--proc-type=primary" : "--proc-type=secondary";
-	/*
-	 * AddressSanitizer's shadow covers the EAL's default base address (4
-	 * GiB): a sanitized master reserved its hugepage space wherever mmap
-	 * put it, where a slave's own mappings often were already ("Cannot
-	 * reserve 17179869184 bytes at [0x7fdffde00000] - please use
-	 * '--base-virtaddr'"; 2 test groups of 4 failed). Above the shadow and
-	 * below ASan's allocator, the address is free in every process.
-	 */
-	if (sanitized_address_space && master && !has_opt(argv, user, "--base-virtaddr"))
-		argv[argc++] = "--base-virtaddr=0x200000000000";
-	/* lcore id = the core's CPU: each process of the group has its own mempool caches */
-	if (!has_opt(argv, user, "-l") && !has_opt(argv, user, "-c") && !has_opt(argv, user, "--lcores")) {
-		snprintf(lcores, sizeof(lcores), "--lcores=%u@%u", cpu, physical_cpu(cpu));
-		argv[argc++] = lcores;
-	}
-	argc = add_common_args(conf, verbose, argv, argc, user);
-	return eal_start(argv, argc, err, errlen);
 }
 
 static bool soft_rss_driver(const char *driver)
@@ -603,9 +280,9 @@ static int port_lookup(const char *name, uint16_t *port, char *err, size_t errle
 	} else if (rte_eth_dev_get_port_by_name(name, port) == 0) {
 		return 0;
 	}
-	set_err(err, errlen, "netdev %s: no such DPDK port (%u probed); add the device to eal_args "
-		"(--vdev=... for a virtual device, -a PCI-ADDRESS for a NIC bound to vfio-pci)",
-		name, rte_eth_dev_count_avail());
+	mos_set_err(err, errlen, "netdev %s: no such DPDK port (%u probed); add the device to "
+		    "eal_args (--vdev=... for a virtual device, -a PCI-ADDRESS for a NIC bound to "
+		    "vfio-pci)", name, rte_eth_dev_count_avail());
 	return -ENODEV;
 }
 
@@ -653,9 +330,9 @@ static int create_mbuf_pools(const struct mos_conf *conf, unsigned nqueues, char
 			continue;
 		io.mbuf_pool[q] = mbuf_pool_create(conf, q, (unsigned)__builtin_ctzll(mask));
 		if (io.mbuf_pool[q] == NULL) {
-			set_err(err, errlen, "cannot create the mbuf pool of core %u (%u mbufs: %s); "
-				"reserve hugepages or lower rx_desc/tx_desc", q,
-				mbufs_per_core(conf), rte_strerror(rte_errno));
+			mos_set_err(err, errlen, "cannot create the mbuf pool of core %u (%u "
+				    "mbufs: %s); reserve hugepages or lower rx_desc/tx_desc", q,
+				    mbufs_per_core(conf), rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
@@ -753,8 +430,8 @@ static int queues_setup(uint16_t port, unsigned dev_queues, unsigned nqueues,
 			ret = rte_eth_tx_queue_setup(port, (uint16_t)q, ntx, (unsigned)socket, NULL);
 	}
 	if (ret != 0)
-		set_err(err, errlen, "port %u: queue set-up failed (%s); try smaller rx_desc/tx_desc",
-			port, rte_strerror(-ret));
+		mos_set_err(err, errlen, "port %u: queue set-up failed (%s); try smaller "
+			    "rx_desc/tx_desc", port, rte_strerror(-ret));
 	return ret;
 }
 
@@ -808,21 +485,23 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	memset(&pc, 0, sizeof(pc));
 	ret = rte_eth_dev_info_get(port, &di);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s: cannot read device info (%s)", nd->name,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s: cannot read device info (%s)", nd->name,
+			    rte_strerror(-ret));
 		return ret;
 	}
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
 	if (io.mp != CONF_MP_NONE && strcmp(info->driver, "net_af_packet") == 0) {
-		set_err(err, errlen, "netdev %s: net_af_packet cannot be shared with DPDK secondary "
-			"processes (they crash on transmit in DPDK 22.11): use net_tap, net_memif or "
-			"a NIC for epwget-mp, or the threaded epwget", nd->name);
+		mos_set_err(err, errlen, "netdev %s: net_af_packet cannot be shared with DPDK "
+			    "secondary processes (they crash on transmit in DPDK 22.11): use "
+			    "net_tap, net_memif or a NIC for epwget-mp, or the threaded epwget",
+			    nd->name);
 		return -ENOTSUP;
 	}
 	if (nqueues > di.max_rx_queues || nqueues > di.max_tx_queues) {
-		set_err(err, errlen, "netdev %s (%s) has %u RX / %u TX queues, %u cores need one each; "
-			"use fewer cores (-N) or a device with more queues (af_packet: qpairs=N)",
-			nd->name, info->driver, di.max_rx_queues, di.max_tx_queues, nqueues);
+		mos_set_err(err, errlen, "netdev %s (%s) has %u RX / %u TX queues, %u cores need "
+			    "one each; use fewer cores (-N) or a device with more queues "
+			    "(af_packet: qpairs=N)", nd->name, info->driver, di.max_rx_queues,
+			    di.max_tx_queues, nqueues);
 		return -EINVAL;
 	}
 	setup_rss(&pc, &di, k, keybuf, info);
@@ -831,8 +510,8 @@ static int port_configure(const struct conf_netdev *nd, uint16_t port, unsigned 
 	info->dev_queues = (uint16_t)dev_queues;
 	ret = rte_eth_dev_configure(port, (uint16_t)dev_queues, (uint16_t)dev_queues, &pc);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s (%s): configure failed (%s)", nd->name, info->driver,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s (%s): configure failed (%s)", nd->name,
+			    info->driver, rte_strerror(-ret));
 		return ret;
 	}
 	if (nd->mac_set && rte_eth_dev_default_mac_addr_set(port, (struct rte_ether_addr *)
@@ -864,8 +543,8 @@ static int port_start(const struct conf_netdev *nd, unsigned nqueues, const stru
 		return ret;
 	ret = rte_eth_dev_start(port);
 	if (ret != 0) {
-		set_err(err, errlen, "netdev %s (%s): start failed (%s)", nd->name, info->driver,
-			rte_strerror(-ret));
+		mos_set_err(err, errlen, "netdev %s (%s): start failed (%s)", nd->name,
+			    info->driver, rte_strerror(-ret));
 		return ret;
 	}
 	io.port_id[io.n_ports] = port;
@@ -894,148 +573,12 @@ static int create_steer_rings(int i, unsigned nqueues, char *err, size_t errlen)
 		snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
 		io.ring[i][q] = rte_ring_create(name, STEER_RING, rte_socket_id(), RING_F_SC_DEQ);
 		if (io.ring[i][q] == NULL) {
-			set_err(err, errlen, "cannot create the steering ring %s (%s)", name,
-				rte_strerror(rte_errno));
+			mos_set_err(err, errlen, "cannot create the steering ring %s (%s)", name,
+				    rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
 	return 0;
-}
-
-/* --- multi-process: publish (master) and attach (slave) --------------------- */
-
-static int write_ready_file(char *err, size_t errlen)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", io.mp_dir, MP_READY_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", io.mp_dir, MP_READY_FILE);
-	f = fopen(tmp, "w");
-	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		set_err(err, errlen, "cannot write %s (%s); check that %s is writable", path,
-			strerror(errno), io.mp_dir);
-		return -errno;
-	}
-	return 0;
-}
-
-/* The master, its ports started: tell the slaves what they are and that they may come. */
-static int mp_publish(const struct mos_conf *conf, const struct mos_port_info *info,
-		      char *err, size_t errlen)
-{
-	struct mp_shared *sh;
-
-	io.mp_mz = rte_memzone_reserve(MP_ZONE, sizeof(*sh), rte_socket_id(), 0);
-	if (io.mp_mz == NULL) {
-		set_err(err, errlen, "cannot reserve the group's memzone (%s); reserve more "
-			"hugepages", rte_strerror(rte_errno));
-		return -ENOMEM;
-	}
-	sh = io.mp_sh = io.mp_mz->addr;
-	memset(sh, 0, sizeof(*sh));
-	sh->nqueues = io.nqueues;
-	sh->master_pid = (int32_t)getpid();
-	sh->master_cpu = (uint32_t)conf->mp_master_core;
-	sh->core_mask = conf->core_mask;
-	sh->key = io.key;
-	sh->n_ports = io.n_ports;
-	for (int i = 0; i < io.n_ports; i++) {
-		sh->port_id[i] = io.port_id[i];
-		sh->steer[i] = io.steer[i];
-		sh->info[i] = info[i];
-	}
-	sh->slot[io.mp_queue] = (struct mp_slot){ sh->master_pid, MP_RUNNING };
-	__atomic_store_n(&sh->magic, MP_MAGIC, __ATOMIC_RELEASE);
-	return write_ready_file(err, errlen);
-}
-
-static int mp_lookup_shared(const struct mos_conf *conf, unsigned nqueues,
-			    const struct mos_rss_key *k, char *err, size_t errlen)
-{
-	const struct rte_memzone *mz = rte_memzone_lookup(MP_ZONE);
-	struct mp_shared *sh = mz != NULL ? mz->addr : NULL;
-
-	if (sh == NULL || __atomic_load_n(&sh->magic, __ATOMIC_ACQUIRE) != MP_MAGIC) {
-		set_err(err, errlen, "the master of file prefix %s has published no ports; is it "
-			"an epwget-mp master of this version?", io.mp_prefix);
-		return -ENOENT;
-	}
-	io.mp_sh = sh;
-	if (sh->core_mask != conf->core_mask || sh->nqueues != nqueues ||
-	    sh->n_ports != conf->n_netdev) {
-		set_err(err, errlen, "the master runs core_mask 0x%llx with %d netdevs, this "
-			"configuration has 0x%llx and %d: give slaves the master's configuration "
-			"with only the multiprocess line changed", (unsigned long long)sh->core_mask,
-			sh->n_ports, (unsigned long long)conf->core_mask, conf->n_netdev);
-		return -EINVAL;
-	}
-	if (sh->key.len != k->len || memcmp(sh->key.key, k->key, k->len) != 0) {
-		set_err(err, errlen, "rss_key differs from the master's: the group must steer with "
-			"one key; use the master's rss_key");
-		return -EINVAL;
-	}
-	if (io.mp_queue == (unsigned)__builtin_popcountll(sh->core_mask &
-							   ((1ULL << sh->master_cpu) - 1))) {
-		set_err(err, errlen, "core %u is the master's (multiprocess = %u master): give "
-			"slaves the other CPUs of core_mask", sh->master_cpu, sh->master_cpu);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Take this process's slot, unless a live process of the group holds it. */
-static int mp_claim(char *err, size_t errlen)
-{
-	struct mp_slot *sl = &io.mp_sh->slot[io.mp_queue];
-	int32_t old = __atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE);
-	uint32_t st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
-
-	if ((old != 0 && st != MP_EXITED && pid_alive(old)) ||
-	    !__atomic_compare_exchange_n(&sl->pid, &old, (int32_t)getpid(), false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		set_err(err, errlen, "queue %u of this group already has a process (pid %d): "
-			"give each slave its own CPU of core_mask", io.mp_queue, old);
-		return -EBUSY;
-	}
-	__atomic_store_n(&sl->state, MP_RUNNING, __ATOMIC_RELEASE);
-	return 0;
-}
-
-/* A slave: the master's ports, pools and rings, found by name; no control-path call. */
-static int mp_attach(const struct mos_conf *conf, unsigned nqueues, const struct mos_rss_key *k,
-		     struct mos_port_info *info, char *err, size_t errlen)
-{
-	char name[RTE_RING_NAMESIZE];
-	int ret = mp_lookup_shared(conf, nqueues, k, err, errlen);
-	struct mp_shared *sh = io.mp_sh;
-
-	if (ret != 0)
-		return ret;
-	for (int i = 0; i < sh->n_ports; i++) {
-		io.port_id[i] = sh->port_id[i];
-		io.steer[i] = sh->steer[i];
-		io.dev_queues[i] = sh->info[i].dev_queues;
-		io.reta[i] = sh->info[i].reta;
-		info[i] = sh->info[i];
-		for (unsigned q = 0; io.steer[i] && q < nqueues; q++) {
-			snprintf(name, sizeof(name), "mos_steer_%d_%u", i, q);
-			io.ring[i][q] = rte_ring_lookup(name);
-			if (io.ring[i][q] == NULL) {
-				set_err(err, errlen, "the master's steering ring %s is missing", name);
-				return -ENOENT;
-			}
-		}
-	}
-	io.n_ports = sh->n_ports;
-	snprintf(name, sizeof(name), "mos_mbuf_%u", io.mp_queue);
-	io.mbuf_pool[io.mp_queue] = rte_mempool_lookup(name);
-	if (io.mbuf_pool[io.mp_queue] == NULL) {
-		set_err(err, errlen, "the master's mbuf pool %s is missing", name);
-		return -ENOENT;
-	}
-	return mp_claim(err, errlen);
 }
 
 int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
@@ -1045,86 +588,21 @@ int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
 	int ret;
 
 	if (!io.eal_up || nqueues == 0 || nqueues > CONF_MAX_CORES) {
-		set_err(err, errlen, "ports started before the EAL or with %u queues", nqueues);
+		mos_set_err(err, errlen, "ports started before the EAL or with %u queues", nqueues);
 		return -EINVAL;
 	}
 	io.nqueues = nqueues;
 	io.key = *k;
 	if (io.mp == CONF_MP_SLAVE)
-		return mp_attach(conf, nqueues, k, info, err, errlen);
+		return mos_dpdk_mp_attach(conf, nqueues, k, info, err, errlen);
 	ret = create_mbuf_pools(conf, nqueues, err, errlen);
 	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
 		ret = port_start(&conf->netdev[i], nqueues, conf, k, &info[i], err, errlen);
 	for (int i = 0; ret == 0 && i < conf->n_netdev; i++)
 		ret = create_steer_rings(i, nqueues, err, errlen);
 	if (ret == 0 && io.mp == CONF_MP_MASTER)
-		ret = mp_publish(conf, info, err, errlen);
+		ret = mos_dpdk_mp_publish(conf, info, err, errlen);
 	return ret;
-}
-
-/* --- multi-process: the group's progress ------------------------------------ */
-
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-bool mos_dpdk_mp_master_alive(void)
-{
-	return io.mp != CONF_MP_SLAVE || io.mp_sh == NULL || pid_alive(io.mp_sh->master_pid);
-}
-
-void mos_dpdk_mp_finish(void)
-{
-	if (io.mp_sh == NULL)
-		return;
-	__atomic_store_n(&io.mp_sh->slot[io.mp_queue].state, MP_DONE, __ATOMIC_RELEASE);
-	if (io.mp_finished_us == 0)
-		io.mp_finished_us = wall_us();
-}
-
-int mos_dpdk_mp_others(void)
-{
-	uint64_t waited = io.mp_finished_us != 0 ? wall_us() - io.mp_finished_us : 0;
-	int running = 0, unstarted = 0;
-	char missing[128] = "";
-
-	if (io.mp_sh == NULL)
-		return 0;
-	if (!mos_dpdk_mp_master_alive())
-		return -EPIPE;
-	for (unsigned q = 0; q < io.nqueues; q++) {
-		const struct mp_slot *sl = &io.mp_sh->slot[q];
-		uint32_t st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
-
-		if (q == io.mp_queue)
-			continue;
-		if (st == MP_RUNNING && pid_alive(__atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE)))
-			running++;
-		else if (st == MP_FREE) {
-			size_t n = strlen(missing);
-
-			unstarted++;
-			snprintf(missing + n, sizeof(missing) - n, "%s%u", n ? "," : "", q);
-		}
-	}
-	if (unstarted == 0)
-		return running;
-	if (waited < (uint64_t)io.mp_wait_s * 1000000) {
-		if (!io.mp_told_wait && io.mp_finished_us != 0)
-			MOS_LOG(INFO, "waiting up to %u s for the processes of queues %s to start",
-				io.mp_wait_s, missing);
-		io.mp_told_wait = io.mp_finished_us != 0;
-		return running + unstarted;
-	}
-	if (!io.mp_told_missing)
-		MOS_LOG(WARN, "the processes of queues %s never started (waited %u s): their share "
-			"of the flows did not run", missing, io.mp_wait_s);
-	io.mp_told_missing = true;
-	return running;
 }
 
 int mos_dpdk_thread_attach(unsigned core, unsigned cpu)
@@ -1170,7 +648,7 @@ static void remove_run_dir(void)
 }
 
 /* Unlink the files in dir whose names start with prefix (all of them for ""). */
-static void unlink_files(const char *dir, const char *prefix)
+void mos_dpdk_unlink_files(const char *dir, const char *prefix)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
@@ -1187,70 +665,6 @@ static void unlink_files(const char *dir, const char *prefix)
 	closedir(d);
 }
 
-/*
- * The master, last of its group: the runtime directory (config, memory
- * maps, sockets, the ready file) and the hugepage files of the group's
- * prefix on every hugetlbfs mount. What a crash leaves, make run-mp and
- * the tests remove.
- */
-static void mp_remove_files(void)
-{
-	char line[512], mnt[256], type[32], prefix[80];
-	FILE *f;
-
-	unlink_files(io.mp_dir, "");
-	rmdir(io.mp_dir);
-	snprintf(prefix, sizeof(prefix), "%smap_", io.mp_prefix);
-	f = fopen("/proc/mounts", "r");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%*s %255s %31s", mnt, type) == 2 && strcmp(type, "hugetlbfs") == 0)
-			unlink_files(mnt, prefix);
-	fclose(f);
-}
-
-/*
- * The master waits (bounded) for its slaves to leave before it stops the
- * ports under them and frees their memory: until their processes are gone,
- * not only marked exited, since a slave still talks to the master's EAL
- * while it cleans up.
- */
-static void mp_wait_slaves(void)
-{
-	for (int waited = 0; waited < MP_EXIT_WAIT_MS; waited += 50) {
-		int live = 0;
-
-		for (unsigned q = 0; q < io.nqueues; q++) {
-			const struct mp_slot *sl = &io.mp_sh->slot[q];
-
-			if (q != io.mp_queue && pid_alive(__atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE)))
-				live++;
-		}
-		if (live == 0)
-			return;
-		if (waited == 0)
-			MOS_LOG(INFO, "waiting for %d slave%s to exit before stopping the ports", live,
-				live == 1 ? "" : "s");
-		usleep(50 * 1000);
-	}
-	MOS_LOG(WARN, "slaves still running after %d ms: stopping the ports anyway",
-		MP_EXIT_WAIT_MS);
-}
-
-/* A slave leaves what it attached to: the master owns and frees it. */
-static void mp_slave_fini(void)
-{
-	if (io.mp_sh != NULL)
-		__atomic_store_n(&io.mp_sh->slot[io.mp_queue].state, MP_EXITED, __ATOMIC_RELEASE);
-	io.mp_sh = NULL;
-	io.n_ports = 0;
-	memset(io.ring, 0, sizeof(io.ring));
-	memset(io.mbuf_pool, 0, sizeof(io.mbuf_pool));
-	rte_eal_cleanup();
-	io.eal_up = false;
-}
-
 void mos_dpdk_fini(void)
 {
 	bool master = io.mp == CONF_MP_MASTER;
@@ -1258,11 +672,11 @@ void mos_dpdk_fini(void)
 	if (!io.eal_up)
 		return;
 	if (io.mp == CONF_MP_SLAVE) {
-		mp_slave_fini();
+		mos_dpdk_mp_slave_fini();
 		return;
 	}
 	if (master && io.mp_sh != NULL)
-		mp_wait_slaves();
+		mos_dpdk_mp_wait_slaves();
 	for (int i = 0; i < io.n_ports; i++) {
 		rte_eth_dev_stop(io.port_id[i]);
 		rte_eth_dev_close(io.port_id[i]);
@@ -1286,8 +700,8 @@ void mos_dpdk_fini(void)
 			io.ring[i][q] = NULL;
 		}
 	io.n_ports = 0;
+	mos_io_forget_tx();	/* frames left go with the pools */
 	for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
-		memset(io_core[q].n_tx, 0, sizeof(io_core[q].n_tx));	/* frames left go with the pools */
 		rte_mempool_free(io.mbuf_pool[q]);
 		io.mbuf_pool[q] = NULL;
 	}
@@ -1298,298 +712,7 @@ void mos_dpdk_fini(void)
 	rte_eal_cleanup();
 	io.eal_up = false;
 	if (master)
-		mp_remove_files();
+		mos_dpdk_mp_remove_files();
 	else
 		remove_run_dir();
 }
-
-/* --- the packet path --------------------------------------------------------- */
-
-/*
- * A core is inside a burst call (rte_eth_rx_burst, rte_eth_tx_burst) while
- * its count is odd: the count is the core's (indexed by its own queue), also
- * while it polls an extra queue, so that each count has one writer. When a memif peer goes away, memif_disconnect unmaps the
- * shared rings from the EAL interrupt thread with no regard for a core inside
- * a burst (DPDK 22.11): over a loaded machine that killed epserver in
- * eth_memif_rx about one client exit in ten. munmap is wrapped
- * (-Wl,--wrap=munmap, mk/dpdk.mk): on the interrupt thread it first waits
- * until every burst that had begun is over. Bursts that begin later see the
- * link down (memif clears its flag before it unmaps) and touch nothing.
- */
-static struct {
-	uint64_t n;
-} __rte_cache_aligned io_busy[CONF_MAX_CORES];
-
-static inline void burst_enter(unsigned q)
-{
-	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_SEQ_CST);
-}
-
-static inline void burst_leave(unsigned q)
-{
-	__atomic_store_n(&io_busy[q].n, io_busy[q].n + 1, __ATOMIC_RELEASE);
-}
-
-int __real_munmap(void *addr, size_t len);
-int __wrap_munmap(void *addr, size_t len);
-
-int __wrap_munmap(void *addr, size_t len)
-{
-	if (io.eal_up && rte_thread_is_intr())
-		for (unsigned q = 0; q < CONF_MAX_CORES; q++) {
-			uint64_t n = __atomic_load_n(&io_busy[q].n, __ATOMIC_SEQ_CST);
-
-			while ((n & 1) && __atomic_load_n(&io_busy[q].n, __ATOMIC_ACQUIRE) == n)
-				sched_yield();
-		}
-	return __real_munmap(addr, len);
-}
-
-uint64_t mos_io_now_us(void)
-{
-	return rte_rdtsc() / io.tsc_per_us;
-}
-
-const struct mos_io_stats *mos_io_stats(const struct mos_core *core)
-{
-	return &io_core[core->queue].st;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/*
- * The queue that owns a received frame on a port we steer: the RETA entry
- * of the Toeplitz hash of its IPv4/TCP 4-tuple, as the NIC would compute
- * it. -1 for frames of every core (ARP replies); q, the core that polled
- * it, for anything that is not a well-formed enough IPv4 TCP segment (L3
- * drops and counts it).
- */
-static int frame_owner(int port, const uint8_t *f, uint32_t len, unsigned q)
-{
-	in_addr_t src, dst;
-	in_port_t sp, dp;
-	uint32_t ihl;
-
-	if (len < MOS_ETH_HLEN + 20)
-		return (int)q;
-	if (rd16(f + 12) == 0x0806)	/* ARP: a reply teaches every core */
-		return len >= MOS_ETH_HLEN + 28 && rd16(f + MOS_ETH_HLEN + 6) == 2 ? -1 : (int)q;
-	ihl = (uint32_t)(f[MOS_ETH_HLEN] & 0xf) * 4;
-	if (rd16(f + 12) != 0x0800 || f[MOS_ETH_HLEN + 9] != IPPROTO_TCP || ihl < 20 ||
-	    len < MOS_ETH_HLEN + ihl + 4)
-		return (int)q;
-	memcpy(&src, f + MOS_ETH_HLEN + 12, 4);
-	memcpy(&dst, f + MOS_ETH_HLEN + 16, 4);
-	memcpy(&sp, f + MOS_ETH_HLEN + ihl, 2);
-	memcpy(&dp, f + MOS_ETH_HLEN + ihl + 2, 2);
-	return mos_rss_reta_queue(&io.reta[port], mos_rss_hash_v4_tcp(&io.key, src, dst, sp, dp));
-}
-
-static void hand_over(struct io_core *ic, int port, unsigned owner, struct rte_mbuf *m)
-{
-	if (rte_ring_enqueue(io.ring[port][owner], m) != 0) {
-		ic->st.steer_dropped++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	ic->st.handed_over++;
-}
-
-/* An ARP reply goes to every other core as a copy; true when this core keeps the original. */
-static void share_arp(struct io_core *ic, int port, unsigned q, struct rte_mbuf *m)
-{
-	for (unsigned o = 0; o < io.nqueues; o++) {
-		struct rte_mbuf *c;
-
-		if (o == q)
-			continue;
-		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-		if (c != NULL)
-			hand_over(ic, port, o, c);
-		else
-			ic->st.steer_dropped++;
-	}
-}
-
-static void to_rxpkt(struct mos_rxpkt *p, struct rte_mbuf *m, int port)
-{
-	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	p->pkt = m;
-	p->data = rte_pktmbuf_mtod(m, uint8_t *);
-	p->len = rte_pktmbuf_data_len(m);
-	p->iface = (uint16_t)port;
-	p->flags = (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? MOS_RX_IP_CKSUM_GOOD : 0) |
-		   (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? MOS_RX_L4_CKSUM_GOOD : 0);
-}
-
-/*
- * Receive from one port's queue rxq for core q (rxq is q, or an extra queue
- * q polls), keeping the core's frames and steering the others. A frame
- * that core q keeps from an extra queue counts as handed over and in.
- */
-static int rx_port(struct io_core *ic, int port, unsigned rxq, unsigned q, struct mos_rxpkt *out,
-		   int max)
-{
-	struct rte_mbuf *m[64];
-	int n = 0;
-	uint16_t k;
-
-	burst_enter(q);
-	k = rte_eth_rx_burst(io.port_id[port], (uint16_t)rxq, m, (uint16_t)(max < 64 ? max : 64));
-	burst_leave(q);
-
-	if (rxq != q)
-		ic->st.extra_rx += k;
-	for (uint16_t i = 0; i < k; i++) {
-		int owner = (int)q;
-
-		if (io.steer[port] && m[i]->nb_segs == 1)
-			owner = frame_owner(port, rte_pktmbuf_mtod(m[i], uint8_t *),
-					    rte_pktmbuf_data_len(m[i]), q);
-		if (owner < 0)
-			share_arp(ic, port, q, m[i]);
-		else if (owner != (int)q) {
-			hand_over(ic, port, (unsigned)owner, m[i]);
-			continue;
-		}
-		if (rxq != q && owner == (int)q) {
-			ic->st.handed_over++;
-			ic->st.handed_in++;
-		}
-		ic->st.rx_pkts++;
-		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
-		to_rxpkt(&out[n++], m[i], port);
-	}
-	return n;
-}
-
-/* Frames other cores steered to this one. */
-static int rx_ring(struct io_core *ic, int port, unsigned q, struct mos_rxpkt *out, int max)
-{
-	struct rte_mbuf *m[64];
-	unsigned k = rte_ring_dequeue_burst(io.ring[port][q], (void **)m,
-					    (unsigned)(max < 64 ? max : 64), NULL);
-
-	for (unsigned i = 0; i < k; i++) {
-		ic->st.handed_in++;
-		ic->st.rx_pkts++;
-		ic->st.rx_bytes += rte_pktmbuf_pkt_len(m[i]);
-		to_rxpkt(&out[i], m[i], port);
-	}
-	return (int)k;
-}
-
-/*
- * The queues core q polls on a port: its own, then the extra ones q +
- * nqueues, q + 2 nqueues, ... below the port's dev_queues. The poll starts
- * with a different one each call, so that a busy queue cannot starve the others.
- */
-int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max)
-{
-	unsigned q = core->queue;
-	struct io_core *ic = &io_core[q];
-	unsigned turn = ic->rx_turn++;
-	int n = 0;
-
-	for (int port = 0; port < io.n_ports && n < max; port++) {
-		unsigned dq = io.dev_queues[port];
-		unsigned nq = dq > io.nqueues ? (dq - q + io.nqueues - 1) / io.nqueues : 1;
-
-		if (io.steer[port])
-			n += rx_ring(ic, port, q, out + n, max - n);
-		for (unsigned j = 0; j < nq && n < max; j++)
-			n += rx_port(ic, port, q + ((turn + j) % nq) * io.nqueues, q, out + n, max - n);
-	}
-	return n;
-}
-
-int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb)
-{
-	struct rte_mbuf *m;
-
-	for (int port = 0; port < io.n_ports; port++)
-		if (io_core[core->queue].n_tx[port] == TX_BATCH)
-			return -ENOBUFS;	/* backpressure (tx_flush_port) */
-	m = rte_pktmbuf_alloc(io.mbuf_pool[core->queue]);
-
-	if (m == NULL) {
-		io_core[core->queue].st.no_mbuf++;
-		return -ENOBUFS;
-	}
-	tb->pkt = m;
-	tb->data = rte_pktmbuf_mtod(m, uint8_t *);
-	return 0;
-}
-
-uint8_t *mos_io_pkt_data(void *pkt)
-{
-	return rte_pktmbuf_mtod((struct rte_mbuf *)pkt, uint8_t *);
-}
-
-void mos_io_pkt_free(struct mos_core *core, void *pkt)
-{
-	(void)core;
-	rte_pktmbuf_free(pkt);
-}
-
-/*
- * What the queue does not take stays batched for the next flush, and
- * mos_io_tx_alloc refuses buffers while a batch is full: TCP then keeps its
- * streams scheduled, so a peer that drains slower than we send (a memif
- * ring, a saturated NIC) slows us down instead of losing frames.
- */
-static void tx_flush_port(struct io_core *ic, unsigned q, int port)
-{
-	uint16_t n = ic->n_tx[port], sent = 0;
-
-	burst_enter(q);
-	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
-		sent = (uint16_t)(sent + rte_eth_tx_burst(io.port_id[port], (uint16_t)q,
-							  ic->tx[port] + sent, (uint16_t)(n - sent)));
-	burst_leave(q);
-	if (sent < n)
-		memmove(ic->tx[port], ic->tx[port] + sent, (size_t)(n - sent) * sizeof(ic->tx[port][0]));
-	ic->st.tx_pkts += sent;
-	ic->n_tx[port] = (uint16_t)(n - sent);
-}
-
-void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol)
-{
-	struct io_core *ic = &io_core[core->queue];
-	struct rte_mbuf *m = pkt;
-
-	m->data_len = len;
-	m->pkt_len = len;
-	m->ol_flags = 0;
-	if (ol != 0) {
-		m->l2_len = MOS_ETH_HLEN;
-		m->l3_len = MOS_IP_HLEN;
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 |
-			      ((ol & MOS_TX_IP_CKSUM) ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
-			      ((ol & MOS_TX_TCP_CKSUM) ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
-	}
-	if (ic->n_tx[iface] == TX_BATCH) {	/* the queue took nothing: no room left */
-		rte_pktmbuf_free(m);
-		ic->st.tx_dropped++;
-		return;
-	}
-	ic->st.tx_bytes += len;
-	ic->tx[iface][ic->n_tx[iface]++] = m;
-	if (ic->n_tx[iface] == TX_BATCH)
-		tx_flush_port(ic, core->queue, iface);
-}
-
-void mos_io_tx_flush(struct mos_core *core)
-{
-	struct io_core *ic = &io_core[core->queue];
-
-	for (int port = 0; port < io.n_ports; port++)
-		if (ic->n_tx[port] != 0)
-			tx_flush_port(ic, core->queue, port);
-}
-

@@ -1,5 +1,7 @@
 /*
- * mos_dpdk.h - the I/O module: the only code that calls DPDK.
+ * mos_dpdk.h - the I/O module, the only code that calls DPDK: its control
+ * path (mos_dpdk.c; the multi-process group, mos_dpdk_mp.c). The packet
+ * path over the ports it starts is mos_io.h's (mos_io.c).
  *
  * It owns the EAL, the ports named by the netdev lines of mos.conf, their
  * queues (queue i belongs to core i), the per-core mbuf pools, the RSS key
@@ -12,10 +14,8 @@
  * q % cores besides its own, and each of its frames handed to its owner.
  *
  * Threading: the set-up and shut-down calls run on the main thread (control
- * path); mos_dpdk_thread_attach and the mos_io_* packet path run on each
- * core's own thread, on that core's queues only. With software steering a
- * core's queue also carries other cores' frames, which it hands over while
- * it polls: every core must keep polling until all cores are done.
+ * path); mos_dpdk_thread_attach runs on each core's own thread, which then
+ * calls the packet path (mos_io.h) on that core's queues only.
  */
 #ifndef EPWGET_MOS_DPDK_H
 #define EPWGET_MOS_DPDK_H
@@ -94,74 +94,6 @@ int mos_dpdk_ports_start(const struct mos_conf *conf, unsigned nqueues,
  */
 int mos_dpdk_thread_attach(unsigned core, unsigned cpu);
 void mos_dpdk_thread_detach(void);
-
-/* --- the packet path of one core (its own thread only) --- */
-
-struct mos_core;
-
-#define MOS_FRAME_MAX 1536	/* bytes a transmit buffer holds */
-
-/* Offloads asked of the NIC for one frame. */
-#define MOS_TX_IP_CKSUM  0x1	/* IPv4 header checksum field is 0: fill it */
-#define MOS_TX_TCP_CKSUM 0x2	/* TCP checksum field holds the pseudo-header sum: finish it */
-
-/* A transmit buffer: data has room for MOS_FRAME_MAX bytes. */
-struct mos_txbuf {
-	void *pkt;
-	uint8_t *data;
-};
-
-/* A received frame. */
-struct mos_rxpkt {
-	void *pkt;
-	uint8_t *data;
-	uint16_t len;
-	uint16_t iface;		/* the netdev index it came in on */
-	uint32_t flags;		/* MOS_RX_* (mos_net.h): checksums the NIC verified */
-};
-
-/* Per-core I/O counters. */
-struct mos_io_stats {
-	uint64_t rx_pkts, tx_pkts;
-	uint64_t rx_bytes, tx_bytes;
-	uint64_t tx_dropped;		/* the NIC queue stayed full: frames freed */
-	uint64_t no_mbuf;		/* a transmit buffer was asked for and none was left */
-	uint64_t handed_over;		/* read from a queue not its owner's, handed to the owner:
-					 * another core (steering), or this core from an extra queue */
-	uint64_t handed_in;		/* handed to this core: by another core's steering, or from
-					 * an extra queue this core polls */
-	uint64_t steer_dropped;		/* the owner's steering ring was full */
-	uint64_t extra_rx;		/* read from the extra queues this core polls */
-};
-
-/*
- * Receive up to max frames for this core: from its queue on every port, the
- * extra queues it polls, and its steering ring. Frames that belong to
- * another core (their Toeplitz hash names its queue) go to that core's ring
- * instead.
- */
-int mos_io_rx_burst(struct mos_core *core, struct mos_rxpkt *out, int max);
-
-/* Send every frame queued by mos_io_tx_send. */
-void mos_io_tx_flush(struct mos_core *core);
-
-/* The core's I/O counters. */
-const struct mos_io_stats *mos_io_stats(const struct mos_core *core);
-
-/* Microseconds of a monotonic clock (the TSC in production). */
-uint64_t mos_io_now_us(void);
-
-/* A buffer to build a frame in. 0, or -ENOBUFS (counted by the caller). */
-int mos_io_tx_alloc(struct mos_core *core, struct mos_txbuf *tb);
-
-/* Queue the frame of len bytes for sending on interface iface; the buffer is gone. */
-void mos_io_tx_send(struct mos_core *core, uint16_t iface, void *pkt, uint16_t len, uint32_t ol);
-
-/* The data of a buffer handed out by mos_io_tx_alloc (for one held while ARP resolves). */
-uint8_t *mos_io_pkt_data(void *pkt);
-
-/* Give back a buffer without sending it. */
-void mos_io_pkt_free(struct mos_core *core, void *pkt);
 
 /* Stop and close the ports, release the EAL and its runtime directory. Idempotent. */
 void mos_dpdk_fini(void);

@@ -30,6 +30,7 @@
 #include "mos_core.h"
 #include "mos_log.h"
 #include "mos_net.h"
+#include "mos_wire.h"
 
 /* splitmix64: small state, good enough bits, and any seed works (0 too). */
 static uint64_t next(uint64_t *s)
@@ -184,22 +185,20 @@ static bool copy(struct way *w, const struct mos_fault_held *h, struct mos_fault
 static void finish_checksums(struct mos_fault_held *h)
 {
 	uint8_t *ip = h->data + MOS_ETH_HLEN;
-	uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
+	uint32_t ihl = mos_ip_hlen(ip), tot = mos_get16(ip + MOS_IP_OFF_TOTLEN);
 	uint16_t c;
 
 	if ((h->flags & MOS_TX_IP_CKSUM) && ihl >= MOS_IP_HLEN && ihl <= (uint32_t)h->len - MOS_ETH_HLEN) {
-		ip[10] = ip[11] = 0;
+		mos_put16(ip + MOS_IP_OFF_CKSUM, 0);
 		c = mos_cksum_fold(mos_cksum_add(0, ip, ihl));
-		ip[10] = (uint8_t)(c >> 8);
-		ip[11] = (uint8_t)c;
+		mos_put16(ip + MOS_IP_OFF_CKSUM, c);
 	}
 	if ((h->flags & MOS_TX_TCP_CKSUM) && tot >= ihl + MOS_TCP_HLEN &&
 	    tot <= (uint32_t)h->len - MOS_ETH_HLEN) {
 		uint8_t *th = ip + ihl;
 
 		c = mos_cksum_fold(mos_cksum_add(0, th, tot - ihl));
-		th[16] = (uint8_t)(c >> 8);
-		th[17] = (uint8_t)c;
+		mos_put16(th + MOS_TCP_OFF_CKSUM, c);
 	}
 	h->flags = 0;
 }
@@ -209,10 +208,11 @@ static bool corrupt(struct way *w, struct mos_fault_held *h)
 {
 	uint32_t span, tot, bit;
 
-	if (h->len < MOS_ETH_HLEN + MOS_IP_HLEN || h->data[12] != 0x08 || h->data[13] != 0x00)
+	if (h->len < MOS_ETH_HLEN + MOS_IP_HLEN ||
+	    mos_get16(h->data + MOS_ETH_OFF_TYPE) != MOS_ETHERTYPE_IPV4)
 		return false;
 	span = (uint32_t)h->len - MOS_ETH_HLEN;
-	tot = (uint32_t)h->data[MOS_ETH_HLEN + 2] << 8 | h->data[MOS_ETH_HLEN + 3];
+	tot = mos_get16(h->data + MOS_ETH_HLEN + MOS_IP_OFF_TOTLEN);
 	if (tot >= MOS_IP_HLEN && tot < span)
 		span = tot;	/* not the Ethernet padding: no checksum covers it */
 	if (w->deliver != NULL)

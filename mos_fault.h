@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "conf_parse.h"
-#include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mtcp_api.h"
 
 #define MOS_FAULT_HOLD 128	/* frames held per direction; one more passes on, counted */

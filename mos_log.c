@@ -31,3 +31,12 @@ void mos_log_print(enum mos_log_level level, const char *fmt, ...)
 	/* one write per line so that lines of different cores do not interleave */
 	fprintf(stderr, "%s\n", line);
 }
+
+void mos_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

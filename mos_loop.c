@@ -18,6 +18,7 @@
 #include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_log.h"
 #include "mos_net.h"
 #include "mos_tcp.h"

@@ -18,7 +18,7 @@
 
 #include "mos_arp.h"
 #include "mos_core.h"
-#include "mos_dpdk.h"
+#include "mos_io.h"
 #include "mos_tcp_priv.h"
 #include "mos_wire.h"
 

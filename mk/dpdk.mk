@@ -40,7 +40,7 @@ $(BUILD)/dpdk-libs.ok: FORCE | $(BUILD)
 	@echo "$(DPDK_WHOLE) $(SYS_LIBS)" | cmp -s - $@ || echo "$(DPDK_WHOLE) $(SYS_LIBS)" > $@
 
 # $(call dpdk_link,OUTPUT,OBJECTS): a static executable; munmap is wrapped so
-# that memif cannot unmap rings under a core's burst (mos_dpdk.c); glibc's warnings about
+# that memif cannot unmap rings under a core's burst (mos_io.c); glibc's warnings about
 # dlopen/getpwuid/getaddrinfo in static programs are expected (EAL then loads no
 # driver directory) and are kept in the log rather than printed. The sanitizer
 # build (SAN=1, mk/test.mk) replaces -static: same archives, dynamic glibc.

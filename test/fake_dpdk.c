@@ -1,9 +1,11 @@
 /*
  * fake_dpdk.c - the I/O module's stand-in for unit tests of the modules
- * above it: same header, no EAL, no hugepages. Ports come up as software-
- * RSS devices with the default table; calls are recorded for the tests.
+ * above it: same headers (mos_dpdk.h, mos_io.h), no EAL, no hugepages.
+ * Ports come up as software-RSS devices with the default table; calls are
+ * recorded for the tests.
  */
 #include "mos_dpdk.h"
+#include "mos_io.h"
 #include "fake_dpdk.h"
 
 #include <errno.h>
