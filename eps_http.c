@@ -9,9 +9,9 @@
  * bytes, line_end at LF, request_byte for every other byte.
  */
 #include "eps_http.h"
+#include "mos_log.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <strings.h>
 #include <stddef.h>
 #include <errno.h>
@@ -28,17 +28,6 @@
 
 /* --- the site ------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const struct {
 	const char *ext;
@@ -124,7 +113,7 @@ static int read_file(const char *path, uint8_t **out, uint64_t *size, uint64_t r
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		int e = errno;
 
-		set_err(err, errlen, "%s: %s; make it readable or remove it from the document root",
+		mos_set_err(err, errlen, "%s: %s; make it readable or remove it from the document root",
 			path, strerror(e));
 		if (fd >= 0)
 			close(fd);
@@ -139,7 +128,7 @@ static int read_file(const char *path, uint8_t **out, uint64_t *size, uint64_t r
 		ssize_t r = read(fd, buf + got, (size_t)((uint64_t)st.st_size - got));
 
 		if (r <= 0) {
-			set_err(err, errlen, "%s: %s while reading it; retry when it is not being "
+			mos_set_err(err, errlen, "%s: %s while reading it; retry when it is not being "
 				"written", path, r < 0 ? strerror(errno) : "shorter than its size");
 			free(buf);
 			close(fd);
@@ -149,7 +138,7 @@ static int read_file(const char *path, uint8_t **out, uint64_t *size, uint64_t r
 	}
 	close(fd);
 	if (buf == NULL) {
-		set_err(err, errlen, "%s: out of memory for %lld bytes", path, (long long)st.st_size);
+		mos_set_err(err, errlen, "%s: out of memory for %lld bytes", path, (long long)st.st_size);
 		return -ENOMEM;
 	}
 	*out = buf;
@@ -176,7 +165,7 @@ static int add_file(struct walk *w, const char *path, const char *name)
 	int ret;
 
 	if (s->n_files >= EPS_MAX_FILES) {
-		set_err(w->err, w->errlen, "the document root holds more than %d files; serve a "
+		mos_set_err(w->err, w->errlen, "the document root holds more than %d files; serve a "
 			"smaller directory", EPS_MAX_FILES);
 		return -E2BIG;
 	}
@@ -192,7 +181,7 @@ static int add_file(struct walk *w, const char *path, const char *name)
 	}
 	ret = read_file(path, &body, &size, w->max_bytes - s->file_bytes, w->err, w->errlen);
 	if (ret == -EFBIG)
-		set_err(w->err, w->errlen, "%s: the files pass the limit of %llu bytes; raise -m "
+		mos_set_err(w->err, w->errlen, "%s: the files pass the limit of %llu bytes; raise -m "
 			"or serve a smaller directory", path, (unsigned long long)w->max_bytes);
 	if (ret != 0)
 		return ret;
@@ -223,14 +212,14 @@ static int walk_dir(struct walk *w, const char *dir, const char *name, int depth
 	int ret = 0;
 
 	if (depth > MAX_DEPTH) {
-		set_err(w->err, w->errlen, "%s: more than %d levels of directories; serve a "
+		mos_set_err(w->err, w->errlen, "%s: more than %d levels of directories; serve a "
 			"shallower tree", dir, MAX_DEPTH);
 		return -ELOOP;
 	}
 	d = opendir(dir);
 	if (d == NULL) {
 		ret = -errno;
-		set_err(w->err, w->errlen, "%s: %s; give -d an existing, readable directory", dir,
+		mos_set_err(w->err, w->errlen, "%s: %s; give -d an existing, readable directory", dir,
 			strerror(-ret));
 		return ret;
 	}
@@ -241,7 +230,7 @@ static int walk_dir(struct walk *w, const char *dir, const char *name, int depth
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", name, e->d_name) >= sizeof(sub)) {
-			set_err(w->err, w->errlen, "%s: its name under the root has %d bytes or more; "
+			mos_set_err(w->err, w->errlen, "%s: its name under the root has %d bytes or more; "
 				"epserver serves names shorter than that", path, EPS_PATH_MAX);
 			ret = -ENAMETOOLONG;
 			break;
@@ -315,7 +304,7 @@ int eps_site_load(struct eps_site *s, const char *root, uint64_t max_bytes, char
 		ret = build_names(s);
 	if (ret != 0) {
 		if (err[0] == '\0')
-			set_err(err, errlen, "%s: %s while loading the files", root, strerror(-ret));
+			mos_set_err(err, errlen, "%s: %s while loading the files", root, strerror(-ret));
 		eps_site_free(s);
 	}
 	return ret;

@@ -24,7 +24,7 @@ TEST_MODS_fault := $(STACK_NO_IO)
 TEST_MODS_socket := mos_socket.c mos_epoll.c mos_pool.c mos_rss.c
 TEST_MODS_stats := epw_stats.c
 TEST_MODS_http := http_parse.c
-TEST_MODS_eps  := eps_conn.c eps_http.c
+TEST_MODS_eps  := eps_conn.c eps_http.c mos_log.c
 
 UNIT_TESTS := conf rss pool tuple timer buf net tcp fault socket core stats http eps
 UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
@@ -39,7 +39,7 @@ FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
 FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_main.c epw_flow.c epw_stats.c \
 		   http_parse.c app_cli.c
 FUZZ_MODS_http   = http_parse.c
-FUZZ_MODS_eps_http = eps_http.c
+FUZZ_MODS_eps_http = eps_http.c mos_log.c
 FUZZ_MODS_epserver = eps_conn.c eps_http.c mos_log.c
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
 E2E_TESTS  := $(sort $(wildcard test/e2e_*.sh))
