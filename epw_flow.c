@@ -138,7 +138,7 @@ static void flow_begin(struct epw_core *c, struct epw_flow *f)
 	f->number = c->first_flow + c->next_flow++;
 	f->req_off = 0;
 	f->sent_us = 0;
-	http_resp_init(&f->resp);
+	http_resp_init(&f->resp, false);
 	open_body_file(c, f);
 	c->c.started++;
 }
@@ -221,15 +221,20 @@ static void response_done(struct epw_core *c, struct epw_flow *f, bool peer_clos
 static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, size_t n)
 {
 	size_t used, off, len;
-	int r = http_resp_feed(&f->resp, p, n, &used, &off, &len);
+	int r;
 
-	if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len) {
-		/* one error per body: the rest of it is not written */
-		output_error(c, f, errno != 0 ? errno : EIO);
-		fclose(f->out);
-		f->out = NULL;
-	}
-	c->c.body_bytes += len;
+	do {	/* one range of body per call: a chunked body comes a chunk at a time */
+		r = http_resp_feed(&f->resp, p, n, &used, &off, &len);
+		if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len) {
+			/* one error per body: the rest of it is not written */
+			output_error(c, f, errno != 0 ? errno : EIO);
+			fclose(f->out);
+			f->out = NULL;
+		}
+		c->c.body_bytes += len;
+		p += used;
+		n -= used;
+	} while (r == 0 && n != 0);
 	return r;
 }
 
@@ -248,7 +253,7 @@ static int flow_reconnect(struct epw_core *c, struct epw_flow *f)
 	if (e != 0)
 		return e;
 	f->req_off = 0;
-	http_resp_init(&f->resp);
+	http_resp_init(&f->resp, false);
 	c->c.reconnects++;
 	return 0;
 }

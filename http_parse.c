@@ -5,7 +5,9 @@
  * The header is scanned a byte at a time (header_byte): each line is kept
  * in r->line, up to HTTP_LINE_MAX bytes, and handled when its LF arrives,
  * first as the status line, then as header fields, until the empty line.
- * The body is then a count, taken in bulk in http_resp_feed.
+ * The body is then a count, taken in bulk in http_resp_feed; a chunked
+ * body's framing is scanned a byte at a time (chunk_byte) between the runs
+ * of data, which are taken in bulk, one run per call.
  */
 #include "http_parse.h"
 
@@ -19,6 +21,26 @@ static const char *const error_names[HTTP_ERR_COUNT] = {
 	[HTTP_ERR_BAD_HEADER_LINE] = "bad_header_line",
 	[HTTP_ERR_UNSUPPORTED_ENCODING] = "unsupported_encoding",
 	[HTTP_ERR_HEADER_INCOMPLETE] = "header_incomplete",
+	[HTTP_ERR_BAD_CHUNK_SIZE] = "bad_chunk_size",
+	[HTTP_ERR_BAD_CHUNK_END] = "bad_chunk_end",
+	[HTTP_ERR_BAD_TRAILER] = "bad_trailer",
+	[HTTP_ERR_TRAILER_TOO_LONG] = "trailer_too_long",
+};
+
+/* Where a chunked body is (r->chunk), RFC 9112 7.1. */
+enum chunk_step {
+	CK_SIZE,	/* hex digits of the chunk size */
+	CK_SIZE_WS,	/* whitespace after them (BWS before ';') */
+	CK_EXT,		/* a chunk extension: skipped to the end of the line */
+	CK_SIZE_LF,	/* the size line's CR came: its LF */
+	CK_DATA,	/* chunk_left bytes of data */
+	CK_DATA_CR,	/* the CRLF after the data */
+	CK_DATA_LF,
+	CK_TRAILER,	/* the start of a trailer line (or the empty line) */
+	CK_TR_NAME,	/* a trailer field's name */
+	CK_TR_VALUE,	/* its value, to the end of the line */
+	CK_TR_LF,	/* a trailer line's CR came: its LF */
+	CK_END_LF,	/* the empty line's CR came: its LF */
 };
 
 const char *http_error_name(int error)
@@ -28,10 +50,11 @@ const char *http_error_name(int error)
 	return error_names[error];
 }
 
-void http_resp_init(struct http_resp *r)
+void http_resp_init(struct http_resp *r, bool head)
 {
 	memset(r, 0, sizeof(*r));
 	r->state = HTTP_STATUS_LINE;
+	r->head = head;
 }
 
 static int fail(struct http_resp *r, int error)
@@ -173,14 +196,20 @@ static int content_length(struct http_resp *r, struct span val)
 	return 0;
 }
 
+/*
+ * Only "chunked", alone: another coding would leave the payload encoded,
+ * and a second field would apply chunked twice or after another coding.
+ */
 static int transfer_encoding(struct http_resp *r, struct span val)
 {
 	struct span elem;
 
-	while (next_elem(r->line, &val, &elem))
-		if (eq_word(r->line + elem.off, elem.end - elem.off, "chunked"))
-			r->chunked = true;
-	return fail(r, HTTP_ERR_UNSUPPORTED_ENCODING);
+	if (r->chunked || r->line_long || !next_elem(r->line, &val, &elem) ||
+	    !eq_word(r->line + elem.off, elem.end - elem.off, "chunked") ||
+	    next_elem(r->line, &val, &elem))
+		return fail(r, HTTP_ERR_UNSUPPORTED_ENCODING);
+	r->chunked = true;
+	return 0;
 }
 
 static int connection(struct http_resp *r, struct span val)
@@ -232,6 +261,7 @@ static void next_response(struct http_resp *r)
 	r->status = 0;
 	r->content_length = 0;
 	r->has_length = false;
+	r->chunked = false;
 	r->conn_close = false;
 	r->conn_keep = false;
 }
@@ -239,7 +269,7 @@ static void next_response(struct http_resp *r)
 /* The empty line: decide how the body is framed. */
 static int end_header(struct http_resp *r)
 {
-	bool no_body = r->status == 204 || r->status == 304;
+	bool no_body = r->head || r->status == 204 || r->status == 304;
 
 	if (r->status < 200) {
 		next_response(r);
@@ -247,13 +277,20 @@ static int end_header(struct http_resp *r)
 	}
 	/* RFC 9112 9.3: 1.1 persists unless closed, 1.0 only when asked */
 	r->keep_alive = r->minor >= 1 ? !r->conn_close : r->conn_keep && !r->conn_close;
+	if (r->chunked && r->has_length) {
+		/* RFC 9112 6.3: chunked wins; a smuggling hint, so no reuse */
+		r->has_length = false;
+		r->content_length = 0;
+		r->keep_alive = false;
+	}
 	if (no_body || (r->has_length && r->content_length == 0)) {
 		r->state = HTTP_DONE;
 		return 0;
 	}
-	if (!r->has_length)
+	if (!r->has_length && !r->chunked)
 		r->keep_alive = false;	/* only the close ends this body */
 	r->state = HTTP_BODY;
+	r->chunk = CK_SIZE;
 	return 0;
 }
 
@@ -327,6 +364,156 @@ static size_t header_run(struct http_resp *r, const uint8_t *buf, size_t n)
 	return k;
 }
 
+static int hex_value(uint8_t c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The end of a chunk-size line: data follows, or the trailer after the last chunk. */
+static int chunk_size_done(struct http_resp *r)
+{
+	if (!r->chunk_digit)
+		return fail(r, HTTP_ERR_BAD_CHUNK_SIZE);
+	r->chunk = r->chunk_left != 0 ? CK_DATA : CK_TRAILER;
+	r->chunk_line = 0;
+	r->chunk_digit = false;
+	return 0;
+}
+
+/* A byte of a chunk-size line: "hex [BWS ; ext] CRLF"; bare LF ends it too. */
+static int chunk_size_byte(struct http_resp *r, uint8_t c)
+{
+	int h = hex_value(c);
+
+	if (++r->chunk_line > HTTP_HEADER_MAX)
+		return fail(r, HTTP_ERR_BAD_CHUNK_SIZE);
+	if (r->chunk == CK_SIZE_LF)
+		return c == '\n' ? chunk_size_done(r) : fail(r, HTTP_ERR_BAD_CHUNK_SIZE);
+	if (c == '\r') {
+		r->chunk = CK_SIZE_LF;
+		return 0;
+	}
+	if (c == '\n')
+		return chunk_size_done(r);
+	if (r->chunk == CK_EXT)
+		return 0;
+	if (c == ';' && r->chunk_digit) {
+		r->chunk = CK_EXT;
+		return 0;
+	}
+	if (is_ows(c) && r->chunk_digit) {
+		r->chunk = CK_SIZE_WS;
+		return 0;
+	}
+	if (h < 0 || r->chunk != CK_SIZE || r->chunk_left > (uint64_t)INT64_MAX >> 4)
+		return fail(r, HTTP_ERR_BAD_CHUNK_SIZE);
+	r->chunk_left = r->chunk_left << 4 | (uint64_t)h;
+	r->chunk_digit = true;
+	return 0;
+}
+
+/* A byte of the trailer section: fields (not interpreted), then the empty line. */
+static int trailer_byte(struct http_resp *r, uint8_t c)
+{
+	if (++r->trailer_bytes > HTTP_HEADER_MAX)
+		return fail(r, HTTP_ERR_TRAILER_TOO_LONG);
+	switch (r->chunk) {
+	case CK_TRAILER:
+		if (c == '\r') {
+			r->chunk = CK_END_LF;
+			return 0;
+		}
+		if (c == '\n')
+			break;
+		if (!is_tchar(c))	/* also obs-fold: SP/HT first */
+			return fail(r, HTTP_ERR_BAD_TRAILER);
+		r->chunk = CK_TR_NAME;
+		return 0;
+	case CK_TR_NAME:
+		if (c == ':')
+			r->chunk = CK_TR_VALUE;
+		else if (!is_tchar(c))
+			return fail(r, HTTP_ERR_BAD_TRAILER);
+		return 0;
+	case CK_TR_VALUE:
+		if (c == '\r')
+			r->chunk = CK_TR_LF;
+		else if (c == '\n')
+			r->chunk = CK_TRAILER;
+		return 0;
+	case CK_TR_LF:
+		if (c != '\n')
+			return fail(r, HTTP_ERR_BAD_TRAILER);
+		r->chunk = CK_TRAILER;
+		return 0;
+	default:	/* CK_END_LF */
+		if (c != '\n')
+			return fail(r, HTTP_ERR_BAD_TRAILER);
+		break;
+	}
+	r->state = HTTP_DONE;	/* the empty line */
+	return 0;
+}
+
+/* One byte of chunked framing (never of data); -1 on error. */
+static int chunk_byte(struct http_resp *r, uint8_t c)
+{
+	r->frame_bytes++;
+	switch (r->chunk) {
+	case CK_DATA_CR:	/* CRLF, or a bare LF as lenient clients allow */
+	case CK_DATA_LF:
+		if (c == '\r' && r->chunk == CK_DATA_CR)
+			r->chunk = CK_DATA_LF;
+		else if (c == '\n')
+			r->chunk = CK_SIZE;
+		else
+			return fail(r, HTTP_ERR_BAD_CHUNK_END);
+		return 0;
+	case CK_TRAILER:
+	case CK_TR_NAME:
+	case CK_TR_VALUE:
+	case CK_TR_LF:
+	case CK_END_LF:
+		return trailer_byte(r, c);
+	default:
+		return chunk_size_byte(r, c);
+	}
+}
+
+/*
+ * A chunked body from buf[i]: framing a byte at a time, data in bulk, at
+ * most one data run (the caller's one body range). Returns the new i.
+ */
+static size_t chunked_body(struct http_resp *r, const uint8_t *buf, size_t i, size_t n,
+			   size_t *body_off, size_t *body_len)
+{
+	while (i < n && r->state == HTTP_BODY) {
+		uint64_t take;
+
+		if (r->chunk != CK_DATA) {
+			if (chunk_byte(r, buf[i++]) < 0)
+				break;
+			continue;
+		}
+		if (*body_len != 0)
+			break;	/* a second run: the caller feeds the rest again */
+		take = n - i;
+		if (take > r->chunk_left)
+			take = r->chunk_left;
+		*body_off = i;
+		*body_len = (size_t)take;
+		i += (size_t)take;
+		r->body_bytes += take;
+		r->chunk_left -= take;
+		if (r->chunk_left == 0)
+			r->chunk = CK_DATA_CR;
+	}
+	return i;
+}
+
 int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *used,
 		   size_t *body_off, size_t *body_len)
 {
@@ -340,7 +527,9 @@ int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *us
 		if (i < n && header_byte(r, buf[i++]) < 0)
 			break;
 	}
-	if (r->state == HTTP_BODY && i < n) {
+	if (r->state == HTTP_BODY && r->chunked) {
+		i = chunked_body(r, buf, i, n, body_off, body_len);
+	} else if (r->state == HTTP_BODY && i < n) {
 		uint64_t take = n - i;
 
 		if (r->has_length && take > r->content_length - r->body_bytes)
@@ -365,7 +554,7 @@ int http_resp_eof(struct http_resp *r)
 	case HTTP_HEADERS:
 		return fail(r, HTTP_ERR_HEADER_INCOMPLETE);
 	case HTTP_BODY:
-		if (r->has_length)
+		if (r->has_length || r->chunked)
 			return 0;
 		r->state = HTTP_DONE;
 		return 1;

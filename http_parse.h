@@ -24,11 +24,22 @@
  *   are refused rather than joined.
  * - Content-Length: decimal digits below 2^63; a repeated field, or a
  *   comma list, must repeat the same value.
- * - Transfer-Encoding of any kind is refused (unsupported_encoding; chunked
- *   is set when "chunked" is among the codings) since epwget's requests are
- *   HTTP/1.0 and servers do not chunk them.
- * - 204 and 304 have no body whatever the header says; any other response
- *   without Content-Length is read until the peer closes.
+ * - Transfer-Encoding: chunked (RFC 9112 7.1), alone, in one field: the
+ *   body is decoded as it comes: hex chunk sizes below 2^63, chunk
+ *   extensions (";name=value", after optional whitespace) skipped, the last
+ *   chunk "0", trailer fields (name ":" value, not interpreted), the empty
+ *   line. Chunked wins over a Content-Length (RFC 9112 6.3: has_length is
+ *   then cleared, and the connection is not kept). Any other coding, or
+ *   chunked twice, is refused (unsupported_encoding). The body bytes
+ *   counted and handed back are the decoded payload; the framing is counted
+ *   in frame_bytes. A chunk-size line longer than HTTP_HEADER_MAX, bad hex
+ *   or a size over 2^63 - 1 is bad_chunk_size; a chunk's data not followed
+ *   by its CRLF, bad_chunk_end; a malformed trailer line, bad_trailer; a
+ *   trailer section over HTTP_HEADER_MAX bytes, trailer_too_long.
+ * - a response to HEAD (http_resp_init's head), 204 and 304 have no body
+ *   whatever the header says (RFC 9110 9.3.2, 15.3.5, 15.4.5); any other
+ *   response without Content-Length or chunked is read until the peer
+ *   closes.
  * - the header, counted from the first status line (1xx ones included) to
  *   the empty line that ends it, may be at most HTTP_HEADER_MAX bytes.
  *   Only the first HTTP_LINE_MAX bytes of a line are kept: a longer line is
@@ -63,6 +74,10 @@ enum http_error {
 	HTTP_ERR_BAD_HEADER_LINE,
 	HTTP_ERR_UNSUPPORTED_ENCODING,
 	HTTP_ERR_HEADER_INCOMPLETE,	/* the peer closed inside the header */
+	HTTP_ERR_BAD_CHUNK_SIZE,	/* a chunk-size line: bad hex, over 2^63 - 1, too long */
+	HTTP_ERR_BAD_CHUNK_END,		/* a chunk's data not followed by CRLF */
+	HTTP_ERR_BAD_TRAILER,		/* a trailer line that is no field */
+	HTTP_ERR_TRAILER_TOO_LONG,	/* trailer section over HTTP_HEADER_MAX bytes */
 	HTTP_ERR_COUNT
 };
 
@@ -73,9 +88,11 @@ struct http_resp {
 	uint64_t content_length;	/* valid when has_length */
 	bool has_length;
 	bool keep_alive;	/* set when the header ends: the connection may be reused */
-	bool chunked;		/* Transfer-Encoding named chunked (an error) */
+	bool chunked;		/* Transfer-Encoding: chunked: the body is decoded */
+	bool head;		/* the request was HEAD: no body (set by http_resp_init) */
 	uint32_t header_bytes;	/* header bytes so far; the body starts after them */
-	uint64_t body_bytes;	/* body bytes so far */
+	uint64_t body_bytes;	/* body bytes so far (chunked: the decoded payload) */
+	uint64_t frame_bytes;	/* chunked framing so far: size lines, CRLFs, trailers */
 
 	/* private scanning state */
 	uint8_t minor;		/* x of HTTP/1.x */
@@ -85,30 +102,40 @@ struct http_resp {
 	bool conn_close;	/* Connection: close seen */
 	bool conn_keep;		/* Connection: keep-alive seen */
 	uint16_t line_len;	/* bytes of the current line kept in line[] */
+	uint8_t chunk;		/* chunked decoding step (http_parse.c's enum chunk_step) */
+	bool chunk_digit;	/* the chunk-size line has a hex digit */
+	uint32_t chunk_line;	/* bytes of the current chunk-size line */
+	uint32_t trailer_bytes;	/* bytes of the trailer section so far */
+	uint64_t chunk_left;	/* data bytes of the current chunk still to come */
 	uint8_t line[HTTP_LINE_MAX];
 };
 
-/* Set up r for a new response (any core, before the first feed). */
-void http_resp_init(struct http_resp *r);
+/*
+ * Set up r for a new response (any core, before the first feed). head: the
+ * request was HEAD, so the response has no body whatever its header says.
+ */
+void http_resp_init(struct http_resp *r, bool head);
 
 /*
- * Feed the next n bytes of the stream. *used gets the bytes taken (all n
- * unless the response completed inside buf: bytes after its end, such as a
- * pipelined next response, are left to the caller; on error, the bytes up
- * to the bad one). The body bytes among them are buf[*body_off ..
- * *body_off + *body_len) (*body_len 0 when none). All out-parameters must
- * be valid pointers. Returns 0 when more is needed, 1 once the response is
- * complete, -1 on bad input (r->error says why). After 1 or -1 further
- * calls take nothing and return the same.
+ * Feed the next n bytes of the stream. *used gets the bytes taken: all n
+ * unless the response completed inside buf (bytes after its end, such as a
+ * pipelined next response, are left to the caller), or on error (the bytes
+ * up to the bad one), or - chunked only - the next chunk's data begins
+ * after the body range handed back: feed buf + *used again. The body bytes
+ * among them are buf[*body_off .. *body_off + *body_len) (*body_len 0 when
+ * none): one range per call. All out-parameters must be valid pointers.
+ * Returns 0 when more is needed, 1 once the response is complete, -1 on bad
+ * input (r->error says why). After 1 or -1 further calls take nothing and
+ * return the same.
  */
 int http_resp_feed(struct http_resp *r, const uint8_t *buf, size_t n, size_t *used,
 		   size_t *body_off, size_t *body_len);
 
 /*
- * The peer closed. Returns 1 when that completes the response (it had no
- * Content-Length, or it was already complete), 0 when the body was cut
- * short (an incomplete), -1 when the header was cut short (error
- * header_incomplete) or the response was already in error.
+ * The peer closed. Returns 1 when that completes the response (it had
+ * neither Content-Length nor chunked, or it was already complete), 0 when
+ * the body was cut short (an incomplete), -1 when the header was cut short
+ * (error header_incomplete) or the response was already in error.
  */
 int http_resp_eof(struct http_resp *r);
 

@@ -26,42 +26,74 @@ struct outcome {
 	bool keep_alive, has_length;
 	uint64_t content_length;
 	uint64_t body_bytes;	/* the sum of the body ranges handed back */
+	uint64_t body_hash;	/* FNV-1a of the body ranges, in order */
 	size_t used;		/* bytes taken from the input */
 	bool ranges_ok;		/* body ranges inside their pieces, contiguous, right after the header */
 };
 
-/* One piece of the input in a buffer of its own, exactly n bytes long. */
+#define FNV_BASIS 0xcbf29ce484222325ull
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * One call on buf[0..n), the stream's bytes from at: its body range into o.
+ * A verdict of 0 may leave bytes only after a body range (chunked).
+ */
+static int feed_once(struct http_resp *r, const uint8_t *buf, size_t n, size_t at,
+		     size_t *used, struct outcome *o)
+{
+	size_t off = 0, len = 0;
+	int ret = http_resp_feed(r, buf, n, used, &off, &len);
+
+	if (*used > n || (len > 0 && off + len > *used) ||
+	    (ret == 0 && *used != n && (len == 0 || *used == 0)))
+		o->ranges_ok = false;
+	/* without chunks, the body begins right after the header and has no gap */
+	if (!r->chunked && len > 0 &&
+	    at + off != (size_t)r->header_bytes + (size_t)(r->body_bytes - len))
+		o->ranges_ok = false;
+	o->body_bytes += len;
+	o->body_hash = fnv(o->body_hash, buf + off, len);
+	o->used += *used;
+	/* every byte taken is header, framing or body */
+	if (o->used != r->header_bytes + r->frame_bytes + r->body_bytes)
+		o->ranges_ok = false;
+	return ret;
+}
+
+/* One piece of the input in a buffer of its own, exactly n bytes long, fed to the end. */
 static int feed_piece(struct http_resp *r, const uint8_t *src, size_t n, size_t at,
 		      struct outcome *o)
 {
 	uint8_t *piece = malloc(n ? n : 1);
-	size_t used = 0, off = 0, len = 0;
+	size_t done = 0, used;
 	int ret;
 
 	if (piece == NULL)
 		abort();
 	memcpy(piece, src, n);
-	ret = http_resp_feed(r, piece, n, &used, &off, &len);
+	do {
+		ret = feed_once(r, piece + done, n - done, at + done, &used, o);
+		done += used;
+	} while (ret == 0 && done < n && used > 0);
 	free(piece);
-	if (used > n || (ret == 0 && used != n) || (len > 0 && off + len > used))
-		o->ranges_ok = false;
-	/* the body so far must begin right after the header and have no gap */
-	if (len > 0 && at + off != (size_t)r->header_bytes + (size_t)(r->body_bytes - len))
-		o->ranges_ok = false;
-	o->body_bytes += len;
-	o->used += used;
 	return ret;
 }
 
 /* Feed in[0..n) cut at the sorted offsets cuts[0..ncuts), then the close. */
 static struct outcome feed_cuts(const uint8_t *in, size_t n, const size_t *cuts, size_t ncuts)
 {
-	struct outcome o = { .ranges_ok = true };
+	struct outcome o = { .ranges_ok = true, .body_hash = FNV_BASIS };
 	struct http_resp r;
 	size_t start = 0;
 	int ret = 0;
 
-	http_resp_init(&r);
+	http_resp_init(&r, false);
 	for (size_t i = 0; i <= ncuts && ret == 0; i++) {
 		size_t end = i < ncuts ? cuts[i] : n;
 
@@ -89,20 +121,18 @@ static struct outcome feed_whole(const uint8_t *in, size_t n)
 /* One byte at a time, without a malloc per byte: pieces of 1 are copied to a local. */
 static struct outcome feed_bytes(const uint8_t *in, size_t n)
 {
-	struct outcome o = { .ranges_ok = true };
+	struct outcome o = { .ranges_ok = true, .body_hash = FNV_BASIS };
 	struct http_resp r;
 	int ret = 0;
 
-	http_resp_init(&r);
+	http_resp_init(&r, false);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		uint8_t b = in[i];
-		size_t used = 0, off = 0, len = 0;
+		size_t used = 0;
 
-		ret = http_resp_feed(&r, &b, 1, &used, &off, &len);
-		if (len > 0 && (off != 0 || len != 1 || i != r.header_bytes + r.body_bytes - 1))
+		ret = feed_once(&r, &b, 1, i, &used, &o);
+		if (ret == 0 && used != 1)
 			o.ranges_ok = false;
-		o.body_bytes += len;
-		o.used += used;
 	}
 	if (ret == 0)
 		ret = http_resp_eof(&r);
@@ -137,7 +167,7 @@ static bool same(const struct outcome *a, const struct outcome *b)
 	return a->ret == b->ret && a->error == b->error && a->status == b->status &&
 	       a->keep_alive == b->keep_alive && a->has_length == b->has_length &&
 	       a->content_length == b->content_length && a->body_bytes == b->body_bytes &&
-	       a->used == b->used && a->ranges_ok && b->ranges_ok;
+	       a->body_hash == b->body_hash && a->used == b->used && a->ranges_ok && b->ranges_ok;
 }
 
 /* --- the response table --- */
@@ -153,60 +183,122 @@ struct resp_case {
 	int status;
 	bool keep_alive;
 	uint64_t body_bytes;
+	const char *payload;	/* when set: the body handed back, byte for byte */
 };
 
 #define OK200 "HTTP/1.1 200 OK\r\n"
+#define CHUNKED OK200 "Transfer-Encoding: chunked\r\n\r\n"
+#define A26 "abcdefghijklmnopqrstuvwxyz"
 
 static const struct resp_case resp_cases[] = {
-	{ "cl0", OK200 "Content-Length: 0\r\n\r\n", 0, 0, 0, 1, 0, 200, true, 0 },
-	{ "cl64_pipelined", OK200 "Content-Length: 64\r\n\r\n", 0, 64, 10, 1, 0, 200, true, 64 },
-	{ "cl8192", OK200 "Server: x\r\nContent-Length: 8192\r\n\r\n", 0, 8192, 0, 1, 0, 200, true, 8192 },
-	{ "cl_short_body", OK200 "Content-Length: 100\r\n\r\n", 0, 99, 0, 0, 0, 200, true, 99 },
-	{ "read_to_close", "HTTP/1.0 200 OK\r\nServer: x\r\n\r\n", 0, 1000, 0, 1, 0, 200, false, 1000 },
-	{ "read_to_close_11", OK200 "\r\n", 0, 77, 0, 1, 0, 200, false, 77 },
-	{ "ka11_default", OK200 "Content-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5 },
-	{ "ka11_explicit", OK200 "Connection: keep-alive\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5 },
-	{ "ka11_close", OK200 "connection: Upgrade, CLOSE\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, false, 5 },
-	{ "ka10", "HTTP/1.0 200 OK\r\nConnection:  Keep-Alive \r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5 },
-	{ "ka10_default", "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, false, 5 },
-	{ "s404", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", 0, 9, 0, 1, 0, 404, true, 9 },
+	{ "cl0", OK200 "Content-Length: 0\r\n\r\n", 0, 0, 0, 1, 0, 200, true, 0, NULL },
+	{ "cl64_pipelined", OK200 "Content-Length: 64\r\n\r\n", 0, 64, 10, 1, 0, 200, true, 64, NULL },
+	{ "cl8192", OK200 "Server: x\r\nContent-Length: 8192\r\n\r\n", 0, 8192, 0, 1, 0, 200, true, 8192, NULL },
+	{ "cl_short_body", OK200 "Content-Length: 100\r\n\r\n", 0, 99, 0, 0, 0, 200, true, 99, NULL },
+	{ "read_to_close", "HTTP/1.0 200 OK\r\nServer: x\r\n\r\n", 0, 1000, 0, 1, 0, 200, false, 1000, NULL },
+	{ "read_to_close_11", OK200 "\r\n", 0, 77, 0, 1, 0, 200, false, 77, NULL },
+	{ "ka11_default", OK200 "Content-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5, NULL },
+	{ "ka11_explicit", OK200 "Connection: keep-alive\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5, NULL },
+	{ "ka11_close", OK200 "connection: Upgrade, CLOSE\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, false, 5, NULL },
+	{ "ka10", "HTTP/1.0 200 OK\r\nConnection:  Keep-Alive \r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, true, 5, NULL },
+	{ "ka10_default", "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n", 0, 5, 0, 1, 0, 200, false, 5, NULL },
+	{ "s404", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", 0, 9, 0, 1, 0, 404, true, 9, NULL },
 	{ "continue_then_200", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\n"
-	  OK200 "Content-Length: 3\r\n\r\n", 0, 3, 4, 1, 0, 200, true, 3 },
-	{ "s204", "HTTP/1.1 204 No Content\r\n\r\n", 0, 0, 5, 1, 0, 204, true, 0 },
-	{ "s304_with_cl", "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 0, 0, 5, 1, 0, 304, true, 0 },
-	{ "bare_lf", "HTTP/1.1 200 OK\nContent-Length: 2\n\n", 0, 2, 0, 1, 0, 200, true, 2 },
-	{ "empty_reason", "HTTP/1.1 200 \r\nContent-Length: 1\r\n\r\n", 0, 1, 0, 1, 0, 200, true, 1 },
-	{ "no_reason", "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\n", 0, 1, 0, 1, 0, 200, true, 1 },
-	{ "name_case_ows", OK200 "cOnTeNt-LeNgTh:\t 12 \t\r\n\r\n", 0, 12, 0, 1, 0, 200, true, 12 },
-	{ "header_8192", OK200 "Content-Length: 3\r\n\r\n", 8192, 3, 0, 1, 0, 200, true, 3 },
-	{ "header_8193", OK200 "Content-Length: 3\r\n\r\n", 8193, 3, 0, -1, HTTP_ERR_HEADER_TOO_LONG, 200, false, 0 },
-	{ "line_1mb", OK200 "Content-Length: 3\r\n\r\n", 1u << 20, 3, 0, -1, HTTP_ERR_HEADER_TOO_LONG, 200, false, 0 },
-	{ "long_unrelated_line", OK200 "Content-Length: 3\r\n\r\n", 4000, 3, 0, 1, 0, 200, true, 3 },
-	{ "cl_negative", OK200 "Content-Length: -1\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_not_numeric", OK200 "Content-Length: abc\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_trailing_junk", OK200 "Content-Length: 12a\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_empty", OK200 "Content-Length: \r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_dup_same", OK200 "Content-Length: 7\r\ncontent-length: 7\r\n\r\n", 0, 7, 0, 1, 0, 200, true, 7 },
-	{ "cl_list_same", OK200 "Content-Length: 7, 7\r\n\r\n", 0, 7, 0, 1, 0, 200, true, 7 },
-	{ "cl_dup_different", OK200 "Content-Length: 7\r\nContent-Length: 8\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_2p63_minus_1", OK200 "Content-Length: 9223372036854775807\r\n\r\n", 0, 10, 0, 0, 0, 200, true, 10 },
-	{ "cl_2p63", OK200 "Content-Length: 9223372036854775808\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_2p64_minus_1", OK200 "Content-Length: 18446744073709551615\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "cl_2p64", OK200 "Content-Length: 18446744073709551616\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0 },
-	{ "chunked", OK200 "Transfer-Encoding: chunked\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0 },
-	{ "garbage_status", "HTTZ/1.1 200 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0 },
-	{ "status_2_digits", "HTTP/1.1 20 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0 },
-	{ "status_600", "HTTP/1.1 600 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0 },
-	{ "status_http2", "HTTP/2 200 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0 },
-	{ "bare_cr", "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0 },
-	{ "no_colon", OK200 "NoColonHere\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0 },
-	{ "space_before_colon", OK200 "Content-Length : 3\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0 },
-	{ "empty_name", OK200 ": x\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0 },
-	{ "folded", OK200 "X: a\r\n Content-Length: 1\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0 },
-	{ "status_101", "HTTP/1.1 101 Switching Protocols\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0 },
-	{ "only_continue", "HTTP/1.1 100 Continue\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 0, false, 0 },
-	{ "cut_in_header", OK200 "Content-Len", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 200, false, 0 },
-	{ "empty_stream", "", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 0, false, 0 },
+	  OK200 "Content-Length: 3\r\n\r\n", 0, 3, 4, 1, 0, 200, true, 3, NULL },
+	{ "s204", "HTTP/1.1 204 No Content\r\n\r\n", 0, 0, 5, 1, 0, 204, true, 0, NULL },
+	{ "s304_with_cl", "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 0, 0, 5, 1, 0, 304, true, 0, NULL },
+	{ "bare_lf", "HTTP/1.1 200 OK\nContent-Length: 2\n\n", 0, 2, 0, 1, 0, 200, true, 2, NULL },
+	{ "empty_reason", "HTTP/1.1 200 \r\nContent-Length: 1\r\n\r\n", 0, 1, 0, 1, 0, 200, true, 1, NULL },
+	{ "no_reason", "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\n", 0, 1, 0, 1, 0, 200, true, 1, NULL },
+	{ "name_case_ows", OK200 "cOnTeNt-LeNgTh:\t 12 \t\r\n\r\n", 0, 12, 0, 1, 0, 200, true, 12, NULL },
+	{ "header_8192", OK200 "Content-Length: 3\r\n\r\n", 8192, 3, 0, 1, 0, 200, true, 3, NULL },
+	{ "header_8193", OK200 "Content-Length: 3\r\n\r\n", 8193, 3, 0, -1, HTTP_ERR_HEADER_TOO_LONG, 200, false, 0, NULL },
+	{ "line_1mb", OK200 "Content-Length: 3\r\n\r\n", 1u << 20, 3, 0, -1, HTTP_ERR_HEADER_TOO_LONG, 200, false, 0, NULL },
+	{ "long_unrelated_line", OK200 "Content-Length: 3\r\n\r\n", 4000, 3, 0, 1, 0, 200, true, 3, NULL },
+	{ "cl_negative", OK200 "Content-Length: -1\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_not_numeric", OK200 "Content-Length: abc\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_trailing_junk", OK200 "Content-Length: 12a\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_empty", OK200 "Content-Length: \r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_dup_same", OK200 "Content-Length: 7\r\ncontent-length: 7\r\n\r\n", 0, 7, 0, 1, 0, 200, true, 7, NULL },
+	{ "cl_list_same", OK200 "Content-Length: 7, 7\r\n\r\n", 0, 7, 0, 1, 0, 200, true, 7, NULL },
+	{ "cl_dup_different", OK200 "Content-Length: 7\r\nContent-Length: 8\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_2p63_minus_1", OK200 "Content-Length: 9223372036854775807\r\n\r\n", 0, 10, 0, 0, 0, 200, true, 10, NULL },
+	{ "cl_2p63", OK200 "Content-Length: 9223372036854775808\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_2p64_minus_1", OK200 "Content-Length: 18446744073709551615\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	{ "cl_2p64", OK200 "Content-Length: 18446744073709551616\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	/* chunked (RFC 9112 7.1): the body is the decoded payload, whatever the cuts */
+	{ "chunked_3", CHUNKED "5\r\nhello\r\n7;name=value\r\n, world\r\n1A\r\n" A26 "\r\n0\r\n\r\n",
+	  0, 0, 0, 1, 0, 200, true, 38, "hello, world" A26 },
+	{ "chunked_ext_trailer_pipelined", CHUNKED "4;a=1;b=\"x;y\"\r\nWiki\r\n5 \t; ext\r\npedia\r\n"
+	  "0;last\r\nExpires: never\r\nX-Sum:9\r\n\r\n", 0, 0, 5, 1, 0, 200, true, 9, "Wikipedia" },
+	{ "chunked_hex_case_zeros", CHUNKED "00A\r\n0123456789\r\n0a\r\n0123456789\r\n000\r\n\r\n",
+	  0, 0, 0, 1, 0, 200, true, 20, "01234567890123456789" },
+	{ "chunked_bare_lf", "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nabc\n0\nX: y\n\n",
+	  0, 0, 0, 1, 0, 200, true, 3, "abc" },
+	{ "chunked_name_case", OK200 "transfer-encoding:  Chunked \r\n\r\n1\r\nx\r\n0\r\n\r\n",
+	  0, 0, 0, 1, 0, 200, true, 1, "x" },
+	{ "chunked_http10", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+	  0, 0, 0, 1, 0, 200, false, 2, "ab" },
+	{ "chunked_404", "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n0\r\n\r\n",
+	  0, 0, 0, 1, 0, 404, true, 2, "no" },
+	/* chunked wins over Content-Length (RFC 9112 6.3); the connection is not kept */
+	{ "chunked_and_cl", OK200 "Content-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+	  0, 0, 4, 1, 0, 200, false, 3, "abc" },
+	{ "cl_and_chunked_zero", OK200 "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n1\r\nz\r\n0\r\n\r\n",
+	  0, 0, 0, 1, 0, 200, false, 1, "z" },
+	{ "chunked_cl_still_checked", OK200 "Transfer-Encoding: chunked\r\nContent-Length: 1x\r\n\r\n", 0, 0, 0, -1,
+	  HTTP_ERR_BAD_CONTENT_LENGTH, 200, false, 0, NULL },
+	/* no body whatever the header says */
+	{ "s204_chunked", "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 0, 5, 1, 0, 204, true, 0, NULL },
+	{ "s304_chunked", "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 0, 5, 1, 0, 304, true, 0, NULL },
+	{ "continue_then_chunked", "HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n" OK200 "Content-Length: 2\r\n\r\n",
+	  0, 2, 0, 1, 0, 200, true, 2, NULL },
+	/* the peer closed inside the chunks: an incomplete */
+	{ "chunked_cut_in_data", CHUNKED "5\r\nhel", 0, 0, 0, 0, 0, 200, true, 3, "hel" },
+	{ "chunked_cut_in_size", CHUNKED "5\r\nhello\r\n1", 0, 0, 0, 0, 0, 200, true, 5, "hello" },
+	{ "chunked_cut_in_trailer", CHUNKED "0\r\nX: y\r\n", 0, 0, 0, 0, 0, 200, true, 0, NULL },
+	{ "chunked_max_size_cut", CHUNKED "7fffffffffffffff\r\nab", 0, 0, 0, 0, 0, 200, true, 2, "ab" },
+	/* malformed framing: each its own error */
+	{ "chunk_bad_hex", CHUNKED "5g\r\nhello\r\n0\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_no_digits", CHUNKED "\r\n0\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_ext_no_size", CHUNKED ";a=b\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_space_first", CHUNKED " 5\r\nhello\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_hex_after_space", CHUNKED "5 5\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_minus", CHUNKED "-1\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_0x", CHUNKED "0x5\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_2p63", CHUNKED "8000000000000000\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_2p64", CHUNKED "10000000000000000\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_ffff_ffff", CHUNKED "ffffffffffffffffffff\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_size_cr_alone", CHUNKED "5\rhello\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 0, NULL },
+	{ "chunk_data_too_long", CHUNKED "3\r\nabcd\r\n0\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_END, 200, false, 3, "abc" },
+	{ "chunk_data_cr_alone", CHUNKED "3\r\nabc\rX\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_END, 200, false, 3, "abc" },
+	{ "chunk_second_bad", CHUNKED "1\r\na\r\nz\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_CHUNK_SIZE, 200, false, 1, "a" },
+	{ "trailer_folded", CHUNKED "0\r\nX: a\r\n b\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	{ "trailer_no_colon", CHUNKED "0\r\nNoColon\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	{ "trailer_space_before_colon", CHUNKED "0\r\nX : y\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	{ "trailer_empty_name", CHUNKED "0\r\n: y\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	{ "trailer_cr_alone", CHUNKED "0\r\nX: y\rz\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	{ "trailer_end_cr_alone", CHUNKED "0\r\n\rz", 0, 0, 0, -1, HTTP_ERR_BAD_TRAILER, 200, false, 0, NULL },
+	/* codings other than chunked alone stay refused */
+	{ "te_gzip_chunked", OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0, NULL },
+	{ "te_chunked_gzip", OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0, NULL },
+	{ "te_twice", OK200 "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 0, 0, -1,
+	  HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0, NULL },
+	{ "te_identity", OK200 "Transfer-Encoding: identity\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0, NULL },
+	{ "te_empty", OK200 "Transfer-Encoding: \r\n\r\n", 0, 0, 0, -1, HTTP_ERR_UNSUPPORTED_ENCODING, 200, false, 0, NULL },
+	{ "garbage_status", "HTTZ/1.1 200 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0, NULL },
+	{ "status_2_digits", "HTTP/1.1 20 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0, NULL },
+	{ "status_600", "HTTP/1.1 600 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0, NULL },
+	{ "status_http2", "HTTP/2 200 OK\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0, NULL },
+	{ "bare_cr", "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0, NULL },
+	{ "no_colon", OK200 "NoColonHere\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0, NULL },
+	{ "space_before_colon", OK200 "Content-Length : 3\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0, NULL },
+	{ "empty_name", OK200 ": x\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0, NULL },
+	{ "folded", OK200 "X: a\r\n Content-Length: 1\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_HEADER_LINE, 200, false, 0, NULL },
+	{ "status_101", "HTTP/1.1 101 Switching Protocols\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_BAD_STATUS_LINE, 0, false, 0, NULL },
+	{ "only_continue", "HTTP/1.1 100 Continue\r\n\r\n", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 0, false, 0, NULL },
+	{ "cut_in_header", OK200 "Content-Len", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 200, false, 0, NULL },
+	{ "empty_stream", "", 0, 0, 0, -1, HTTP_ERR_HEADER_INCOMPLETE, 0, false, 0, NULL },
 };
 
 /*
@@ -248,7 +340,9 @@ static void check_expected(const struct resp_case *c, const struct outcome *o, s
 {
 	if (o->ret != c->ret || o->error != c->error || o->status != c->status ||
 	    o->body_bytes != c->body_bytes || (c->ret == 1 && o->keep_alive != c->keep_alive) ||
-	    (c->ret >= 0 && o->used != len - c->extra) || !o->ranges_ok)
+	    (c->ret >= 0 && o->used != len - c->extra) || !o->ranges_ok ||
+	    (c->payload != NULL &&
+	     o->body_hash != fnv(FNV_BASIS, (const uint8_t *)c->payload, strlen(c->payload))))
 		CHECK_FAIL_("%s: ret %d error %s status %d body %" PRIu64 " keep_alive %d used %zu"
 			    " ranges_ok %d", c->name, o->ret, http_error_name(o->error), o->status,
 			    o->body_bytes, o->keep_alive, o->used, o->ranges_ok);
@@ -286,7 +380,7 @@ TEST(fields_after_header)
 	const char *s = "HTTP/1.0 200 OK\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nbodyNEXT";
 	size_t used, off, len;
 
-	http_resp_init(&r);
+	http_resp_init(&r, false);
 	CHECK_EQ(http_resp_feed(&r, (const uint8_t *)s, strlen(s), &used, &off, &len), 1);
 	CHECK_EQ(used, strlen(s) - 4);
 	CHECK_EQ(off, strlen(s) - 8);
@@ -308,7 +402,7 @@ TEST(error_sticks)
 	struct http_resp r;
 	size_t used, off, len;
 
-	http_resp_init(&r);
+	http_resp_init(&r, false);
 	CHECK_EQ(http_resp_feed(&r, (const uint8_t *)"XTTP/1.1 200\r\n", 14, &used, &off, &len), -1);
 	CHECK_EQ(used, 14);
 	CHECK_EQ(r.error, HTTP_ERR_BAD_STATUS_LINE);
@@ -326,7 +420,7 @@ static int feed_text(struct http_resp *r, const char *text)
 {
 	size_t used, off, len;
 
-	http_resp_init(r);
+	http_resp_init(r, false);
 	return http_resp_feed(r, (const uint8_t *)text, strlen(text), &used, &off, &len);
 }
 
@@ -360,6 +454,164 @@ TEST(long_lines)
 	CHECK_EQ(r.error, HTTP_ERR_BAD_HEADER_LINE);
 }
 
+/* --- chunked: every cut, the caps; HEAD --- */
+
+static void check_same(const char *name, const struct outcome *a, const struct outcome *b,
+		       size_t i, size_t j)
+{
+	if (!same(a, b))
+		CHECK_FAIL_("%s: cut at %zu and %zu: ret %d/%d error %s/%s body %" PRIu64 "/%" PRIu64
+			    " used %zu/%zu ranges_ok %d/%d", name, i, j, a->ret, b->ret,
+			    http_error_name(a->error), http_error_name(b->error), a->body_bytes,
+			    b->body_bytes, a->used, b->used, a->ranges_ok, b->ranges_ok);
+}
+
+/* Every chunked case cut at every pair of byte positions (one cut when i == j). */
+TEST(chunked_every_cut)
+{
+	for (size_t k = 0; k < sizeof(resp_cases) / sizeof(resp_cases[0]); k++) {
+		const struct resp_case *c = &resp_cases[k];
+		size_t len, cuts[2];
+		uint8_t *in;
+		struct outcome whole;
+
+		if (strstr(c->head, "chunked") == NULL && strstr(c->head, "Chunked") == NULL)
+			continue;
+		in = build(c, &len);
+		whole = feed_whole(in, len);
+		check_expected(c, &whole, len);
+		for (size_t i = 0; i <= len; i++)
+			for (size_t j = i; j <= len; j++) {
+				struct outcome split;
+
+				cuts[0] = i;
+				cuts[1] = j;
+				split = feed_cuts(in, len, cuts, 2);
+				check_same(c->name, &whole, &split, i, j);
+			}
+		free(in);
+	}
+}
+
+/* CHUNKED, then the chunk-size line "1;" + x's + CRLF of line bytes, "x", CRLF, 0 */
+static uint8_t *chunk_line_of(size_t line, size_t *len)
+{
+	const char *head = CHUNKED;
+	size_t h = strlen(head);
+	uint8_t *buf = malloc(h + line + 16);
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, head, h);
+	memcpy(buf + h, "1;", 2);
+	memset(buf + h + 2, 'x', line - 4);
+	memcpy(buf + h + line - 2, "\r\nx\r\n0\r\n\r\n", 10);
+	*len = h + line + 10;
+	return buf;
+}
+
+/* CHUNKED "0\r\n", then a trailer section of exactly trailer bytes */
+static uint8_t *trailer_of(size_t trailer, size_t *len)
+{
+	const char *head = CHUNKED "0\r\n";
+	size_t h = strlen(head);
+	uint8_t *buf = malloc(h + trailer);
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, head, h);
+	memcpy(buf + h, "X-T: ", 5);
+	memset(buf + h + 5, 'a', trailer - 9);
+	memcpy(buf + h + trailer - 4, "\r\n\r\n", 4);
+	*len = h + trailer;
+	return buf;
+}
+
+TEST(chunked_caps)
+{
+	struct { size_t n; bool trailer; int ret, error; } t[] = {
+		{ HTTP_HEADER_MAX, false, 1, 0 },
+		{ HTTP_HEADER_MAX + 1, false, -1, HTTP_ERR_BAD_CHUNK_SIZE },
+		{ HTTP_HEADER_MAX, true, 1, 0 },
+		{ HTTP_HEADER_MAX + 1, true, -1, HTTP_ERR_TRAILER_TOO_LONG },
+		{ 1u << 20, true, -1, HTTP_ERR_TRAILER_TOO_LONG },
+	};
+
+	check_rng_state = 0x636170ull;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len;
+		uint8_t *in = t[i].trailer ? trailer_of(t[i].n, &len) : chunk_line_of(t[i].n, &len);
+		struct outcome whole = feed_whole(in, len), bytes = feed_bytes(in, len),
+			       split = feed_random(in, len);
+
+		CHECK_EQ(whole.ret, t[i].ret);
+		CHECK_EQ(whole.error, t[i].error);
+		CHECK(whole.ranges_ok);
+		CHECK_EQ(whole.body_bytes, (uint64_t)(!t[i].trailer && t[i].ret == 1));
+		check_same("caps", &whole, &bytes, i, 0);
+		check_same("caps", &whole, &split, i, 0);
+		free(in);
+	}
+}
+
+/* A response to HEAD has no body whatever its header says (RFC 9110 9.3.2). */
+TEST(head_no_body)
+{
+	static const char *const heads[] = {
+		OK200 "Content-Length: 5\r\n\r\n",
+		OK200 "Transfer-Encoding: chunked\r\n\r\n",
+		OK200 "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n",
+		OK200 "\r\n",
+	};
+	const char *next = "HTTP/1.1 200 OK\r\n";
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		char text[256];
+		struct http_resp r;
+		size_t used, off, len, h = strlen(heads[i]);
+
+		snprintf(text, sizeof(text), "%s%s", heads[i], next);
+		http_resp_init(&r, true);
+		CHECK_EQ(http_resp_feed(&r, (const uint8_t *)text, strlen(text), &used, &off, &len), 1);
+		CHECK_EQ(used, h);
+		CHECK_EQ(len, 0);
+		CHECK_EQ(r.body_bytes, 0);
+		CHECK(r.keep_alive == (i != 2));	/* chunked and Content-Length: not kept */
+		CHECK_EQ(http_resp_eof(&r), 1);
+		/* the same bytes to a GET wait for a body (or the close) */
+		http_resp_init(&r, false);
+		CHECK_EQ(http_resp_feed(&r, (const uint8_t *)heads[i], h, &used, &off, &len), 0);
+		CHECK_EQ(r.state, HTTP_BODY);
+	}
+}
+
+/* One call hands back one range: the caller feeds the rest; nothing is lost. */
+TEST(chunked_one_range_per_call)
+{
+	const char *s = CHUNKED "3\r\nabc\r\n2;x\r\nde\r\n0\r\nT: 1\r\n\r\nNEXT";
+	size_t n = strlen(s), h = strlen(CHUNKED), used, off, len;
+	struct http_resp r;
+
+	http_resp_init(&r, false);
+	CHECK_EQ(http_resp_feed(&r, (const uint8_t *)s, n, &used, &off, &len), 0);
+	CHECK_EQ(off, h + 3);
+	CHECK_EQ(len, 3);
+	CHECK_EQ(used, h + 3 + 3 + 2 + 5);	/* up to the next data */
+	CHECK(memcmp(s + off, "abc", 3) == 0);
+	CHECK_EQ(http_resp_feed(&r, (const uint8_t *)s + used, n - used, &used, &off, &len), 1);
+	CHECK_EQ(len, 2);
+	CHECK_EQ(off, 0);
+	CHECK_EQ(used, n - 4 - (h + 13));
+	CHECK_EQ(r.body_bytes, 5);
+	CHECK_EQ(r.frame_bytes, 3 + 2 + 5 + 2 + 3 + 8);
+	CHECK(r.chunked);
+	CHECK(!r.has_length);
+	CHECK(r.keep_alive);
+	CHECK_STR(http_error_name(HTTP_ERR_BAD_CHUNK_END), "bad_chunk_end");
+	CHECK_STR(http_error_name(HTTP_ERR_TRAILER_TOO_LONG), "trailer_too_long");
+}
+
 /* --- mutations --- */
 
 static const char *const tokens[] = {
@@ -367,6 +619,7 @@ static const char *const tokens[] = {
 	"Content-Length: ", "content-length:1\r\n", "Connection: close\r\n",
 	"Transfer-Encoding: chunked\r\n", "HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.0 204 x\r\n",
 	"99999999999999999999", "9223372036854775807",
+	"\r\n0\r\n\r\n", ";x=y", "a", "F", "7fffffffffffffff", "X-T: 1\r\n",
 };
 
 /* A mutation of in[0..n) into out (room for cap bytes); returns its length. */
@@ -449,6 +702,10 @@ static const struct check_case cases[] = {
 	CASE(fields_after_header),
 	CASE(error_sticks),
 	CASE(long_lines),
+	CASE(chunked_every_cut),
+	CASE(chunked_caps),
+	CASE(head_no_body),
+	CASE(chunked_one_range_per_call),
 	CASE(mutations_200k),
 };
 
