@@ -6,7 +6,7 @@
  * where --rst says, or sends a header that never ends:
  *
  *   hostile_srv http -a ADDR -p PORT [-r RESPONSE] [-d MS [-s FROM]] [--hold]
- *                    [--rst N] [--endless] [--line BYTES]
+ *                    [--rst N] [--endless] [--line BYTES] [--chunked]
  *
  *   -r RESPONSE   the bytes to send, with C escapes (\r \n \\ \xHH); default
  *                 "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -25,6 +25,12 @@
  *   --every K RESPONSE2
  *                 every K-th connection (accept order) answers RESPONSE2
  *                 instead and waits for the client to close first (--hold)
+ *   --chunked     the response is CHUNKED_HDR and three chunks: 1000 bytes
+ *                 of 'c', the alphabet (with the extension ";name=value"),
+ *                 "hello", then the last chunk and a trailer field:
+ *                 CHUNKED_BODY bytes once decoded. It goes out in five
+ *                 writes 20 ms apart, cut inside the framing and the data
+ *                 (unless -d: then as -d says)
  *
  * A raw peer on an AF_PACKET socket, for what kernel sockets will not do
  * (the kernel of its namespace does not own ADDR, so it stays out):
@@ -77,6 +83,9 @@
 #define RAW_CONNS	256
 #define RAW_HDR		"HTTP/1.0 200 OK\r\nContent-Length: 16\r\n\r\n"
 #define RAW_BODY	"0123456789ABCDEF"
+#define CHUNKED_HDR	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+#define CHUNKED_BODY	1031	/* decoded: 1000 + 26 + 5 */
+#define CHUNKED_PIECES	5
 
 static volatile sig_atomic_t stop;
 
@@ -94,6 +103,8 @@ struct opts {
 	long every;		/* --every K: each K-th connection answers resp2 and holds */
 	char resp2[RESP_MAX];
 	size_t resp2_len;
+	size_t piece[CHUNKED_PIECES];	/* --chunked: where each write ends */
+	bool chunked;
 };
 
 static struct opts o = { .rst_after = -2 };
@@ -120,10 +131,38 @@ static void usage(void)
 {
 	fputs("usage: hostile_srv http -a ADDR -p PORT [-r RESPONSE] [-d MS [-s FROM]] [--hold]\n"
 	      "                        [--rst N | --rst-now N] [--endless] [--line BYTES]\n"
-	      "                        [--pause P] [--every K RESPONSE2]\n"
+	      "                        [--pause P] [--every K RESPONSE2] [--chunked]\n"
 	      "       hostile_srv raw -i IFACE -a ADDR -p PORT "
 	      "badack|oow|overlap|afterfin|rstseq|zerowin|nosyn\n"
 	      "(the file's opening comment says what each does)\n", stderr);
+}
+
+/* --chunked: the response in o.resp, and where its writes end */
+static void chunked_response(void)
+{
+	static const char *const parts[] = {
+		CHUNKED_HDR "3e8\r\n", NULL, "\r\n1a;name=value\r\nabcdefghijklmnopqrstuvwxyz",
+		"\r\n5\r\nhello\r\n0\r\nX-Checksum: none\r\n\r\n",
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (parts[i] == NULL) {	/* the 1000 bytes of the first chunk */
+			memset(o.resp + n, 'c', 1000);
+			n += 1000;
+		} else {
+			memcpy(o.resp + n, parts[i], strlen(parts[i]));
+			n += strlen(parts[i]);
+		}
+	}
+	o.resp_len = n;
+	/* cut in the size line, in the data, in the extension, in the CRLF, at the end */
+	o.piece[0] = strlen(CHUNKED_HDR) + 2;
+	o.piece[1] = strlen(CHUNKED_HDR) + 5 + 500;
+	o.piece[2] = strlen(CHUNKED_HDR) + 5 + 1000 + 2 + 7;
+	o.piece[3] = strlen(CHUNKED_HDR) + 5 + 1000 + 2 + 15 + 26 + 1;
+	o.piece[4] = n;
+	o.chunked = true;
 }
 
 /* C escapes of s into out (RESP_MAX bytes), its length in *len: \r \n \t \\ \xHH. */
@@ -167,6 +206,7 @@ static int parse_args(int argc, char **argv)
 		{ "line", required_argument, NULL, 'L' },
 		{ "pause", required_argument, NULL, 'P' },
 		{ "every", required_argument, NULL, 'K' },
+		{ "chunked", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -195,6 +235,7 @@ static int parse_args(int argc, char **argv)
 		case 'E': o.endless = true; break;
 		case 'L': o.line = atol(optarg); break;
 		case 'P': o.pause_at = atol(optarg); break;
+		case 'C': chunked_response(); break;
 		case 'K':
 			o.every = atol(optarg);
 			if (o.every < 1 || optind >= argc ||
@@ -289,6 +330,20 @@ static int send_response(int fd, size_t len)
 {
 	size_t fast = o.delay_ms > 0 && (size_t)o.slow_from < len ? (size_t)o.slow_from : len;
 
+	if (o.chunked && o.delay_ms == 0) {	/* each piece its own write, 20 ms apart */
+		size_t at = 0;
+
+		for (int i = 0; i < CHUNKED_PIECES && at < len && !stop; i++) {
+			size_t end = o.piece[i] < len ? o.piece[i] : len;
+
+			if (i > 0)
+				sleep_ms(20);
+			if (write_all(fd, o.resp + at, end - at) != 0)
+				return -1;
+			at = end;
+		}
+		return 0;
+	}
 	if (write_all(fd, o.resp, fast) != 0)
 		return -1;
 	for (size_t i = fast; i < len && !stop; i++) {
