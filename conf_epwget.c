@@ -287,6 +287,37 @@ static int set_url(const struct setting *st)
 	return 0;
 }
 
+/* expect_status = 200 (a code, 100..599) or 2xx (a class, 1xx..5xx) */
+static int set_expect_status(const struct setting *st)
+{
+	struct epw_parser *p = st->base;
+	const char *v = st->val;
+	bool cls = v[0] >= '1' && v[0] <= '5' && (v[1] == 'x' || v[1] == 'X') &&
+		   (v[2] == 'x' || v[2] == 'X') && v[3] == '\0';
+	bool code = v[0] >= '1' && v[0] <= '5' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' &&
+		    v[2] <= '9' && v[3] == '\0';
+
+	if (!cls && !code)
+		return conf_fail(st->s, "%s: '%s' is not a status: give a code from 100 to 599 "
+				 "(200) or a class from 1xx to 5xx (2xx)", st->key, v);
+	p->c.expect_status = cls ? v[0] - '0' : atoi(v);
+	return 0;
+}
+
+/* expect_body_bytes = N: every response's body (decoded, when chunked) has N bytes */
+static int set_expect_body(const struct setting *st)
+{
+	struct epw_parser *p = st->base;
+	long long v;
+	int rc = conf_get_num(st, &v);
+
+	if (rc < 0)
+		return rc;
+	p->c.expect_body = true;
+	p->c.expect_body_bytes = (uint64_t)v;
+	return 0;
+}
+
 #define EPW_OFF(f) offsetof(struct epw_parser, f)
 
 static const struct key_def epw_keys[] = {
@@ -296,6 +327,8 @@ static const struct key_def epw_keys[] = {
 	{ "total_concurrency", NULL, BLK_TOP, conf_set_int, EPW_OFF(c.total_concurrency), 1, CONF_MAX_CONCURRENCY },
 	{ "core_limit", NULL, BLK_TOP, conf_set_int, EPW_OFF(c.core_limit), 1, CONF_MAX_CORES },
 	{ "keep_alive", NULL, BLK_TOP, conf_set_bool, EPW_OFF(c.keep_alive), 0, 1 },
+	{ "expect_status", NULL, BLK_TOP, set_expect_status, 0, 0, 0 },
+	{ "expect_body_bytes", NULL, BLK_TOP, set_expect_body, 0, 0, INT64_MAX },
 };
 
 static int epw_line(void *ctx, char *line)
@@ -324,6 +357,7 @@ void conf_epwget_defaults(struct epwget_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->port = 80;
 	memcpy(c->path, "/", 2);
+	c->expect_status = 2;
 }
 
 int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text, size_t len,

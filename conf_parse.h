@@ -151,6 +151,9 @@ struct epwget_conf {
 	int total_concurrency;		/* 0: not set (mOS then runs 100 per core) */
 	int core_limit;			/* 0: not set, take the core mask */
 	bool keep_alive;
+	int expect_status;		/* 1..5: the class Nxx (default 2: 2xx); 100..599: that code */
+	bool expect_body;		/* expect_body_bytes was given */
+	uint64_t expect_body_bytes;	/* the decoded body every response must have */
 };
 
 /* Fill a mos_conf with the defaults of mOS (8 KB buffers, 30 s timeout, ...). */

@@ -82,19 +82,40 @@ static void close_body_file(struct epw_core *c, struct epw_flow *f)
 }
 
 /*
- * A flow ended: count it. kind NULL: a whole response, ok or non-2xx by its
- * status; else the counter of what went wrong, which is also an error
- * unless it is an incomplete (kind &errors: an error of no other kind).
+ * A whole response against epwget.conf's expect_*: NULL when it is ok, else
+ * its counter. Outside the 2xx class a status counts as non-2xx; outside
+ * another expected code or class, and with a body of another size, the
+ * response is a bad one.
+ */
+static uint64_t *response_kind(struct epw_core *c, const struct http_resp *r)
+{
+	int want = c->run->expect_status != 0 ? c->run->expect_status : 2;
+
+	if (c->run->expect_body && r->body_bytes != c->run->expect_body_bytes)
+		return &c->c.bad_responses;
+	if (want < 100 ? r->status / 100 == want : r->status == want)
+		return NULL;
+	return want == 2 ? &c->c.http_non_2xx : &c->c.bad_responses;
+}
+
+/*
+ * A flow ended: count it. kind NULL: a whole response, ok, non-2xx or bad
+ * by response_kind(); else the counter of what went wrong, which is also an
+ * error unless it is an incomplete (kind &errors: an error of no other kind).
  */
 static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 {
+	if (kind == NULL)
+		kind = response_kind(c, &f->resp);
 	c->c.completed++;
-	if (kind != NULL) {
+	if (kind == &c->c.http_non_2xx) {
+		c->c.http_non_2xx++;
+	} else if (kind != NULL) {
 		if (kind != &c->c.errors)
 			(*kind)++;
 		if (kind != &c->c.incompletes)
 			c->c.errors++;
-	} else if (f->resp.status >= 200 && f->resp.status < 300) {
+	} else {
 		uint64_t us = app_now_us() - f->sent_us;
 
 		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
@@ -105,8 +126,6 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 		while (us > m && !__atomic_compare_exchange_n(&c->max_us_interval, &m, us, false,
 							     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
-	} else {
-		c->c.http_non_2xx++;
 	}
 	close_body_file(c, f);
 }

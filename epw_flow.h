@@ -25,6 +25,9 @@ struct epw_run {
 	size_t request_len;
 	bool keep_alive;	/* run the next flow on the same connection when the server allows */
 	const char *outfile;	/* -o: bodies go to outfile.<flow number>; NULL: not kept */
+	int expect_status;	/* epwget.conf's: 1..5 the class Nxx, 100..599 a code; 0 is 2xx */
+	bool expect_body;	/* every body (decoded) must have expect_body_bytes bytes */
+	uint64_t expect_body_bytes;
 	int ncores;
 	bool mp;		/* one process of an epwget-mp group: the group, not ncores, is waited for */
 	void (*each_second)(void);	/* called once a second from the core's loop (epwget-mp) */

@@ -883,7 +883,44 @@ TEST(epwget_port_precedence)
 	CHECK_EQ(ec.port, 80);
 }
 
+TEST(epwget_expect)
+{
+	/* the defaults: any 2xx, the body unchecked */
+	REQUIRE(epw("url = 10.0.0.4\n") == 0);
+	CHECK_EQ(ec.expect_status, 2);
+	CHECK(!ec.expect_body);
+	REQUIRE(epw("expect_status = 200\nexpect_body_bytes = 38\n") == 0);
+	CHECK_EQ(ec.expect_status, 200);
+	CHECK(ec.expect_body);
+	CHECK_EQ(ec.expect_body_bytes, 38);
+	REQUIRE(epw("expect_status = 4XX\nexpect_body_bytes = 0\n") == 0);
+	CHECK_EQ(ec.expect_status, 4);
+	CHECK(ec.expect_body);
+	CHECK_EQ(ec.expect_body_bytes, 0);
+	REQUIRE(epw("expect_status = 599\nexpect_body_bytes = 9223372036854775807\n") == 0);
+	CHECK_EQ(ec.expect_status, 599);
+	CHECK_EQ(ec.expect_body_bytes, 9223372036854775807ull);
+	REQUIRE(epw("expect_status = 1xx\n") == 0);
+	CHECK_EQ(ec.expect_status, 1);
+}
+
 static const struct bad_case epw_bad[] = {
+	{ "expect_status = 600\n", "e.conf:1: expect_status: '600' is not a status: give a code "
+	  "from 100 to 599 (200) or a class from 1xx to 5xx (2xx)" },
+	{ "expect_status = 99\n", "e.conf:1: expect_status: '99' is not a status: give a code "
+	  "from 100 to 599 (200) or a class from 1xx to 5xx (2xx)" },
+	{ "expect_status = 2xxx\n", "e.conf:1: expect_status: '2xxx' is not a status: give a code "
+	  "from 100 to 599 (200) or a class from 1xx to 5xx (2xx)" },
+	{ "expect_status = 200 OK\n", "e.conf:1: expect_status: '200 OK' is not a status: give a "
+	  "code from 100 to 599 (200) or a class from 1xx to 5xx (2xx)" },
+	{ "expect_status = 6xx\n", "e.conf:1: expect_status: '6xx' is not a status: give a code "
+	  "from 100 to 599 (200) or a class from 1xx to 5xx (2xx)" },
+	{ "expect_status = 200\nexpect_status = 2xx\n",
+	  "e.conf:2: duplicate key 'expect_status' (first set on line 1)" },
+	{ "expect_body_bytes = -1\n",
+	  "e.conf:1: expect_body_bytes: -1 is out of range (0..9223372036854775807)" },
+	{ "expect_body_bytes = 1k\n", "e.conf:1: expect_body_bytes: '1k' is not a number" },
+	{ "expect_body_bytes =\n", "e.conf:1: expect_body_bytes: no value" },
 	{ "url = 10.0.0.4/\nurll = 1\n", "e.conf:2: unknown key 'urll'" },
 	{ "url = 10.0.0.4/\nrmem_size = 1\n", "e.conf:2: unknown key 'rmem_size'" },
 	{ "url 10.0.0.4/\n", "e.conf:1: expected 'key = value', got 'url 10.0.0.4/'" },
@@ -1414,6 +1451,7 @@ static const struct check_case cases[] = {
 	CASE(mos_error_buffer),
 	CASE(epwget_good),
 	CASE(epwget_port_precedence),
+	CASE(epwget_expect),
 	CASE(epwget_bad_inputs),
 	CASE(url_good),
 	CASE(url_http_forms),
