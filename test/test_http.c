@@ -493,37 +493,20 @@ TEST(chunked_every_cut)
 	}
 }
 
-/* CHUNKED, then the chunk-size line "1;" + x's + CRLF of line bytes, "x", CRLF, 0 */
-static uint8_t *chunk_line_of(size_t line, size_t *len)
+/* head, pre, fill bytes of c, post: a stream with one long run in it */
+static uint8_t *long_run(const char *head, const char *pre, size_t fill, char c, const char *post,
+			 size_t *len)
 {
-	const char *head = CHUNKED;
-	size_t h = strlen(head);
-	uint8_t *buf = malloc(h + line + 16);
+	size_t h = strlen(head), p = strlen(pre), q = strlen(post);
+	uint8_t *buf = malloc(h + p + fill + q);
 
 	if (buf == NULL)
 		abort();
 	memcpy(buf, head, h);
-	memcpy(buf + h, "1;", 2);
-	memset(buf + h + 2, 'x', line - 4);
-	memcpy(buf + h + line - 2, "\r\nx\r\n0\r\n\r\n", 10);
-	*len = h + line + 10;
-	return buf;
-}
-
-/* CHUNKED "0\r\n", then a trailer section of exactly trailer bytes */
-static uint8_t *trailer_of(size_t trailer, size_t *len)
-{
-	const char *head = CHUNKED "0\r\n";
-	size_t h = strlen(head);
-	uint8_t *buf = malloc(h + trailer);
-
-	if (buf == NULL)
-		abort();
-	memcpy(buf, head, h);
-	memcpy(buf + h, "X-T: ", 5);
-	memset(buf + h + 5, 'a', trailer - 9);
-	memcpy(buf + h + trailer - 4, "\r\n\r\n", 4);
-	*len = h + trailer;
+	memcpy(buf + h, pre, p);
+	memset(buf + h + p, c, fill);
+	memcpy(buf + h + p + fill, post, q);
+	*len = h + p + fill + q;
 	return buf;
 }
 
@@ -540,7 +523,10 @@ TEST(chunked_caps)
 	check_rng_state = 0x636170ull;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		size_t len;
-		uint8_t *in = t[i].trailer ? trailer_of(t[i].n, &len) : chunk_line_of(t[i].n, &len);
+		/* a trailer section of n bytes, or a chunk-size line of n bytes (CRLF included) */
+		uint8_t *in = t[i].trailer ?
+			long_run(CHUNKED "0\r\n", "X-T: ", t[i].n - 9, 'a', "\r\n\r\n", &len) :
+			long_run(CHUNKED, "1;", t[i].n - 4, 'x', "\r\nx\r\n0\r\n\r\n", &len);
 		struct outcome whole = feed_whole(in, len), bytes = feed_bytes(in, len),
 			       split = feed_random(in, len);
 
