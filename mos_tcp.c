@@ -237,7 +237,8 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED): no
+ * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED, an
+ * ICMP error's EHOSTUNREACH, ENETUNREACH or ENOPROTOOPT): no
  * more segments; the socket sees the error, and the stream goes when the
  * application closes it (at once if it already has, or if no socket has
  * it yet).
@@ -249,12 +250,17 @@ void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 		mos_tcp_state_name(s->state), err ? strerror(err) : "closed", s->snd_una - s->iss,
 		s->snd_nxt - s->iss, s->snd_max - s->iss, s->snd_wnd, s->rcv.nxt - s->irs,
 		s->retries);
-	if (err == ETIMEDOUT)
+	if (err == ETIMEDOUT) {
 		core->tcp.conn_timeout++;
-	else if (err == ECONNRESET)
+		/* RFC 1122 4.2.3.9: a soft ICMP error is what a timed-out stream reports (as Linux) */
+		if (s->soft_error != 0)
+			err = s->soft_error;
+	} else if (err == ECONNRESET)
 		core->tcp.conn_reset++;
 	else if (err == ECONNREFUSED)
 		core->tcp.conn_refused++;
+	if (err == EHOSTUNREACH || err == ENETUNREACH)
+		core->tcp.unreachable++;
 	s->so_error = err;
 	if (s->sock == NULL) {
 		tcp_free(core, s);

@@ -5,7 +5,8 @@
  *
  * On the receive path: mos_loop_poll -> mos_net_input -> mos_tcp_input ->
  * tcp_parse -> mos_tuple_lookup -> syn_sent_input | listen_input |
- * synced_input (ack_step, data_step, fin_step) -> tcp_notify.
+ * synced_input (ack_step, data_step, fin_step) -> tcp_notify; and
+ * mos_net_input's ICMP errors -> mos_tcp_icmp_error.
  */
 #include "mos_tcp.h"
 
@@ -434,6 +435,7 @@ static void new_ack(struct mos_core *core, struct mos_stream *s, const struct tc
 	}
 	snd_una_advance(s, seg->ack);
 	s->retries = 0;
+	s->soft_error = 0;	/* the path works again: a recorded ICMP error is void (as Linux) */
 	if (s->flags & MOS_SF_IN_RECOVERY)
 		recovery_ack(core, s, acked);
 	else {
@@ -761,4 +763,85 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 		syn_sent_input(core, s, &seg);
 	else if (s->state != MOS_TCP_TIME_WAIT || !timewait_reopen(core, s, &seg))
 		synced_input(core, s, &seg);
+}
+
+/*
+ * The errno of a destination unreachable's code, as Linux's
+ * icmp_err_convert: net and host unreachable (and their "administratively
+ * prohibited" forms, RFC 1812 5.2.7.1) say the peer cannot be reached, port
+ * unreachable that nothing listens (as a RST would), protocol unreachable
+ * that the peer speaks no TCP. 0: a code TCP does not act on.
+ */
+static int icmp_unreach_errno(uint8_t code)
+{
+	switch (code) {
+	case MOS_ICMP_UNREACH_NET:
+	case MOS_ICMP_UNREACH_NET_PROHIB:
+		return ENETUNREACH;
+	case MOS_ICMP_UNREACH_HOST:
+	case MOS_ICMP_UNREACH_HOST_PROHIB:
+	case MOS_ICMP_UNREACH_FILTER:
+		return EHOSTUNREACH;
+	case MOS_ICMP_UNREACH_PROTO:
+		return ENOPROTOOPT;
+	case MOS_ICMP_UNREACH_PORT:
+		return ECONNREFUSED;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * RFC 1122 4.2.3.9 and RFC 5927: an ICMP destination unreachable that
+ * quotes a segment of ours. The stream is the quoted 4-tuple (our side is
+ * the quote's source); the quoted sequence number must lie in
+ * SND.UNA..SND.MAX (RFC 5927 4.1: else a blind attacker's guess, ignored).
+ * In SYN-SENT the error is hard: the connection fails at once, within the
+ * round trip, rather than after the SYN retries (as Linux's tcp_v4_err; RFC
+ * 1122 says soft, RFC 5461 discusses why stacks make it hard). On a
+ * synchronized stream it is soft: recorded, reported only if the stream
+ * then times out, forgotten when new data is acknowledged.
+ */
+void mos_tcp_icmp_error(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now)
+{
+	struct mos_tuple_key k;
+	struct mos_tuple_node *n;
+	struct mos_stream *s;
+	uint32_t seq;
+	int err;
+
+	core->now = now;
+	core->tcp.icmp_in++;
+	if (in->icmp_code == MOS_ICMP_UNREACH_NEEDFRAG) {
+		core->tcp.icmp_frag_needed++;	/* path MTU discovery (RFC 1191): not done yet */
+		return;
+	}
+	err = icmp_unreach_errno(in->icmp_code);
+	if (err == 0) {
+		core->tcp.icmp_other_code++;
+		return;
+	}
+	k.laddr = in->saddr;
+	k.raddr = in->daddr;
+	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_SPORT, 2);
+	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_DPORT, 2);
+	n = mos_tuple_lookup(&core->tuples, &k, mos_tuple_hash(&core->tuples, &k));
+	if (n == NULL) {
+		core->tcp.icmp_no_stream++;
+		return;
+	}
+	s = stream_of_flow(n);
+	seq = mos_get32(in->tcp + MOS_TCP_OFF_SEQ);
+	if (s->state == MOS_TCP_LISTEN || MOS_SEQ_LT(seq, s->snd_una) ||
+	    MOS_SEQ_GT(seq, s->snd_max)) {
+		core->tcp.icmp_bad_seq++;
+		return;
+	}
+	if (s->state == MOS_TCP_SYN_SENT ||
+	    (s->state == MOS_TCP_SYN_RCVD && !(s->flags & MOS_SF_PASSIVE))) {
+		tcp_fail(core, s, err);
+		return;
+	}
+	core->tcp.icmp_soft++;
+	s->soft_error = err;
 }

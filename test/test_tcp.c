@@ -591,6 +591,136 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 	mos_loop_poll(core[xi]);
 }
 
+/*
+ * An ICMP destination unreachable (code) from the peer of x (the stream on
+ * core xi) quoting x's segment at seq: the quoted IPv4 header from x's side
+ * and 8 bytes of TCP (RFC 792), given straight to core xi. port_delta moves
+ * the quoted source port (a 4-tuple that is no stream).
+ */
+static void inject_icmp(int xi, const struct mos_stream *x, uint8_t code, uint32_t seq,
+			int port_delta)
+{
+	struct fake_frame *f = fake_io_frame(NULL, 0);
+	uint8_t *icmp, *q, *th;
+	uint16_t len = 8 + MOS_IP_HLEN + 8, c;
+	in_port_t sport = htons((uint16_t)(ntohs(x->tuple.key.lport) + port_delta));
+
+	REQUIRE(f != NULL);
+	mos_net_write_hdr(&core[1 - xi]->net, f->data, 0, conf[xi].netdev[0].mac, x->tuple.key.raddr,
+			  x->tuple.key.laddr, IPPROTO_ICMP, len, false);
+	icmp = f->data + MOS_NET_HDR_MAX;
+	memset(icmp, 0, len);
+	icmp[0] = MOS_ICMP_UNREACH;
+	icmp[1] = code;
+	q = icmp + 8;	/* the segment as x sent it: x's address and port first */
+	mos_net_write_hdr(&core[xi]->net, f->data + 512, 0, conf[1 - xi].netdev[0].mac,
+			  x->tuple.key.laddr, x->tuple.key.raddr, IPPROTO_TCP, MOS_TCP_HLEN, false);
+	memcpy(q, f->data + 512 + MOS_ETH_HLEN, MOS_IP_HLEN);
+	th = q + MOS_IP_HLEN;
+	memcpy(th, &sport, 2);
+	memcpy(th + 2, &x->tuple.key.rport, 2);
+	for (int i = 0; i < 4; i++)
+		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	c = mos_cksum_fold(mos_cksum_add(0, icmp, len));
+	icmp[2] = (uint8_t)(c >> 8);
+	icmp[3] = (uint8_t)c;
+	f->len = (uint16_t)(MOS_NET_HDR_MAX + len);
+	REQUIRE(fake_io_give(xi, f) == 0);
+	mos_loop_poll(core[xi]);
+}
+
+/*
+ * RFC 1122 4.2.3.9, RFC 5927, as Linux: a destination unreachable quoting
+ * our SYN fails the connection at once (host: EHOSTUNREACH, counted
+ * unreachable; port: ECONNREFUSED), not after the SYN retries; one quoting
+ * a sequence number outside SND.UNA..SND.MAX, or no stream, is ignored and
+ * counted; fragmentation-needed is counted and ignored (path MTU: not yet).
+ */
+TEST(icmp_unreachable_fails_a_syn_sent_stream_at_once)
+{
+	struct tsock t[3] = { { 0 } };
+	struct mos_stream *a[3];
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	wire.down = true;	/* the SYNs go nowhere */
+	for (int i = 0; i < 3; i++) {
+		a[i] = mos_tcp_connect(core[A], addr(A), htons((uint16_t)(5010 + i)), addr(B),
+				       htons(80), false, &t[i], &err);
+		REQUIRE(a[i] != NULL);
+		t[i].s = a[i];
+	}
+	run(1);
+	REQUIRE(a[0]->snd_max == a[0]->iss + 1);
+	/* outside the window, no stream, path MTU: all three still wait */
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss + 1000, 0);
+	CHECK_EQ(core[A]->tcp.icmp_bad_seq, 1);
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss, 100);
+	CHECK_EQ(core[A]->tcp.icmp_no_stream, 1);
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_NEEDFRAG, a[0]->iss, 0);
+	CHECK_EQ(core[A]->tcp.icmp_frag_needed, 1);
+	inject_icmp(A, a[0], 5, a[0]->iss, 0);	/* source route failed: no action */
+	CHECK_EQ(core[A]->tcp.icmp_other_code, 1);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(a[i]->state, MOS_TCP_SYN_SENT);
+	CHECK_EQ(core[A]->tcp.icmp_in, 4);
+	CHECK_EQ(core[A]->net.stats.icmp_errors_delivered, 4);
+
+	/* the right quote: failed within the same turn of the loop, no time passing */
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss, 0);
+	CHECK_EQ(a[0]->state, MOS_TCP_CLOSED);
+	CHECK_EQ(a[0]->so_error, EHOSTUNREACH);
+	CHECK(t[0].events & MOS_EPOLLERR);
+	CHECK_EQ(mos_tcp_recv(core[A], a[0], (uint8_t[4]){ 0 }, 4), -EHOSTUNREACH);
+	inject_icmp(A, a[1], MOS_ICMP_UNREACH_PORT, a[1]->iss, 0);
+	CHECK_EQ(a[1]->so_error, ECONNREFUSED);
+	inject_icmp(A, a[2], MOS_ICMP_UNREACH_FILTER, a[2]->iss, 0);	/* nft's admin-prohibited */
+	CHECK_EQ(a[2]->so_error, EHOSTUNREACH);
+	CHECK_EQ(core[A]->tcp.unreachable, 2);
+	CHECK_EQ(core[A]->tcp.conn_refused, 1);
+	CHECK_EQ(core[A]->tcp.conn_timeout, 0);
+	CHECK_EQ(core[A]->tcp.retransmits, 0);	/* no SYN went twice */
+	CHECK_EQ(wire.dropped, 3);
+	/* a late copy finds no stream */
+	for (int i = 0; i < 3; i++)
+		mos_tcp_close(core[A], a[i]);
+	run(1);
+	check_drained();
+}
+
+/*
+ * RFC 1122 4.2.3.9: on an established connection a destination unreachable
+ * is soft: recorded, the connection stays; new data acknowledged forgets
+ * it; if the connection then times out, it is the error reported.
+ */
+TEST(icmp_unreachable_on_an_established_stream_is_soft)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 2) == 0);
+	REQUIRE(open_pair(&p, 40030) == 0);
+	inject_icmp(A, p.a, MOS_ICMP_UNREACH_HOST, p.a->snd_una, 0);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.icmp_soft, 1);
+	CHECK_EQ(p.a->soft_error, EHOSTUNREACH);
+	CHECK_EQ(p.a->so_error, 0);
+	CHECK(!(p.ca.events & MOS_EPOLLERR));
+	CHECK_EQ(transfer(A, p.a, p.b, 3000, 100), 3000);	/* still a working connection */
+	CHECK_EQ(p.a->soft_error, 0);	/* and the path works: forgotten */
+	/* again, then the peer goes silent: the idle timeout reports the ICMP's error */
+	inject_icmp(A, p.a, MOS_ICMP_UNREACH_NET, p.a->snd_una, 0);
+	CHECK_EQ(p.a->soft_error, ENETUNREACH);
+	wire.down = true;
+	run(2500);
+	CHECK_EQ(p.a->so_error, ENETUNREACH);
+	CHECK_EQ(core[A]->tcp.unreachable, 1);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_close(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
 TEST(rfc5961_reset_and_syn_checks)
 {
 	struct pair p;
@@ -1566,6 +1696,8 @@ static const struct check_case cases[] = {
 	CASE(zero_window_is_probed_and_reopens),
 	CASE(zero_window_probes_end_when_nobody_answers),
 	CASE(idle_timeout_resets),
+	CASE(icmp_unreachable_fails_a_syn_sent_stream_at_once),
+	CASE(icmp_unreachable_on_an_established_stream_is_soft),
 	CASE(rfc5961_reset_and_syn_checks),
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
