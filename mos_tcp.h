@@ -89,6 +89,7 @@ enum mos_tcp_state {
 #define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
 #define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
 #define MOS_SF_ACCEPT_Q    0x100000	/* on its listener's accept queue */
+#define MOS_SF_FIN_OOO     0x200000	/* the peer's FIN came ahead of a hole: at fin_seq */
 
 
 /* The timers a stream carries; kind says which one fired. */
@@ -123,7 +124,7 @@ struct mos_tcp_stats {
 	uint64_t timewait_reused;
 	uint64_t backlog_full;		/* SYNs dropped: the listener's queue was full */
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
-	uint64_t ooo_fin;		/* FINs ahead of missing data: dropped, the peer resends */
+	uint64_t ooo_fin;		/* FINs ahead of missing data: kept, taken when the hole fills */
 	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
 	/* ICMP destination unreachables quoting our segments (RFC 1122 4.2.3.9, RFC 5927) */
 	uint64_t icmp_in;		/* handed to TCP by mos_net */
@@ -163,6 +164,7 @@ struct mos_stream {
 	/* receive sequence space: RCV.NXT is rcvbuf.nxt */
 	uint32_t irs;
 	uint32_t rcv_adv;			/* right edge advertised: never moved left */
+	uint32_t fin_seq;			/* the sequence of a FIN ahead of a hole (MOS_SF_FIN_OOO) */
 
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh;

@@ -539,8 +539,9 @@ static bool data_step(struct mos_core *core, struct mos_stream *s, const struct 
 
 	if (seg->len == 0)
 		return true;
-	if (s->flags & MOS_SF_FIN_RCVD) {
-		core->tcp.data_after_fin++;
+	if ((s->flags & MOS_SF_FIN_RCVD) ||
+	    ((s->flags & MOS_SF_FIN_OOO) && MOS_SEQ_GT(seg->seq + seg->len, s->fin_seq))) {
+		core->tcp.data_after_fin++;	/* past the FIN, taken or kept: nothing follows it */
 		ack_now(core, s);
 		return true;
 	}
@@ -579,17 +580,40 @@ static bool data_step(struct mos_core *core, struct mos_stream *s, const struct 
 	return true;
 }
 
-/* RFC 9293 3.10.7.4 eighth check: the FIN, when it comes in order. false when s is gone. */
+/*
+ * A FIN ahead of a hole (its data kept out of order by data_step): RFC
+ * 9293 3.10.7.4 eighth check processes a FIN once RCV.NXT reaches it, so
+ * keep its sequence number and take it when the hole fills, without the
+ * peer sending it again (as Linux, whose out-of-order queue holds the FIN).
+ */
+static void fin_remember(struct mos_core *core, struct mos_stream *s, uint32_t fin_seq)
+{
+	if (!(s->flags & (MOS_SF_FIN_RCVD | MOS_SF_FIN_OOO)) && MOS_SEQ_GT(fin_seq, s->rcv.nxt)) {
+		core->tcp.ooo_fin++;
+		s->flags |= MOS_SF_FIN_OOO;
+		s->fin_seq = fin_seq;
+	}
+	ack_now(core, s);
+}
+
+/*
+ * RFC 9293 3.10.7.4 eighth check: the FIN, when it comes in order, or a
+ * kept one when RCV.NXT has reached it. false when s is gone.
+ */
 static bool fin_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
-	if (!(seg->flags & MOS_TH_FIN))
-		return true;
-	if (seg->seq + seg->len != s->rcv.nxt) {
-		if (!(s->flags & MOS_SF_FIN_RCVD))
-			core->tcp.ooo_fin++;
-		ack_now(core, s);
+	if (seg->flags & MOS_TH_FIN) {
+		if (seg->seq + seg->len != s->rcv.nxt) {
+			fin_remember(core, s, seg->seq + seg->len);
+			return true;
+		}
+	} else if (!(s->flags & MOS_SF_FIN_OOO) || s->rcv.nxt != s->fin_seq) {
+		/* bytes held beyond it from before the FIN came joined up: that FIN was void */
+		if ((s->flags & MOS_SF_FIN_OOO) && MOS_SEQ_GT(s->rcv.nxt, s->fin_seq))
+			s->flags &= ~MOS_SF_FIN_OOO;
 		return true;
 	}
+	s->flags &= ~MOS_SF_FIN_OOO;
 	if (!(s->flags & MOS_SF_FIN_RCVD)) {
 		s->flags |= MOS_SF_FIN_RCVD;
 		/* nothing follows a FIN: bytes queued out of order beyond it are void (as Linux's tcp_fin) */

@@ -764,6 +764,9 @@ static void check_stream(const struct mos_stream *s)
 	}
 	if (s->mss < TCP_MSS_MIN - TCP_OPT_TS_ALIGNED)
 		broken(s, "MSS below the minimum");
+	if ((s->flags & MOS_SF_FIN_OOO) &&
+	    ((s->flags & MOS_SF_FIN_RCVD) || !MOS_SEQ_GT(s->fin_seq, r->nxt)))
+		broken(s, "a kept FIN after the FIN, or not beyond RCV.NXT");
 }
 
 static void check_core(void)

@@ -1267,6 +1267,53 @@ TEST(reset_at_the_peers_fin_is_taken_after_the_fin)
  * when the FIN is acknowledged; TIME_WAIT holds none (as Linux's timewait
  * sockets), so TIME_WAIT runs a core out of streams, not of buffers.
  */
+/*
+ * RFC 9293 3.10.7.4: a FIN that comes ahead of a hole is kept (its data out
+ * of order) and taken when the hole fills: CLOSE_WAIT without the peer
+ * sending the FIN again, and the ACK then sent covers it.
+ */
+TEST(fin_ahead_of_a_hole_is_taken_when_the_hole_fills)
+{
+	struct pair p;
+	struct fake_frame *f;
+	struct out_seg o = { 0 };
+	uint32_t nxt;
+	uint8_t buf[32];
+	int n = 0;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40031) == 0);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt + 5, p.a->snd_una, MOS_TH_ACK | MOS_TH_FIN, NULL, 0, 0, "world");
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.ooo_fin, 1);
+	/* data past the kept FIN is void: dropped, counted */
+	inject(A, p.a, nxt + 10, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "after");
+	CHECK_EQ(core[A]->tcp.data_after_fin, 1);
+	discard(A);
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "hello");
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	CHECK_EQ(p.a->rcv.nxt, nxt + 11);
+	CHECK(!(p.a->flags & MOS_SF_FIN_OOO));
+	mos_loop_poll(core[A]);	/* the deferred ACK leaves */
+	while ((f = fake_io_take(A)) != NULL) {
+		o = out_seg_of(f);
+		n++;
+		fake_io_free(f);
+	}
+	CHECK(n >= 1);
+	CHECK(o.flags & MOS_TH_ACK);
+	CHECK_EQ(o.ack, nxt + 11);	/* the FIN's sequence number acknowledged */
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 10);
+	CHECK(memcmp(buf, "helloworld", 10) == 0);
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 0);	/* EOF */
+	mos_tcp_abort(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
 TEST(closing_streams_give_their_buffers_back)
 {
 	struct mos_pool *rcv, *snd;
@@ -1710,6 +1757,7 @@ static const struct check_case cases[] = {
 	CASE(listener_closed_with_a_half_open_child),
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(reset_at_the_peers_fin_is_taken_after_the_fin),
+	CASE(fin_ahead_of_a_hole_is_taken_when_the_hole_fills),
 	CASE(closing_streams_give_their_buffers_back),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
