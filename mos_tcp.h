@@ -122,6 +122,7 @@ struct mos_tcp_stats {
 	uint64_t conn_timeout, conn_reset, conn_refused;
 	uint64_t no_stream_mem, no_tx_buf;
 	uint64_t timewait_reused;
+	uint64_t timewait_rst_ignored;	/* RSTs in TIME_WAIT: ignored (RFC 1337) */
 	uint64_t backlog_full;		/* SYNs dropped: the listener's queue was full */
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
 	uint64_t ooo_fin;		/* FINs ahead of missing data: kept, taken when the hole fills */

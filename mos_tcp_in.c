@@ -228,8 +228,12 @@ static void syn_sent_input(struct mos_core *core, struct mos_stream *s, const st
 	tcp_schedule(core, s);
 }
 
-/* RFC 9293 3.10.7.2: LISTEN. */
-static void listen_input(struct mos_core *core, struct mos_stream *l, const struct tcp_seg *seg)
+/*
+ * RFC 9293 3.10.7.2: LISTEN. old_max: the SND.MAX of the TIME_WAIT
+ * connection this SYN reopens (timewait_reopen), or NULL.
+ */
+static void listen_input(struct mos_core *core, struct mos_stream *l, const struct tcp_seg *seg,
+			 const uint32_t *old_max)
 {
 	const struct mos_tcp_in *in = seg->in;
 	struct mos_tuple_key k;
@@ -259,7 +263,7 @@ static void listen_input(struct mos_core *core, struct mos_stream *l, const stru
 	c->listener = l;
 	syn_options_in(core, c, seg, false);
 	k = c->tuple.key;
-	c->iss = tcp_iss(core, &k);
+	c->iss = old_max != NULL ? tcp_iss_above(core, &k, *old_max) : tcp_iss(core, &k);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = seg->wnd;
 	mos_sndbuf_init(&c->snd, c->snd_mem, core->pool[MOS_POOL_SNDBUF].obj_size, c->iss + 1);
@@ -318,6 +322,16 @@ static bool rst_step(struct mos_core *core, struct mos_stream *s, const struct t
 	if (!(seg->flags & MOS_TH_RST))
 		return false;
 	core->tcp.rst_in++;
+	if (s->state == MOS_TCP_TIME_WAIT) {
+		/*
+		 * RFC 1337 (TIME-WAIT assassination hazards), remedy R1: ignore
+		 * RSTs in TIME_WAIT. An old duplicate RST, or the peer's answer
+		 * to an old duplicate ACK, would otherwise end the 2 MSL wait
+		 * and let old segments into a new incarnation of the tuple.
+		 */
+		core->tcp.timewait_rst_ignored++;
+		return true;
+	}
 	if (seg->seq != s->rcv.nxt && !rst_at_fin(s, seg)) {
 		challenge_ack(core, s);
 		return true;
@@ -332,7 +346,6 @@ static bool rst_step(struct mos_core *core, struct mos_stream *s, const struct t
 		return true;
 	case MOS_TCP_CLOSING:
 	case MOS_TCP_LAST_ACK:
-	case MOS_TCP_TIME_WAIT:
 		if (s->sock == NULL)
 			tcp_free(core, s);
 		else
@@ -741,6 +754,7 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 /* TIME-WAIT: a new SYN above the old sequence space may reopen the tuple (RFC 9293 3.10.7.4). */
 static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
+	uint32_t old_max = s->snd_max;
 	struct mos_stream *l;
 
 	if (!(seg->flags & MOS_TH_SYN) || (seg->flags & MOS_TH_ACK) ||
@@ -751,7 +765,7 @@ static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const s
 		return false;
 	core->tcp.timewait_reused++;
 	tcp_free(core, s);
-	listen_input(core, l, seg);
+	listen_input(core, l, seg, &old_max);	/* our new ISS above the old sequence space */
 	return true;
 }
 
@@ -775,7 +789,7 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 		struct mos_stream *l = tcp_listener_find(core, k.laddr, k.lport);
 
 		if (l != NULL) {
-			listen_input(core, l, &seg);
+			listen_input(core, l, &seg, NULL);
 			return;
 		}
 		core->tcp.drop_no_stream++;

@@ -1314,6 +1314,131 @@ TEST(fin_ahead_of_a_hole_is_taken_when_the_hole_fills)
 	check_drained();
 }
 
+/*
+ * RFC 1337 R1: RSTs are ignored in TIME_WAIT, at RCV.NXT or not; the wait
+ * runs its 2 MSL (tcp_timewait) and only then frees the stream.
+ */
+TEST(rst_does_not_end_time_wait)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(open_pair(&p, 40032) == 0);
+	mos_tcp_close(core[A], p.a);	/* our side first: TIME_WAIT is A's */
+	run(5);
+	REQUIRE(p.b->state == MOS_TCP_CLOSE_WAIT);
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	REQUIRE(p.a->state == MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->n_streams, 1);
+	inject(A, p.a, p.a->rcv.nxt, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_max, MOS_TH_RST | MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(core[A]->n_streams, 1);	/* before: the first RST freed it */
+	CHECK_EQ(p.a->state, MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->tcp.timewait_rst_ignored, 2);
+	inject(A, p.a, p.a->rcv.nxt + 100, 0, MOS_TH_RST, NULL, 0, 0, NULL);	/* in the window */
+	CHECK_EQ(core[A]->tcp.timewait_rst_ignored, 3);
+	CHECK_EQ(core[A]->tcp.challenge_acks, 0);
+	run(500);
+	CHECK_EQ(core[A]->n_streams, 1);
+	run(600);	/* tcp_timewait = 1 s */
+	CHECK_EQ(core[A]->n_streams, 0);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
+/*
+ * RFC 6528: ISN = M + F(4-tuple, secret), M a clock of 4 microseconds, F a
+ * hash keyed by the core's secret.
+ */
+TEST(iss_is_a_4us_clock_plus_a_keyed_hash)
+{
+	struct mos_tuple_key k = { 0 }, k2;
+	uint32_t i0, i1;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	k.laddr = addr(A);
+	k.raddr = addr(B);
+	k.lport = htons(40033);
+	k.rport = htons(80);
+	k2 = k;
+	k2.lport = htons(40034);
+	i0 = tcp_iss(core[A], &k);
+	CHECK_EQ(tcp_iss(core[A], &k), i0);
+	fake_io.now_us += 4;
+	i1 = tcp_iss(core[A], &k);
+	CHECK_EQ(i1 - i0, 1);	/* one tick of 4 us (before: the millisecond clock, 0) */
+	fake_io.now_us += 4000;
+	CHECK_EQ(tcp_iss(core[A], &k) - i1, 1000);
+	/* another tuple, or another core's secret: another, unrelated, offset */
+	CHECK(tcp_iss(core[A], &k2) - tcp_iss(core[A], &k) != 0);
+	CHECK(tcp_iss(core[B], &k) != tcp_iss(core[A], &k));
+	CHECK(core[A]->iss_secret != core[B]->iss_secret);
+	teardown();
+}
+
+/*
+ * A tuple reopened while a side holds it in TIME_WAIT gets, on that side,
+ * an ISS above the old connection's sequence space whatever the clock
+ * says: the active side (reuse_tuple) and, here, the passive side taking
+ * a new SYN in TIME_WAIT (timewait_reopen). The old connection sent far
+ * more than the clock moved since.
+ */
+TEST(reopened_tuple_gets_an_iss_above_the_old_connection)
+{
+	struct pair p;
+	struct tsock ta = { 0 }, tb = { 0 };
+	struct mos_stream *a2, *b2;
+	uint32_t old_max_b, old_max_a;
+	int err;
+
+	REQUIRE(setup(1 << 20, 60, 0) == 0);
+	REQUIRE(open_pair(&p, 40035) == 0);
+	CHECK_EQ(transfer(B, p.b, p.a, 2000000, 2000), 2000000);
+	/* the server closes first: B holds the tuple in TIME_WAIT */
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[A], p.a);
+	run(5);
+	REQUIRE(p.b->state == MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->n_streams, 0);
+	old_max_b = p.b->snd_max;
+	REQUIRE(MOS_SEQ_LT(tcp_iss(core[B], &p.b->tuple.key), old_max_b));	/* the clock is behind */
+	a2 = mos_tcp_connect(core[A], addr(A), htons(40035), addr(B), htons(80), false, &ta, &err);
+	REQUIRE(a2 != NULL);
+	run(5);
+	CHECK_EQ(core[B]->tcp.timewait_reused, 1);
+	CHECK_EQ(a2->state, MOS_TCP_ESTABLISHED);
+	b2 = mos_tcp_accept(core[B], p.lst);
+	REQUIRE(b2 != NULL);
+	b2->sock = &tb;
+	CHECK(MOS_SEQ_GT(b2->iss, old_max_b));
+	CHECK(b2->iss - old_max_b >= TCP_ISS_GAP);
+	/* now the other way: A sends much, closes first, reconnects from TIME_WAIT */
+	CHECK_EQ(transfer(A, a2, b2, 2000000, 2000), 2000000);
+	mos_tcp_close(core[A], a2);
+	run(5);
+	CHECK(mos_tcp_recv(core[B], b2, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[B], b2);
+	run(5);
+	REQUIRE(a2->state == MOS_TCP_TIME_WAIT);
+	old_max_a = a2->snd_max;
+	a2 = mos_tcp_connect(core[A], addr(A), htons(40035), addr(B), htons(80), false, &ta, &err);
+	REQUIRE(a2 != NULL);
+	CHECK(MOS_SEQ_GT(a2->iss, old_max_a) && a2->iss - old_max_a >= TCP_ISS_GAP);
+	run(5);
+	CHECK_EQ(a2->state, MOS_TCP_ESTABLISHED);
+	mos_tcp_abort(core[A], a2);
+	b2 = mos_tcp_accept(core[B], p.lst);
+	if (b2 != NULL)
+		mos_tcp_abort(core[B], b2);
+	mos_tcp_close(core[B], p.lst);
+	run(61000);
+	check_drained();
+}
+
 TEST(closing_streams_give_their_buffers_back)
 {
 	struct mos_pool *rcv, *snd;
@@ -1758,6 +1883,9 @@ static const struct check_case cases[] = {
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(reset_at_the_peers_fin_is_taken_after_the_fin),
 	CASE(fin_ahead_of_a_hole_is_taken_when_the_hole_fills),
+	CASE(rst_does_not_end_time_wait),
+	CASE(iss_is_a_4us_clock_plus_a_keyed_hash),
+	CASE(reopened_tuple_gets_an_iss_above_the_old_connection),
 	CASE(closing_streams_give_their_buffers_back),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
