@@ -769,6 +769,18 @@ static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const s
 	return true;
 }
 
+/* The flow of laddr:lport <-> raddr:rport (ports as on the wire), its key in *k; NULL if none. */
+static struct mos_tuple_node *flow_lookup(struct mos_core *core, struct mos_tuple_key *k,
+					  in_addr_t laddr, in_addr_t raddr, const uint8_t *lport,
+					  const uint8_t *rport)
+{
+	k->laddr = laddr;
+	k->raddr = raddr;
+	memcpy(&k->lport, lport, 2);
+	memcpy(&k->rport, rport, 2);
+	return mos_tuple_lookup(&core->tuples, k, mos_tuple_hash(&core->tuples, k));
+}
+
 void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now)
 {
 	struct mos_tuple_key k;
@@ -780,11 +792,8 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 	core->tcp.segs_in++;
 	if (tcp_parse(in, &seg, &core->tcp) != 0)
 		return;
-	k.laddr = in->daddr;
-	k.raddr = in->saddr;
-	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
-	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
-	n = mos_tuple_lookup(&core->tuples, &k, mos_tuple_hash(&core->tuples, &k));
+	n = flow_lookup(core, &k, in->daddr, in->saddr, in->tcp + MOS_TCP_OFF_DPORT,
+			in->tcp + MOS_TCP_OFF_SPORT);
 	if (n == NULL) {
 		struct mos_stream *l = tcp_listener_find(core, k.laddr, k.lport);
 
@@ -859,11 +868,9 @@ void mos_tcp_icmp_error(struct mos_core *core, const struct mos_tcp_in *in, uint
 		core->tcp.icmp_other_code++;
 		return;
 	}
-	k.laddr = in->saddr;
-	k.raddr = in->daddr;
-	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_SPORT, 2);
-	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_DPORT, 2);
-	n = mos_tuple_lookup(&core->tuples, &k, mos_tuple_hash(&core->tuples, &k));
+	/* the quote is our segment: our side is its source */
+	n = flow_lookup(core, &k, in->saddr, in->daddr, in->tcp + MOS_TCP_OFF_SPORT,
+			in->tcp + MOS_TCP_OFF_DPORT);
 	if (n == NULL) {
 		core->tcp.icmp_no_stream++;
 		return;

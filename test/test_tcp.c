@@ -269,6 +269,16 @@ static void close_both(struct pair *p)
 	run(2000);
 }
 
+/* The pair and its listener reset and closed, time passes: everything must be released. */
+static void abort_both(struct pair *p)
+{
+	mos_tcp_abort(core[A], p->a);
+	mos_tcp_abort(core[B], p->b);
+	mos_tcp_close(core[B], p->lst);
+	run(10);
+	check_drained();
+}
+
 /* --- the tests ---------------------------------------------------------------------- */
 
 TEST(handshake_negotiates_options)
@@ -1307,11 +1317,7 @@ TEST(fin_ahead_of_a_hole_is_taken_when_the_hole_fills)
 	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 10);
 	CHECK(memcmp(buf, "helloworld", 10) == 0);
 	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 0);	/* EOF */
-	mos_tcp_abort(core[A], p.a);
-	mos_tcp_abort(core[B], p.b);
-	mos_tcp_close(core[B], p.lst);
-	run(10);
-	check_drained();
+	abort_both(&p);
 }
 
 /*
