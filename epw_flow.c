@@ -261,7 +261,8 @@ static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, siz
 static uint64_t *error_kind(struct epw_core *c, int err)
 {
 	return err == ETIMEDOUT ? &c->c.timeouts : err == ECONNRESET ? &c->c.resets :
-	       err == ECONNREFUSED ? &c->c.refused : &c->c.errors;
+	       err == ECONNREFUSED ? &c->c.refused :
+	       err == EHOSTUNREACH || err == ENETUNREACH ? &c->c.unreachable : &c->c.errors;
 }
 
 /* Slot f's flow, whose connection is gone, starts over on a new one. 0 or -errno. */

@@ -119,6 +119,7 @@ void epw_counters_add(struct epw_counters *dst, const struct epw_counters *src)
 	dst->timeouts += src->timeouts;
 	dst->resets += src->resets;
 	dst->refused += src->refused;
+	dst->unreachable += src->unreachable;
 	dst->http_non_2xx += src->http_non_2xx;
 	dst->bad_responses += src->bad_responses;
 	dst->local_errors += src->local_errors;
@@ -214,6 +215,7 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "timeouts", t->timeouts, ",\n  ");
 	put_u64(&o, "resets", t->resets, ",\n  ");
 	put_u64(&o, "refused", t->refused, ",\n  ");
+	put_u64(&o, "unreachable", t->unreachable, ",\n  ");
 	put_u64(&o, "http_non_2xx", t->http_non_2xx, ",\n  ");
 	put_u64(&o, "bad_responses", t->bad_responses, ",\n  ");
 	put_u64(&o, "local_shortages", t->local_errors, ",\n  ");

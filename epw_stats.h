@@ -48,6 +48,7 @@ struct epw_counters {
 	uint64_t timeouts;
 	uint64_t resets;
 	uint64_t refused;
+	uint64_t unreachable;	/* an ICMP destination unreachable failed the connection */
 	uint64_t http_non_2xx;
 	uint64_t bad_responses;	/* not HTTP we read: status line, header size, framing (an error) */
 	uint64_t local_errors;	/* resource shortage on our side (pool empty, no port) */

@@ -2,7 +2,8 @@
  * mos_loop.c - the per-core loop (mos_loop.h). One turn:
  *
  *   mos_io_rx_burst -> [mos_fault_rx] -> input_one -> mos_net_input
- *       -> mos_tcp_input (a segment) | mos_fault/mos_io tx (an ARP or ICMP reply)
+ *       -> mos_tcp_input (a segment) | mos_tcp_icmp_error (a destination unreachable)
+ *        | mos_fault/mos_io tx (an ARP or ICMP reply)
  *   mos_arp_check -> mos_tcp_neigh_resolved (streams whose next hop is known)
  *   mos_tcp_timers -> mos_tcp_flush -> [mos_fault_tx_release] -> mos_io_tx_flush
  *
@@ -76,6 +77,10 @@ static void input_one(struct mos_core *core, struct mos_rxpkt *p)
 	switch (mos_net_input(&core->net, p->iface, p->data, &len, p->flags, &seg)) {
 	case MOS_NET_TCP:
 		mos_tcp_input(core, &seg, core->now);
+		mos_io_pkt_free(core, p->pkt);
+		break;
+	case MOS_NET_ICMP_ERR:
+		mos_tcp_icmp_error(core, &seg, core->now);
 		mos_io_pkt_free(core, p->pkt);
 		break;
 	case MOS_NET_REPLY:

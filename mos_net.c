@@ -1,13 +1,14 @@
 /*
  * mos_net.c - layers 2 and 3 of one core (see mos_net.h): Ethernet input,
  * ARP (RFC 826) with its learned table, IPv4 input checks (RFC 791,
- * RFC 1122 3.2.1), ICMP echo (RFC 792), the Internet checksum (RFC 1071),
- * header output and routes.
+ * RFC 1122 3.2.1), ICMP echo and destination unreachable (RFC 792), the
+ * Internet checksum (RFC 1071), header output and routes.
  *
  * On the receive path: mos_loop_poll -> input_one -> mos_net_input ->
  * eth_for_us -> arp_input | ip_input -> icmp_input | tcp_input (hands the
- * segment back as a mos_tcp_in for mos_tcp_input). On the send path:
- * send_segment -> mos_net_write_hdr.
+ * segment back as a mos_tcp_in for mos_tcp_input; icmp_error_input hands
+ * a destination unreachable's quote the same way, for mos_tcp_icmp_error).
+ * On the send path: send_segment -> mos_net_write_hdr.
  *
  * Packets are read and written at the byte offsets of mos_wire.h, never
  * through a struct laid over the buffer; addresses are copied as they are,
@@ -479,18 +480,61 @@ static uint16_t echo_reply(struct mos_net *net, uint16_t iface, uint8_t *frame, 
 	return reply_len(frame, (uint16_t)(MOS_ETH_HLEN + MOS_IP_HLEN + icmp_len), rx_len);
 }
 
+/*
+ * A destination unreachable (RFC 792): after the 8-byte ICMP header, the
+ * IPv4 header of the datagram that failed and at least its first 8 bytes
+ * (RFC 1122 4.2.3.9: TCP reads its ports and sequence number there; RFC
+ * 1812 4.3.2.3 routers quote more). The quote must be one of our TCP
+ * segments: IPv4, the first fragment, TCP, from one of our addresses. Its
+ * checksum is not checked (a router may quote what it changed); TCP checks
+ * the 4-tuple and the sequence number (RFC 5927).
+ */
+static enum mos_net_verdict icmp_error_input(struct mos_net *net, uint16_t iface,
+					     const uint8_t *frame, const uint8_t *icmp,
+					     uint16_t icmp_len, struct mos_tcp_in *seg)
+{
+	uint8_t *q = (uint8_t *)icmp + MOS_ICMP_HLEN;	/* the quoted IPv4 header */
+	uint16_t room = icmp_len - MOS_ICMP_HLEN, qhlen;
+
+	if (room < MOS_IP_HLEN + MOS_ICMP_QUOTE_TCP || q[MOS_IP_OFF_VHL] >> 4 != 4)
+		return drop(net, MOS_DROP_ICMP_QUOTE);
+	qhlen = mos_ip_hlen(q);
+	if (qhlen < MOS_IP_HLEN || qhlen + MOS_ICMP_QUOTE_TCP > room ||
+	    q[MOS_IP_OFF_PROTO] != IPPROTO_TCP ||
+	    (mos_get16(q + MOS_IP_OFF_FRAG) & MOS_IP_OFFMASK) != 0 ||
+	    iface_of_addr(net, get_addr(q + MOS_IP_OFF_SRC)) < 0)
+		return drop(net, MOS_DROP_ICMP_QUOTE);
+	seg->saddr = get_addr(q + MOS_IP_OFF_SRC);
+	seg->daddr = get_addr(q + MOS_IP_OFF_DST);
+	seg->iface = iface;
+	seg->src_mac = frame + MOS_ETH_OFF_SRC;
+	seg->tcp = q + qhlen;
+	seg->tcp_len = (uint16_t)(room - qhlen);
+	seg->ttl = q[MOS_IP_OFF_TTL];
+	seg->icmp_type = icmp[MOS_ICMP_OFF_TYPE];
+	seg->icmp_code = icmp[MOS_ICMP_OFF_CODE];
+	seg->icmp_from = get_addr(frame + MOS_ETH_HLEN + MOS_IP_OFF_SRC);
+	net->stats.icmp_errors_delivered++;
+	return MOS_NET_ICMP_ERR;
+}
+
 static enum mos_net_verdict icmp_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
-				       uint16_t *len, uint16_t hlen, uint16_t tot)
+				       uint16_t *len, uint16_t hlen, uint16_t tot,
+				       struct mos_tcp_in *seg)
 {
 	const uint8_t *icmp = frame + MOS_ETH_HLEN + hlen;
 	uint16_t icmp_len = tot - hlen;
+	uint8_t type;
 
 	if (icmp_len < MOS_ICMP_HLEN)
 		return drop(net, MOS_DROP_ICMP_MALFORMED);
-	if (icmp[MOS_ICMP_OFF_TYPE] != MOS_ICMP_ECHO || icmp[MOS_ICMP_OFF_CODE] != 0)
+	type = icmp[MOS_ICMP_OFF_TYPE];
+	if ((type != MOS_ICMP_ECHO || icmp[MOS_ICMP_OFF_CODE] != 0) && type != MOS_ICMP_UNREACH)
 		return drop(net, MOS_DROP_ICMP_TYPE);
 	if (cksum(icmp, icmp_len) != 0)
 		return drop(net, MOS_DROP_ICMP_MALFORMED);
+	if (type == MOS_ICMP_UNREACH)
+		return icmp_error_input(net, iface, frame, icmp, icmp_len, seg);
 	*len = echo_reply(net, iface, frame, hlen, icmp_len, *len);
 	return MOS_NET_REPLY;
 }
@@ -538,7 +582,7 @@ static enum mos_net_verdict ip_input(struct mos_net *net, uint16_t iface, uint8_
 	case IPPROTO_TCP:
 		return tcp_input(net, iface, frame, hlen, tot, rx_flags, seg);
 	case IPPROTO_ICMP:
-		return icmp_input(net, iface, frame, len, hlen, tot);
+		return icmp_input(net, iface, frame, len, hlen, tot, seg);
 	default:
 		return drop(net, MOS_DROP_IP_PROTO);
 	}

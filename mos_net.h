@@ -51,7 +51,12 @@ enum mos_net_drop {
 	MOS_DROP_IP_SRC,		/* source is 0/8, broadcast, multicast, loopback or ours */
 	MOS_DROP_IP_PROTO,		/* neither TCP nor ICMP */
 	MOS_DROP_ICMP_MALFORMED,	/* short or bad checksum */
-	MOS_DROP_ICMP_TYPE,		/* not an echo request: counted, ignored */
+	MOS_DROP_ICMP_TYPE,		/* neither an echo request nor a destination
+					 * unreachable: counted, ignored */
+	MOS_DROP_ICMP_QUOTE,		/* a destination unreachable whose quote is not one of
+					 * our TCP segments: truncated (RFC 1122 4.2.3.9 wants
+					 * the IPv4 header and 8 bytes of TCP), not IPv4, a
+					 * fragment past the first, not TCP, or not from us */
 	MOS_DROP_TCP_SHORT,		/* shorter than a TCP header */
 	MOS_DROP_TCP_CKSUM,
 	MOS_DROP_COUNT
@@ -66,6 +71,7 @@ struct mos_net_stats {
 	uint64_t arp_requests_sent;	/* counted by mos_net_arp_request */
 	uint64_t arp_learned_full;	/* a neighbour not learned: table full */
 	uint64_t icmp_echo_answered;
+	uint64_t icmp_errors_delivered;	/* destination unreachables handed to TCP */
 	uint64_t tcp_delivered;
 };
 
@@ -95,7 +101,15 @@ struct mos_net {
 	struct mos_net_stats stats;
 };
 
-/* A received TCP segment, validated up to the TCP header's length and checksum. */
+/*
+ * A received TCP segment, validated up to the TCP header's length and
+ * checksum (MOS_NET_TCP). For MOS_NET_ICMP_ERR the same view describes the
+ * segment of ours that an ICMP destination unreachable quotes, as it was
+ * sent: saddr is our address, daddr the peer's, tcp the quoted TCP header
+ * (at least its first 8 bytes: ports and sequence number, RFC 792), tcp_len
+ * the quoted bytes there are (8 or more; they end where the quote does),
+ * and icmp_* say what the message is.
+ */
 struct mos_tcp_in {
 	in_addr_t saddr;
 	in_addr_t daddr;
@@ -104,13 +118,30 @@ struct mos_tcp_in {
 	uint8_t *tcp;			/* the TCP header */
 	uint16_t tcp_len;		/* header + payload, from the IP total length */
 	uint8_t ttl;
+	/* MOS_NET_ICMP_ERR only */
+	uint8_t icmp_type, icmp_code;
+	in_addr_t icmp_from;		/* the sender of the ICMP message (a router, or the peer) */
 };
+
+/* ICMP destination unreachable (RFC 792, RFC 1122 3.2.2.1, RFC 1812 5.2.7.1) */
+#define MOS_ICMP_UNREACH              3
+#define MOS_ICMP_UNREACH_NET          0
+#define MOS_ICMP_UNREACH_HOST         1
+#define MOS_ICMP_UNREACH_PROTO        2
+#define MOS_ICMP_UNREACH_PORT         3
+#define MOS_ICMP_UNREACH_NEEDFRAG     4	/* path MTU (RFC 1191) */
+#define MOS_ICMP_UNREACH_NET_PROHIB   9
+#define MOS_ICMP_UNREACH_HOST_PROHIB  10
+#define MOS_ICMP_UNREACH_FILTER       13	/* communication administratively prohibited */
+#define MOS_ICMP_QUOTE_TCP            8	/* TCP bytes a quote must hold (RFC 792) */
 
 enum mos_net_verdict {
 	MOS_NET_DROP,			/* counted in stats.drop */
 	MOS_NET_CONSUMED,		/* handled here: an ARP reply or a gratuitous ARP */
 	MOS_NET_REPLY,			/* the frame was rewritten in place: send it back, *len set */
 	MOS_NET_TCP,			/* a TCP segment for the stack: *seg filled */
+	MOS_NET_ICMP_ERR,		/* an ICMP destination unreachable quoting a TCP
+					 * segment of ours: *seg describes the quote */
 };
 
 /*
@@ -131,8 +162,8 @@ void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_
  * padded with zeros to the 60-byte Ethernet minimum when the received
  * frame was at least that long, else left short for the NIC to pad.
  * Every frame counts once in stats.rx_frames and once in exactly one of
- * stats.drop[], arp_requests_answered, icmp_echo_answered, arp_consumed
- * or tcp_delivered.
+ * stats.drop[], arp_requests_answered, icmp_echo_answered, arp_consumed,
+ * icmp_errors_delivered or tcp_delivered.
  */
 enum mos_net_verdict mos_net_input(struct mos_net *net, uint16_t iface, uint8_t *frame,
 				   uint16_t *len, uint32_t rx_flags, struct mos_tcp_in *seg);

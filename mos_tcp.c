@@ -19,6 +19,7 @@
 
 #include "mos_arp.h"
 #include "mos_core.h"
+#include "mos_io.h"
 #include "mos_log.h"
 #include "mos_tcp_priv.h"
 #include "mtcp_api.h"
@@ -42,12 +43,33 @@ void tcp_set_state(struct mos_core *core, struct mos_stream *s, int state)
 	s->state = (uint8_t)state;
 }
 
-/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4-microsecond clock. */
+/*
+ * RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey). M is the 4-microsecond timer of RFC 793 3.3, read from the
+ * I/O clock (the stack's tick of a millisecond would give every connection
+ * of one tick the same M); F a keyed hash of the 4-tuple with the core's
+ * secret, so that a tuple's sequence space moves on with time and another
+ * tuple's cannot be guessed from it.
+ */
 uint32_t tcp_iss(struct mos_core *core, const struct mos_tuple_key *k)
 {
 	uint64_t f = XXH3_64bits_withSeed(k, sizeof(*k), core->iss_secret);
 
-	return (uint32_t)f + (uint32_t)(core->now * (MOS_TCP_TICK_US / 4));
+	return (uint32_t)f + (uint32_t)(mos_io_now_us() / 4);
+}
+
+/*
+ * The ISS of a new connection on a tuple whose previous connection sent up
+ * to old_max: above it by more than a window (RFC 9293 3.4.1, RFC 6191's
+ * spirit), whatever the clock says, so that a peer still in LAST_ACK or
+ * TIME_WAIT takes the new SYN (and our SYN-ACK) as a new connection and no
+ * old segment falls in the new window.
+ */
+uint32_t tcp_iss_above(struct mos_core *core, const struct mos_tuple_key *k, uint32_t old_max)
+{
+	uint32_t iss = tcp_iss(core, k), min = old_max + TCP_ISS_GAP;
+
+	return MOS_SEQ_LT(iss, min) ? min : iss;
 }
 
 /*
@@ -237,7 +259,8 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED): no
+ * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED, an
+ * ICMP error's EHOSTUNREACH, ENETUNREACH or ENOPROTOOPT): no
  * more segments; the socket sees the error, and the stream goes when the
  * application closes it (at once if it already has, or if no socket has
  * it yet).
@@ -249,12 +272,17 @@ void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 		mos_tcp_state_name(s->state), err ? strerror(err) : "closed", s->snd_una - s->iss,
 		s->snd_nxt - s->iss, s->snd_max - s->iss, s->snd_wnd, s->rcv.nxt - s->irs,
 		s->retries);
-	if (err == ETIMEDOUT)
+	if (err == ETIMEDOUT) {
 		core->tcp.conn_timeout++;
-	else if (err == ECONNRESET)
+		/* RFC 1122 4.2.3.9: a soft ICMP error is what a timed-out stream reports (as Linux) */
+		if (s->soft_error != 0)
+			err = s->soft_error;
+	} else if (err == ECONNRESET)
 		core->tcp.conn_reset++;
 	else if (err == ECONNREFUSED)
 		core->tcp.conn_refused++;
+	if (err == EHOSTUNREACH || err == ENETUNREACH)
+		core->tcp.unreachable++;
 	s->so_error = err;
 	if (s->sock == NULL) {
 		tcp_free(core, s);
@@ -362,7 +390,7 @@ static int route_stream(struct mos_core *core, struct mos_stream *s, in_addr_t d
 }
 
 /* An existing stream on the tuple: one in TIME_WAIT gives way (RFC 6191's spirit: new ISS above). */
-static int reuse_tuple(struct mos_core *core, const struct mos_tuple_key *k, uint32_t *min_iss)
+static int reuse_tuple(struct mos_core *core, const struct mos_tuple_key *k, uint32_t *old_max)
 {
 	struct mos_tuple_node *n = mos_tuple_lookup(&core->tuples, k, mos_tuple_hash(&core->tuples, k));
 	struct mos_stream *old;
@@ -372,7 +400,7 @@ static int reuse_tuple(struct mos_core *core, const struct mos_tuple_key *k, uin
 	old = stream_of_flow(n);
 	if (old->state != MOS_TCP_TIME_WAIT)
 		return -EADDRINUSE;
-	*min_iss = old->snd_max + 65536;
+	*old_max = old->snd_max;
 	core->tcp.timewait_reused++;
 	tcp_free(core, old);
 	return 1;
@@ -383,9 +411,9 @@ struct mos_stream *mos_tcp_connect(struct mos_core *core, in_addr_t saddr, in_po
 				   int *err)
 {
 	struct mos_tuple_key k = { saddr, daddr, sport, dport };
-	uint32_t min_iss = 0;
+	uint32_t old_max = 0;
 	struct mos_stream *s;
-	int reused = reuse_tuple(core, &k, &min_iss);
+	int reused = reuse_tuple(core, &k, &old_max);
 
 	if (reused < 0) {
 		*err = reused;
@@ -399,9 +427,7 @@ struct mos_stream *mos_tcp_connect(struct mos_core *core, in_addr_t saddr, in_po
 		tcp_free(core, s);
 		return NULL;
 	}
-	s->iss = tcp_iss(core, &k);
-	if (reused && MOS_SEQ_LT(s->iss, min_iss))
-		s->iss = min_iss;
+	s->iss = reused ? tcp_iss_above(core, &k, old_max) : tcp_iss(core, &k);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	mos_sndbuf_init(&s->snd, s->snd_mem, core->pool[MOS_POOL_SNDBUF].obj_size, s->iss + 1);
 	s->sock = sock;

@@ -89,6 +89,7 @@ enum mos_tcp_state {
 #define MOS_SF_ARP_WAIT    0x40000	/* on the core's list of streams waiting for ARP */
 #define MOS_SF_ACK_DEFER   0x80000	/* ACK_NOW may wait one round for the application's answer */
 #define MOS_SF_ACCEPT_Q    0x100000	/* on its listener's accept queue */
+#define MOS_SF_FIN_OOO     0x200000	/* the peer's FIN came ahead of a hole: at fin_seq */
 
 
 /* The timers a stream carries; kind says which one fired. */
@@ -121,10 +122,19 @@ struct mos_tcp_stats {
 	uint64_t conn_timeout, conn_reset, conn_refused;
 	uint64_t no_stream_mem, no_tx_buf;
 	uint64_t timewait_reused;
+	uint64_t timewait_rst_ignored;	/* RSTs in TIME_WAIT: ignored (RFC 1337) */
 	uint64_t backlog_full;		/* SYNs dropped: the listener's queue was full */
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
-	uint64_t ooo_fin;		/* FINs ahead of missing data: dropped, the peer resends */
+	uint64_t ooo_fin;		/* FINs ahead of missing data: kept, taken when the hole fills */
 	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
+	/* ICMP destination unreachables quoting our segments (RFC 1122 4.2.3.9, RFC 5927) */
+	uint64_t icmp_in;		/* handed to TCP by mos_net */
+	uint64_t icmp_no_stream;	/* the quoted 4-tuple is no stream of ours */
+	uint64_t icmp_bad_seq;		/* quoted sequence outside SND.UNA..SND.MAX: ignored */
+	uint64_t icmp_soft;		/* recorded as a soft error on a synchronized stream */
+	uint64_t icmp_frag_needed;	/* code 4, path MTU: counted, ignored (not done yet) */
+	uint64_t icmp_other_code;	/* codes TCP does not act on: counted, ignored */
+	uint64_t unreachable;		/* connections failed with EHOSTUNREACH or ENETUNREACH */
 };
 
 /* The lists streams sit on (<sys/queue.h>, as DPDK's): heads of each kind. */
@@ -143,6 +153,8 @@ struct mos_stream {
 	uint16_t mss;			/* our send MSS: the peer's option, capped */
 	uint8_t dst_mac[6];
 	int so_error;			/* the errno a failed stream reports */
+	int soft_error;			/* an ICMP error on a synchronized stream (RFC 1122
+					 * 4.2.3.9): reported if the stream times out */
 
 	/* send sequence space (RFC 9293 3.3.1) */
 	uint32_t iss;
@@ -153,6 +165,7 @@ struct mos_stream {
 	/* receive sequence space: RCV.NXT is rcvbuf.nxt */
 	uint32_t irs;
 	uint32_t rcv_adv;			/* right edge advertised: never moved left */
+	uint32_t fin_seq;			/* the sequence of a FIN ahead of a hole (MOS_SF_FIN_OOO) */
 
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh;
@@ -222,6 +235,13 @@ void mos_tcp_abort(struct mos_core *core, struct mos_stream *s);
 
 /* Process one received segment (from mos_net_input). */
 void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *seg, uint64_t now);
+
+/*
+ * Process an ICMP destination unreachable that quotes one of our segments
+ * (from mos_net_input's MOS_NET_ICMP_ERR): in SYN-SENT the connection
+ * fails, on a synchronized one the error is recorded (soft).
+ */
+void mos_tcp_icmp_error(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now);
 
 /* Send what every stream on the to-send list owes. */
 void mos_tcp_flush(struct mos_core *core);

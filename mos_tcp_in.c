@@ -5,7 +5,8 @@
  *
  * On the receive path: mos_loop_poll -> mos_net_input -> mos_tcp_input ->
  * tcp_parse -> mos_tuple_lookup -> syn_sent_input | listen_input |
- * synced_input (ack_step, data_step, fin_step) -> tcp_notify.
+ * synced_input (ack_step, data_step, fin_step) -> tcp_notify; and
+ * mos_net_input's ICMP errors -> mos_tcp_icmp_error.
  */
 #include "mos_tcp.h"
 
@@ -227,8 +228,12 @@ static void syn_sent_input(struct mos_core *core, struct mos_stream *s, const st
 	tcp_schedule(core, s);
 }
 
-/* RFC 9293 3.10.7.2: LISTEN. */
-static void listen_input(struct mos_core *core, struct mos_stream *l, const struct tcp_seg *seg)
+/*
+ * RFC 9293 3.10.7.2: LISTEN. old_max: the SND.MAX of the TIME_WAIT
+ * connection this SYN reopens (timewait_reopen), or NULL.
+ */
+static void listen_input(struct mos_core *core, struct mos_stream *l, const struct tcp_seg *seg,
+			 const uint32_t *old_max)
 {
 	const struct mos_tcp_in *in = seg->in;
 	struct mos_tuple_key k;
@@ -258,7 +263,7 @@ static void listen_input(struct mos_core *core, struct mos_stream *l, const stru
 	c->listener = l;
 	syn_options_in(core, c, seg, false);
 	k = c->tuple.key;
-	c->iss = tcp_iss(core, &k);
+	c->iss = old_max != NULL ? tcp_iss_above(core, &k, *old_max) : tcp_iss(core, &k);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = seg->wnd;
 	mos_sndbuf_init(&c->snd, c->snd_mem, core->pool[MOS_POOL_SNDBUF].obj_size, c->iss + 1);
@@ -317,6 +322,16 @@ static bool rst_step(struct mos_core *core, struct mos_stream *s, const struct t
 	if (!(seg->flags & MOS_TH_RST))
 		return false;
 	core->tcp.rst_in++;
+	if (s->state == MOS_TCP_TIME_WAIT) {
+		/*
+		 * RFC 1337 (TIME-WAIT assassination hazards), remedy R1: ignore
+		 * RSTs in TIME_WAIT. An old duplicate RST, or the peer's answer
+		 * to an old duplicate ACK, would otherwise end the 2 MSL wait
+		 * and let old segments into a new incarnation of the tuple.
+		 */
+		core->tcp.timewait_rst_ignored++;
+		return true;
+	}
 	if (seg->seq != s->rcv.nxt && !rst_at_fin(s, seg)) {
 		challenge_ack(core, s);
 		return true;
@@ -331,7 +346,6 @@ static bool rst_step(struct mos_core *core, struct mos_stream *s, const struct t
 		return true;
 	case MOS_TCP_CLOSING:
 	case MOS_TCP_LAST_ACK:
-	case MOS_TCP_TIME_WAIT:
 		if (s->sock == NULL)
 			tcp_free(core, s);
 		else
@@ -434,6 +448,7 @@ static void new_ack(struct mos_core *core, struct mos_stream *s, const struct tc
 	}
 	snd_una_advance(s, seg->ack);
 	s->retries = 0;
+	s->soft_error = 0;	/* the path works again: a recorded ICMP error is void (as Linux) */
 	if (s->flags & MOS_SF_IN_RECOVERY)
 		recovery_ack(core, s, acked);
 	else {
@@ -537,8 +552,9 @@ static bool data_step(struct mos_core *core, struct mos_stream *s, const struct 
 
 	if (seg->len == 0)
 		return true;
-	if (s->flags & MOS_SF_FIN_RCVD) {
-		core->tcp.data_after_fin++;
+	if ((s->flags & MOS_SF_FIN_RCVD) ||
+	    ((s->flags & MOS_SF_FIN_OOO) && MOS_SEQ_GT(seg->seq + seg->len, s->fin_seq))) {
+		core->tcp.data_after_fin++;	/* past the FIN, taken or kept: nothing follows it */
 		ack_now(core, s);
 		return true;
 	}
@@ -577,17 +593,40 @@ static bool data_step(struct mos_core *core, struct mos_stream *s, const struct 
 	return true;
 }
 
-/* RFC 9293 3.10.7.4 eighth check: the FIN, when it comes in order. false when s is gone. */
+/*
+ * A FIN ahead of a hole (its data kept out of order by data_step): RFC
+ * 9293 3.10.7.4 eighth check processes a FIN once RCV.NXT reaches it, so
+ * keep its sequence number and take it when the hole fills, without the
+ * peer sending it again (as Linux, whose out-of-order queue holds the FIN).
+ */
+static void fin_remember(struct mos_core *core, struct mos_stream *s, uint32_t fin_seq)
+{
+	if (!(s->flags & (MOS_SF_FIN_RCVD | MOS_SF_FIN_OOO)) && MOS_SEQ_GT(fin_seq, s->rcv.nxt)) {
+		core->tcp.ooo_fin++;
+		s->flags |= MOS_SF_FIN_OOO;
+		s->fin_seq = fin_seq;
+	}
+	ack_now(core, s);
+}
+
+/*
+ * RFC 9293 3.10.7.4 eighth check: the FIN, when it comes in order, or a
+ * kept one when RCV.NXT has reached it. false when s is gone.
+ */
 static bool fin_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
-	if (!(seg->flags & MOS_TH_FIN))
-		return true;
-	if (seg->seq + seg->len != s->rcv.nxt) {
-		if (!(s->flags & MOS_SF_FIN_RCVD))
-			core->tcp.ooo_fin++;
-		ack_now(core, s);
+	if (seg->flags & MOS_TH_FIN) {
+		if (seg->seq + seg->len != s->rcv.nxt) {
+			fin_remember(core, s, seg->seq + seg->len);
+			return true;
+		}
+	} else if (!(s->flags & MOS_SF_FIN_OOO) || s->rcv.nxt != s->fin_seq) {
+		/* bytes held beyond it from before the FIN came joined up: that FIN was void */
+		if ((s->flags & MOS_SF_FIN_OOO) && MOS_SEQ_GT(s->rcv.nxt, s->fin_seq))
+			s->flags &= ~MOS_SF_FIN_OOO;
 		return true;
 	}
+	s->flags &= ~MOS_SF_FIN_OOO;
 	if (!(s->flags & MOS_SF_FIN_RCVD)) {
 		s->flags |= MOS_SF_FIN_RCVD;
 		/* nothing follows a FIN: bytes queued out of order beyond it are void (as Linux's tcp_fin) */
@@ -715,6 +754,7 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 /* TIME-WAIT: a new SYN above the old sequence space may reopen the tuple (RFC 9293 3.10.7.4). */
 static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
+	uint32_t old_max = s->snd_max;
 	struct mos_stream *l;
 
 	if (!(seg->flags & MOS_TH_SYN) || (seg->flags & MOS_TH_ACK) ||
@@ -725,8 +765,20 @@ static bool timewait_reopen(struct mos_core *core, struct mos_stream *s, const s
 		return false;
 	core->tcp.timewait_reused++;
 	tcp_free(core, s);
-	listen_input(core, l, seg);
+	listen_input(core, l, seg, &old_max);	/* our new ISS above the old sequence space */
 	return true;
+}
+
+/* The flow of laddr:lport <-> raddr:rport (ports as on the wire), its key in *k; NULL if none. */
+static struct mos_tuple_node *flow_lookup(struct mos_core *core, struct mos_tuple_key *k,
+					  in_addr_t laddr, in_addr_t raddr, const uint8_t *lport,
+					  const uint8_t *rport)
+{
+	k->laddr = laddr;
+	k->raddr = raddr;
+	memcpy(&k->lport, lport, 2);
+	memcpy(&k->rport, rport, 2);
+	return mos_tuple_lookup(&core->tuples, k, mos_tuple_hash(&core->tuples, k));
 }
 
 void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now)
@@ -740,16 +792,13 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 	core->tcp.segs_in++;
 	if (tcp_parse(in, &seg, &core->tcp) != 0)
 		return;
-	k.laddr = in->daddr;
-	k.raddr = in->saddr;
-	memcpy(&k.lport, in->tcp + MOS_TCP_OFF_DPORT, 2);
-	memcpy(&k.rport, in->tcp + MOS_TCP_OFF_SPORT, 2);
-	n = mos_tuple_lookup(&core->tuples, &k, mos_tuple_hash(&core->tuples, &k));
+	n = flow_lookup(core, &k, in->daddr, in->saddr, in->tcp + MOS_TCP_OFF_DPORT,
+			in->tcp + MOS_TCP_OFF_SPORT);
 	if (n == NULL) {
 		struct mos_stream *l = tcp_listener_find(core, k.laddr, k.lport);
 
 		if (l != NULL) {
-			listen_input(core, l, &seg);
+			listen_input(core, l, &seg, NULL);
 			return;
 		}
 		core->tcp.drop_no_stream++;
@@ -761,4 +810,83 @@ void mos_tcp_input(struct mos_core *core, const struct mos_tcp_in *in, uint64_t 
 		syn_sent_input(core, s, &seg);
 	else if (s->state != MOS_TCP_TIME_WAIT || !timewait_reopen(core, s, &seg))
 		synced_input(core, s, &seg);
+}
+
+/*
+ * The errno of a destination unreachable's code, as Linux's
+ * icmp_err_convert: net and host unreachable (and their "administratively
+ * prohibited" forms, RFC 1812 5.2.7.1) say the peer cannot be reached, port
+ * unreachable that nothing listens (as a RST would), protocol unreachable
+ * that the peer speaks no TCP. 0: a code TCP does not act on.
+ */
+static int icmp_unreach_errno(uint8_t code)
+{
+	switch (code) {
+	case MOS_ICMP_UNREACH_NET:
+	case MOS_ICMP_UNREACH_NET_PROHIB:
+		return ENETUNREACH;
+	case MOS_ICMP_UNREACH_HOST:
+	case MOS_ICMP_UNREACH_HOST_PROHIB:
+	case MOS_ICMP_UNREACH_FILTER:
+		return EHOSTUNREACH;
+	case MOS_ICMP_UNREACH_PROTO:
+		return ENOPROTOOPT;
+	case MOS_ICMP_UNREACH_PORT:
+		return ECONNREFUSED;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * RFC 1122 4.2.3.9 and RFC 5927: an ICMP destination unreachable that
+ * quotes a segment of ours. The stream is the quoted 4-tuple (our side is
+ * the quote's source); the quoted sequence number must lie in
+ * SND.UNA..SND.MAX (RFC 5927 4.1: else a blind attacker's guess, ignored).
+ * In SYN-SENT the error is hard: the connection fails at once, within the
+ * round trip, rather than after the SYN retries (as Linux's tcp_v4_err; RFC
+ * 1122 says soft, RFC 5461 discusses why stacks make it hard). On a
+ * synchronized stream it is soft: recorded, reported only if the stream
+ * then times out, forgotten when new data is acknowledged.
+ */
+void mos_tcp_icmp_error(struct mos_core *core, const struct mos_tcp_in *in, uint64_t now)
+{
+	struct mos_tuple_key k;
+	struct mos_tuple_node *n;
+	struct mos_stream *s;
+	uint32_t seq;
+	int err;
+
+	core->now = now;
+	core->tcp.icmp_in++;
+	if (in->icmp_code == MOS_ICMP_UNREACH_NEEDFRAG) {
+		core->tcp.icmp_frag_needed++;	/* path MTU discovery (RFC 1191): not done yet */
+		return;
+	}
+	err = icmp_unreach_errno(in->icmp_code);
+	if (err == 0) {
+		core->tcp.icmp_other_code++;
+		return;
+	}
+	/* the quote is our segment: our side is its source */
+	n = flow_lookup(core, &k, in->saddr, in->daddr, in->tcp + MOS_TCP_OFF_SPORT,
+			in->tcp + MOS_TCP_OFF_DPORT);
+	if (n == NULL) {
+		core->tcp.icmp_no_stream++;
+		return;
+	}
+	s = stream_of_flow(n);
+	seq = mos_get32(in->tcp + MOS_TCP_OFF_SEQ);
+	if (s->state == MOS_TCP_LISTEN || MOS_SEQ_LT(seq, s->snd_una) ||
+	    MOS_SEQ_GT(seq, s->snd_max)) {
+		core->tcp.icmp_bad_seq++;
+		return;
+	}
+	if (s->state == MOS_TCP_SYN_SENT ||
+	    (s->state == MOS_TCP_SYN_RCVD && !(s->flags & MOS_SF_PASSIVE))) {
+		tcp_fail(core, s, err);
+		return;
+	}
+	core->tcp.icmp_soft++;
+	s->soft_error = err;
 }

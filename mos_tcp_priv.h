@@ -22,6 +22,7 @@
 #define TCP_MSS_MIN       88	/* smaller peer MSS values are raised (RFC 9293 3.7.1 wants >= 1) */
 #define TCP_SACK_MAX      4
 #define TCP_OPT_TS_ALIGNED 12	/* NOP, NOP, timestamps */
+#define TCP_ISS_GAP       65536	/* a reused tuple's ISS: this far above the old connection's */
 
 /* A parsed segment: header fields in host order and the options it carries. */
 struct tcp_seg {
@@ -57,6 +58,7 @@ void stream_release(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_stream_new(struct mos_core *core, in_addr_t laddr, in_port_t lport,
 				  in_addr_t raddr, in_port_t rport, int *err);
 uint32_t tcp_iss(struct mos_core *core, const struct mos_tuple_key *k);
+uint32_t tcp_iss_above(struct mos_core *core, const struct mos_tuple_key *k, uint32_t old_max);
 uint16_t tcp_our_mss(const struct mos_core *core, const struct mos_stream *s);
 void tcp_orphan_fin_wait_2(struct mos_core *core, struct mos_stream *s);
 struct mos_stream *tcp_listener_find(struct mos_core *core, in_addr_t addr, in_port_t port);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # e2e_epwget.sh - epwget against nginx in the veth lab: the full run on one
 # and two cores (every flow ok, exact byte totals, JSON parsed), -o bodies
-# byte-identical to the served files, keep-alive, a 404, and SIGINT mid-run.
+# byte-identical to the served files, keep-alive, a 404, ICMP host and port
+# unreachable (nftables reject), and SIGINT mid-run.
 # The lab is removed on every exit path (test/lab.sh).
 set -u
 cd "$(dirname "$0")/.."
@@ -127,6 +128,33 @@ if ! lab_start_srv -p 8081 python3 "$LAB_TMP/short.py" "$LAB_SRV_IP" 2> "$LAB_TM
 elif epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
 	jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
 		"d['incompletes'] == 20 and d['flows_ok'] == 0 and d['errors'] == 0 and d['body_bytes'] == 200"
+fi
+
+# ICMP destination unreachable from the server's host (RFC 1122 4.2.3.9, as
+# Linux): a SYN answered with host-unreachable fails its flow at once, counted
+# unreachable, not after the SYN retries; port-unreachable counts as refused.
+# The kernel's ICMP rate limit (one a second per host after a burst) is off in
+# the server's namespace, so that every SYN gets its answer.
+if ! lab_exec_srv sysctl -qw net.ipv4.icmp_ratelimit=0 ||
+   ! lab_exec_srv nft -f - <<-EOF
+	table ip epwicmp {
+		chain in { type filter hook input priority -5; policy accept;
+			tcp dport 9 counter reject with icmp type host-unreachable;
+			tcp dport 7 counter reject with icmp type port-unreachable; }
+	}
+	EOF
+then
+	bad "ICMP unreachable: the nftables rule or the sysctl"
+else
+	if epw "ICMP host unreachable" 1 -f "$conf" -c 5 "$LAB_SRV_IP:9/x" 20; then
+		jcheck "ICMP host unreachable: 20 flows counted unreachable within a second (no SYN retries)" \
+			"d['unreachable'] == 20 and d['errors'] == 20 and d['timeouts'] == 0 and d['duration_s'] < 1.0"
+	fi
+	if epw "ICMP port unreachable" 1 -f "$conf" -c 5 "$LAB_SRV_IP:7/x" 20; then
+		jcheck "ICMP port unreachable: 20 flows counted refused within a second" \
+			"d['refused'] == 20 and d['unreachable'] == 0 and d['errors'] == 20 and d['duration_s'] < 1.0"
+	fi
+	lab_exec_srv nft delete table ip epwicmp
 fi
 
 # SIGINT mid-run: the summary and the JSON still come

@@ -15,7 +15,9 @@
  *                   RCV.NXT and SND.UNA (so in-window paths are reached),
  *                   window, options (timestamps relative to TS.Recent, a
  *                   SACK block relative to SND.UNA, or raw bytes), payload,
- *                   optionally a bad checksum or a bad data offset
+ *                   optionally a bad checksum or a bad data offset, or,
+ *                   instead, an ICMP destination unreachable quoting one of
+ *                   A's segments of that connection (seq from SND.UNA)
  *          4        a raw frame (optionally with our Ethernet header put in
  *                   front and the IPv4/TCP/ICMP checksums fixed)
  *          5        time passes (1 ms .. ~2 min), timers run
@@ -473,10 +475,18 @@ static void deliver(const uint8_t *frame, uint16_t len)
 		abort();
 	memcpy(buf, frame, len);
 	core[A]->now = now_ms();
-	if (mos_net_input(&core[A]->net, 0, buf, &l, 0, &seg) == MOS_NET_TCP)
+	switch (mos_net_input(&core[A]->net, 0, buf, &l, 0, &seg)) {
+	case MOS_NET_TCP:
 		mos_tcp_input(core[A], &seg, core[A]->now);
-	else if (l > len)
-		abort();	/* an answer may never grow past the received frame */
+		break;
+	case MOS_NET_ICMP_ERR:
+		mos_tcp_icmp_error(core[A], &seg, core[A]->now);
+		break;
+	default:
+		if (l > len)
+			abort();	/* an answer may never grow past the received frame */
+		break;
+	}
 	free(buf);
 	poll_a();
 }
@@ -510,6 +520,36 @@ static void write_hdrs(uint8_t *f, in_addr_t saddr, in_addr_t daddr, uint8_t pro
 	memcpy(ip + 12, &saddr, 4);
 	memcpy(ip + 16, &daddr, 4);
 	put16(ip + 10, mos_cksum_fold(mos_cksum_add(0, ip, MOS_IP_HLEN)));
+}
+
+/*
+ * An ICMP destination unreachable (code % 16) from B quoting A's segment
+ * of connection c at SND.UNA + seq_off: the IPv4 header and qlen bytes of
+ * TCP (fewer than 8: a truncated quote).
+ */
+static void icmp_quote(int c, uint16_t peer_port, uint8_t code, uint32_t seq, uint16_t qlen)
+{
+	static uint8_t f[MOS_NET_HDR_MAX + 8 + MOS_IP_HLEN + MOS_TCP_HLEN];
+	uint8_t *icmp = f + MOS_NET_HDR_MAX, *q = icmp + 8, *th = q + MOS_IP_HLEN;
+	uint16_t len = (uint16_t)(8 + MOS_IP_HLEN + qlen);
+
+	memset(icmp, 0, sizeof(f) - MOS_NET_HDR_MAX);
+	icmp[0] = MOS_ICMP_UNREACH;
+	icmp[1] = code % 16;
+	q[0] = 0x45;
+	put16(q + 2, MOS_IP_HLEN + MOS_TCP_HLEN);
+	q[8] = 64;
+	q[9] = IPPROTO_TCP;
+	memcpy(q + 12, &conf[A].netdev[0].addr, 4);
+	memcpy(q + 16, &conf[B].netdev[0].addr, 4);
+	put16(th, conns[c].aport);
+	put16(th + 2, peer_port);
+	put32(th + 4, seq);
+	th[12] = 5 << 4;
+	th[13] = MOS_TH_ACK;
+	write_hdrs(f, conf[B].netdev[0].addr, conf[A].netdev[0].addr, IPPROTO_ICMP, len);
+	put16(icmp + 2, mos_cksum_fold(mos_cksum_add(0, icmp, len)));
+	deliver(f, (uint16_t)(MOS_NET_HDR_MAX + len));
 }
 
 static void op_segment(struct fuzz_in *in)
@@ -565,6 +605,10 @@ static void op_segment(struct fuzz_in *in)
 		size_t got = fz_bytes(in, o + optlen, paylen);
 
 		memset(o + optlen + got, 'x', paylen - got);
+	}
+	if (ctl & 0x80) {	/* not the segment: an ICMP error quoting one of A's, flags its code */
+		icmp_quote(c, sport, flags, ack0 + (uint32_t)ack_off, paylen % (MOS_TCP_HLEN + 1));
+		return;
 	}
 	put16(th, sport);
 	put16(th + 2, conns[c].aport);
@@ -720,6 +764,9 @@ static void check_stream(const struct mos_stream *s)
 	}
 	if (s->mss < TCP_MSS_MIN - TCP_OPT_TS_ALIGNED)
 		broken(s, "MSS below the minimum");
+	if ((s->flags & MOS_SF_FIN_OOO) &&
+	    ((s->flags & MOS_SF_FIN_RCVD) || !MOS_SEQ_GT(s->fin_seq, r->nxt)))
+		broken(s, "a kept FIN after the FIN, or not beyond RCV.NXT");
 }
 
 static void check_core(void)

@@ -225,6 +225,37 @@ static size_t echo_frame(uint8_t *f, const char *src, const char *dst, const cha
 	return ip_frame(f, src, dst, IPPROTO_ICMP, m, n, 0);
 }
 
+/*
+ * An ICMP destination unreachable (type 3, code) from router to dst that
+ * quotes an IPv4 header from qsrc to qdst of protocol qproto and the first
+ * qtcp bytes of a TCP segment of ours (port 40000 -> 80, sequence 0x01020000).
+ */
+static size_t unreach_frame(uint8_t *f, const char *router, const char *dst, uint8_t code,
+			    const char *qsrc, const char *qdst, uint8_t qproto, size_t qtcp)
+{
+	uint8_t m[8 + 20 + 40], t[40];
+	in_addr_t qs = ip(qsrc), qd = ip(qdst);
+	uint8_t *q = m + 8;
+
+	memset(m, 0, sizeof(m));
+	m[0] = 3;
+	m[1] = code;
+	q[0] = 0x45;
+	put16(q + 2, 20 + 20);
+	put16(q + 6, 0x4000);
+	q[8] = 63;
+	q[9] = qproto;
+	memcpy(q + 12, &qs, 4);
+	memcpy(q + 16, &qd, 4);
+	put16(q + 10, ref_cksum(q, 20));
+	tcp_seg(t, qsrc, qdst, "");
+	put16(t, 40000);	/* our port first: the segment is ours */
+	put16(t + 2, 80);
+	memcpy(q + 20, t, qtcp);
+	put16(m + 2, ref_cksum(m, 8 + 20 + qtcp));
+	return ip_frame(f, router, dst, IPPROTO_ICMP, m, 8 + 20 + qtcp, 0);
+}
+
 /* ---- feeding frames ---- */
 
 #define N_STATS (sizeof(struct mos_net_stats) / sizeof(uint64_t))
@@ -255,7 +286,7 @@ static enum mos_net_verdict feed_on(struct mos_net *n, uint16_t iface, uint8_t *
 		abort();	/* a reply never grows past the frame */
 	memcpy(f, buf, n_in);
 	/* seg points into buf: move it to f for the caller */
-	if (v == MOS_NET_TCP) {
+	if (v == MOS_NET_TCP || v == MOS_NET_ICMP_ERR) {
 		seg.tcp = f + (seg.tcp - buf);
 		seg.src_mac = f + (seg.src_mac - buf);
 	}
@@ -953,9 +984,13 @@ TEST(icmp_drops)
 	mn = icmp_msg(m, 8, 1, "ping");	/* echo with a code */
 	n = ip_frame(f, "10.0.0.9", "10.0.0.2", IPPROTO_ICMP, m, mn, 0);
 	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_TYPE));
-	mn = icmp_msg(m, 3, 3, "unreach");
+	mn = icmp_msg(m, 11, 0, "time exceeded");
 	n = ip_frame(f, "10.0.0.9", "10.0.0.2", IPPROTO_ICMP, m, mn, 0);
 	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_TYPE));
+	/* a destination unreachable whose "quote" is 7 bytes of text: no IPv4 header */
+	mn = icmp_msg(m, 3, 3, "unreach");
+	n = ip_frame(f, "10.0.0.9", "10.0.0.2", IPPROTO_ICMP, m, mn, 0);
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
 
 	mn = icmp_msg(m, 8, 0, "ping");
 	m[9] ^= 1;
@@ -972,6 +1007,80 @@ TEST(icmp_drops)
 	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_MALFORMED));
 	CHECK(drops_as(f, n + 20, 0, MOS_DROP_ICMP_MALFORMED));	/* padding does not help */
 	CHECK_EQ(net.stats.icmp_echo_answered, 0);
+}
+
+/*
+ * RFC 792, RFC 1122 4.2.3.9: a destination unreachable that quotes an IPv4
+ * header and 8 bytes of one of our TCP segments goes up as MOS_NET_ICMP_ERR
+ * with the quote as the view (our address first); any other is counted and
+ * dropped, and nothing of it is written.
+ */
+TEST(icmp_unreachable_quoting_our_segment_goes_to_tcp)
+{
+	uint8_t f[160], g[160];
+	uint16_t len;
+	size_t n;
+
+	setup();
+	/* from a router, not the peer: it is the quote that must be ours */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "192.168.7.7", IPPROTO_TCP, 8);
+	len = (uint16_t)n;
+	memcpy(g, f, n);
+	CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_ICMP_ERR);
+	CHECK(memcmp(f, g, n) == 0);
+	CHECK_EQ(net.stats.icmp_errors_delivered, 1);
+	CHECK_EQ(seg.saddr, ip("10.0.0.2"));
+	CHECK_EQ(seg.daddr, ip("192.168.7.7"));
+	CHECK_EQ(seg.icmp_from, ip("10.0.0.1"));
+	CHECK_EQ(seg.icmp_type, 3);
+	CHECK_EQ(seg.icmp_code, 1);
+	CHECK_EQ(seg.tcp_len, 8);
+	CHECK(seg.tcp == f + 14 + 20 + 8 + 20);
+	CHECK_EQ(get16(seg.tcp), 40000);
+	CHECK_EQ(get16(seg.tcp + 4), 0x0102);
+	/* a quote of the whole 20-byte header, port unreachable from the peer itself */
+	n = unreach_frame(f, "10.0.0.9", "10.0.0.2", 3, "10.0.0.2", "10.0.0.9", IPPROTO_TCP, 20);
+	CHECK_EQ(feed(f, n, 0), MOS_NET_ICMP_ERR);
+	CHECK_EQ(seg.tcp_len, 20);
+	CHECK_EQ(net.stats.icmp_errors_delivered, 2);
+
+	/* truncated: 7 bytes of TCP, or no room for the quoted header */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9", IPPROTO_TCP, 7);
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
+	/* not ours: the quoted source is the peer (an error about its own segment) */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.9", "10.0.0.2", IPPROTO_TCP, 8);
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
+	/* not TCP */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9", IPPROTO_UDP, 8);
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
+	/* the quoted header damaged, the ICMP checksum made right again: IHL 4, version 6 */
+	for (int k = 0; k < 3; k++) {
+		uint8_t *icmp;
+
+		n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9",
+				  IPPROTO_TCP, 8);
+		icmp = f + 14 + 20;
+		if (k == 0)
+			icmp[8] = 0x44;
+		else if (k == 1)
+			icmp[8] = 0x65;
+		else
+			put16(icmp + 8 + 6, 0x0010);	/* a fragment past the first: no TCP header */
+		put16(icmp + 2, 0);
+		put16(icmp + 2, ref_cksum(icmp, n - 14 - 20));
+		CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
+	}
+	/* a quoted IHL of 15 runs past the quote */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9", IPPROTO_TCP, 20);
+	f[14 + 20 + 8] = 0x4f;
+	put16(f + 14 + 20 + 2, 0);
+	put16(f + 14 + 20 + 2, ref_cksum(f + 14 + 20, n - 34));
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_QUOTE));
+	/* a bad ICMP checksum */
+	n = unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9", IPPROTO_TCP, 8);
+	f[n - 1] ^= 1;
+	CHECK(drops_as(f, n, 0, MOS_DROP_ICMP_MALFORMED));
+	CHECK_EQ(net.stats.icmp_errors_delivered, 2);
 }
 
 /* ---- routes, neighbours, output ---- */
@@ -1091,7 +1200,7 @@ TEST(arp_resolution_round_trip)
 /* What one frame did to the counters: true when it is one outcome and counted once. */
 static bool accounted(const uint64_t *a, const uint64_t *b, enum mos_net_verdict v)
 {
-	uint64_t drops = 0, reply, consumed, tcp;
+	uint64_t drops = 0, reply, consumed, tcp, icmp_err;
 
 	for (int i = 0; i < MOS_DROP_COUNT; i++)
 		drops += b[DROP_STAT(i)] - a[DROP_STAT(i)];
@@ -1099,7 +1208,9 @@ static bool accounted(const uint64_t *a, const uint64_t *b, enum mos_net_verdict
 		b[STAT(icmp_echo_answered)] - a[STAT(icmp_echo_answered)];
 	consumed = b[STAT(arp_consumed)] - a[STAT(arp_consumed)];
 	tcp = b[STAT(tcp_delivered)] - a[STAT(tcp_delivered)];
-	if (b[STAT(rx_frames)] - a[STAT(rx_frames)] != 1 || drops + reply + consumed + tcp != 1)
+	icmp_err = b[STAT(icmp_errors_delivered)] - a[STAT(icmp_errors_delivered)];
+	if (b[STAT(rx_frames)] - a[STAT(rx_frames)] != 1 ||
+	    drops + reply + consumed + tcp + icmp_err != 1)
 		return false;
 	switch (v) {
 	case MOS_NET_DROP:
@@ -1110,6 +1221,8 @@ static bool accounted(const uint64_t *a, const uint64_t *b, enum mos_net_verdict
 		return reply == 1;
 	case MOS_NET_TCP:
 		return tcp == 1;
+	case MOS_NET_ICMP_ERR:
+		return icmp_err == 1;
 	}
 	return false;
 }
@@ -1149,6 +1262,9 @@ static size_t seed_frame(uint8_t *f, unsigned which)
 		return ip_frame(f, "10.0.0.9", "10.0.0.2", IPPROTO_ICMP, m, n, 12);
 	case 5:
 		return tcp_frame(f, "10.0.0.9", "10.0.0.2", "HTTP/1.0 200 OK\r\n", 0);
+	case 7:
+		return unreach_frame(f, "10.0.0.1", "10.0.0.2", 1, "10.0.0.2", "10.0.0.9",
+				     IPPROTO_TCP, 8);
 	default:
 		return tcp_frame(f, "10.0.0.9", "10.0.0.2", "x", 4);
 	}
@@ -1197,14 +1313,14 @@ TEST(mutation_run)
 {
 	enum { ROUNDS = 100000, CAP = 160 };
 	static uint8_t f[CAP], orig[CAP];
-	uint64_t verdicts[4] = { 0 };
+	uint64_t verdicts[5] = { 0 };
 	uint64_t a[N_STATS], b[N_STATS];
 	unsigned bad_count = 0, bad_reply = 0;
 
 	setup();
 	rng_state = 0x5eed5eed5eedull;
 	for (unsigned i = 0; i < ROUNDS; i++) {
-		size_t n = seed_frame(f, i % 7);
+		size_t n = seed_frame(f, i % 8);
 		uint32_t flags = (rnd() % 8 == 0) ? MOS_RX_IP_CKSUM_GOOD | MOS_RX_L4_CKSUM_GOOD : 0;
 		uint16_t len, iface = (uint16_t)(rnd() % 4 == 0);
 		enum mos_net_verdict v;
@@ -1215,7 +1331,7 @@ TEST(mutation_run)
 		stats_of(&net, a);
 		v = feed_on(&net, iface, f, &len, flags);
 		stats_of(&net, b);
-		if ((unsigned)v > MOS_NET_TCP) {
+		if ((unsigned)v > MOS_NET_ICMP_ERR) {
 			CHECK(!"verdict out of range");
 			break;
 		}
@@ -1227,6 +1343,11 @@ TEST(mutation_run)
 		if (v == MOS_NET_TCP && (seg.tcp < f + 34 || seg.tcp + seg.tcp_len > f + n ||
 					 seg.tcp_len < 20))
 			CHECK(!"segment view outside the frame");
+		/* an ICMP error's quote: at least 8 bytes of TCP, inside the frame, unwritten */
+		if (v == MOS_NET_ICMP_ERR &&
+		    (seg.tcp < f + 62 || seg.tcp + seg.tcp_len > f + n || seg.tcp_len < 8 ||
+		     memcmp(orig, f, n) != 0))
+			CHECK(!"quote view outside the frame");
 		if (v == MOS_NET_DROP && memcmp(orig, f, n) != 0)
 			CHECK(!"a dropped frame was written to");
 	}
@@ -1240,15 +1361,16 @@ TEST(mutation_run)
 			drops += net.stats.drop[i];
 		CHECK_EQ(net.stats.rx_frames, drops + net.stats.arp_requests_answered +
 			 net.stats.icmp_echo_answered + net.stats.arp_consumed +
-			 net.stats.tcp_delivered);
+			 net.stats.tcp_delivered + net.stats.icmp_errors_delivered);
 		CHECK_EQ(drops, verdicts[MOS_NET_DROP]);
 	}
 	CHECK_EQ(net.stats.tcp_delivered, verdicts[MOS_NET_TCP]);
+	CHECK_EQ(net.stats.icmp_errors_delivered, verdicts[MOS_NET_ICMP_ERR]);
 	CHECK_EQ(net.stats.arp_consumed, verdicts[MOS_NET_CONSUMED]);
 	CHECK_EQ(net.stats.arp_requests_answered + net.stats.icmp_echo_answered,
 		 verdicts[MOS_NET_REPLY]);
 	/* the run must reach every outcome, not die at the first check */
-	for (int v = 0; v < 4; v++)
+	for (int v = 0; v < 5; v++)
 		CHECK(verdicts[v] > 100);
 	CHECK(net.stats.icmp_echo_answered > 100);
 	CHECK(net.n_learned <= MOS_ARP_LEARNED_MAX / 4 * 3);
@@ -1295,6 +1417,7 @@ static const struct check_case cases[] = {
 	CASE(tcp_checksum_and_view),
 	CASE(icmp_echo_is_answered_in_place),
 	CASE(icmp_drops),
+	CASE(icmp_unreachable_quoting_our_segment_goes_to_tcp),
 	CASE(route_and_neigh),
 	CASE(write_hdr_bytes_and_round_trip),
 	CASE(arp_resolution_round_trip),

@@ -269,6 +269,16 @@ static void close_both(struct pair *p)
 	run(2000);
 }
 
+/* The pair and its listener reset and closed, time passes: everything must be released. */
+static void abort_both(struct pair *p)
+{
+	mos_tcp_abort(core[A], p->a);
+	mos_tcp_abort(core[B], p->b);
+	mos_tcp_close(core[B], p->lst);
+	run(10);
+	check_drained();
+}
+
 /* --- the tests ---------------------------------------------------------------------- */
 
 TEST(handshake_negotiates_options)
@@ -589,6 +599,136 @@ static void inject(int xi, const struct mos_stream *x, uint32_t seq, uint32_t ac
 	f->len = (uint16_t)(MOS_NET_HDR_MAX + tcp_len);
 	REQUIRE(fake_io_give(xi, f) == 0);
 	mos_loop_poll(core[xi]);
+}
+
+/*
+ * An ICMP destination unreachable (code) from the peer of x (the stream on
+ * core xi) quoting x's segment at seq: the quoted IPv4 header from x's side
+ * and 8 bytes of TCP (RFC 792), given straight to core xi. port_delta moves
+ * the quoted source port (a 4-tuple that is no stream).
+ */
+static void inject_icmp(int xi, const struct mos_stream *x, uint8_t code, uint32_t seq,
+			int port_delta)
+{
+	struct fake_frame *f = fake_io_frame(NULL, 0);
+	uint8_t *icmp, *q, *th;
+	uint16_t len = 8 + MOS_IP_HLEN + 8, c;
+	in_port_t sport = htons((uint16_t)(ntohs(x->tuple.key.lport) + port_delta));
+
+	REQUIRE(f != NULL);
+	mos_net_write_hdr(&core[1 - xi]->net, f->data, 0, conf[xi].netdev[0].mac, x->tuple.key.raddr,
+			  x->tuple.key.laddr, IPPROTO_ICMP, len, false);
+	icmp = f->data + MOS_NET_HDR_MAX;
+	memset(icmp, 0, len);
+	icmp[0] = MOS_ICMP_UNREACH;
+	icmp[1] = code;
+	q = icmp + 8;	/* the segment as x sent it: x's address and port first */
+	mos_net_write_hdr(&core[xi]->net, f->data + 512, 0, conf[1 - xi].netdev[0].mac,
+			  x->tuple.key.laddr, x->tuple.key.raddr, IPPROTO_TCP, MOS_TCP_HLEN, false);
+	memcpy(q, f->data + 512 + MOS_ETH_HLEN, MOS_IP_HLEN);
+	th = q + MOS_IP_HLEN;
+	memcpy(th, &sport, 2);
+	memcpy(th + 2, &x->tuple.key.rport, 2);
+	for (int i = 0; i < 4; i++)
+		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	c = mos_cksum_fold(mos_cksum_add(0, icmp, len));
+	icmp[2] = (uint8_t)(c >> 8);
+	icmp[3] = (uint8_t)c;
+	f->len = (uint16_t)(MOS_NET_HDR_MAX + len);
+	REQUIRE(fake_io_give(xi, f) == 0);
+	mos_loop_poll(core[xi]);
+}
+
+/*
+ * RFC 1122 4.2.3.9, RFC 5927, as Linux: a destination unreachable quoting
+ * our SYN fails the connection at once (host: EHOSTUNREACH, counted
+ * unreachable; port: ECONNREFUSED), not after the SYN retries; one quoting
+ * a sequence number outside SND.UNA..SND.MAX, or no stream, is ignored and
+ * counted; fragmentation-needed is counted and ignored (path MTU: not yet).
+ */
+TEST(icmp_unreachable_fails_a_syn_sent_stream_at_once)
+{
+	struct tsock t[3] = { { 0 } };
+	struct mos_stream *a[3];
+	int err;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	wire.down = true;	/* the SYNs go nowhere */
+	for (int i = 0; i < 3; i++) {
+		a[i] = mos_tcp_connect(core[A], addr(A), htons((uint16_t)(5010 + i)), addr(B),
+				       htons(80), false, &t[i], &err);
+		REQUIRE(a[i] != NULL);
+		t[i].s = a[i];
+	}
+	run(1);
+	REQUIRE(a[0]->snd_max == a[0]->iss + 1);
+	/* outside the window, no stream, path MTU: all three still wait */
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss + 1000, 0);
+	CHECK_EQ(core[A]->tcp.icmp_bad_seq, 1);
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss, 100);
+	CHECK_EQ(core[A]->tcp.icmp_no_stream, 1);
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_NEEDFRAG, a[0]->iss, 0);
+	CHECK_EQ(core[A]->tcp.icmp_frag_needed, 1);
+	inject_icmp(A, a[0], 5, a[0]->iss, 0);	/* source route failed: no action */
+	CHECK_EQ(core[A]->tcp.icmp_other_code, 1);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(a[i]->state, MOS_TCP_SYN_SENT);
+	CHECK_EQ(core[A]->tcp.icmp_in, 4);
+	CHECK_EQ(core[A]->net.stats.icmp_errors_delivered, 4);
+
+	/* the right quote: failed within the same turn of the loop, no time passing */
+	inject_icmp(A, a[0], MOS_ICMP_UNREACH_HOST, a[0]->iss, 0);
+	CHECK_EQ(a[0]->state, MOS_TCP_CLOSED);
+	CHECK_EQ(a[0]->so_error, EHOSTUNREACH);
+	CHECK(t[0].events & MOS_EPOLLERR);
+	CHECK_EQ(mos_tcp_recv(core[A], a[0], (uint8_t[4]){ 0 }, 4), -EHOSTUNREACH);
+	inject_icmp(A, a[1], MOS_ICMP_UNREACH_PORT, a[1]->iss, 0);
+	CHECK_EQ(a[1]->so_error, ECONNREFUSED);
+	inject_icmp(A, a[2], MOS_ICMP_UNREACH_FILTER, a[2]->iss, 0);	/* nft's admin-prohibited */
+	CHECK_EQ(a[2]->so_error, EHOSTUNREACH);
+	CHECK_EQ(core[A]->tcp.unreachable, 2);
+	CHECK_EQ(core[A]->tcp.conn_refused, 1);
+	CHECK_EQ(core[A]->tcp.conn_timeout, 0);
+	CHECK_EQ(core[A]->tcp.retransmits, 0);	/* no SYN went twice */
+	CHECK_EQ(wire.dropped, 3);
+	/* a late copy finds no stream */
+	for (int i = 0; i < 3; i++)
+		mos_tcp_close(core[A], a[i]);
+	run(1);
+	check_drained();
+}
+
+/*
+ * RFC 1122 4.2.3.9: on an established connection a destination unreachable
+ * is soft: recorded, the connection stays; new data acknowledged forgets
+ * it; if the connection then times out, it is the error reported.
+ */
+TEST(icmp_unreachable_on_an_established_stream_is_soft)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 0, 2) == 0);
+	REQUIRE(open_pair(&p, 40030) == 0);
+	inject_icmp(A, p.a, MOS_ICMP_UNREACH_HOST, p.a->snd_una, 0);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.icmp_soft, 1);
+	CHECK_EQ(p.a->soft_error, EHOSTUNREACH);
+	CHECK_EQ(p.a->so_error, 0);
+	CHECK(!(p.ca.events & MOS_EPOLLERR));
+	CHECK_EQ(transfer(A, p.a, p.b, 3000, 100), 3000);	/* still a working connection */
+	CHECK_EQ(p.a->soft_error, 0);	/* and the path works: forgotten */
+	/* again, then the peer goes silent: the idle timeout reports the ICMP's error */
+	inject_icmp(A, p.a, MOS_ICMP_UNREACH_NET, p.a->snd_una, 0);
+	CHECK_EQ(p.a->soft_error, ENETUNREACH);
+	wire.down = true;
+	run(2500);
+	CHECK_EQ(p.a->so_error, ENETUNREACH);
+	CHECK_EQ(core[A]->tcp.unreachable, 1);
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_close(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
 }
 
 TEST(rfc5961_reset_and_syn_checks)
@@ -1137,6 +1277,174 @@ TEST(reset_at_the_peers_fin_is_taken_after_the_fin)
  * when the FIN is acknowledged; TIME_WAIT holds none (as Linux's timewait
  * sockets), so TIME_WAIT runs a core out of streams, not of buffers.
  */
+/*
+ * RFC 9293 3.10.7.4: a FIN that comes ahead of a hole is kept (its data out
+ * of order) and taken when the hole fills: CLOSE_WAIT without the peer
+ * sending the FIN again, and the ACK then sent covers it.
+ */
+TEST(fin_ahead_of_a_hole_is_taken_when_the_hole_fills)
+{
+	struct pair p;
+	struct fake_frame *f;
+	struct out_seg o = { 0 };
+	uint32_t nxt;
+	uint8_t buf[32];
+	int n = 0;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40031) == 0);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt + 5, p.a->snd_una, MOS_TH_ACK | MOS_TH_FIN, NULL, 0, 0, "world");
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.ooo_fin, 1);
+	/* data past the kept FIN is void: dropped, counted */
+	inject(A, p.a, nxt + 10, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "after");
+	CHECK_EQ(core[A]->tcp.data_after_fin, 1);
+	discard(A);
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "hello");
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSE_WAIT);
+	CHECK_EQ(p.a->rcv.nxt, nxt + 11);
+	CHECK(!(p.a->flags & MOS_SF_FIN_OOO));
+	mos_loop_poll(core[A]);	/* the deferred ACK leaves */
+	while ((f = fake_io_take(A)) != NULL) {
+		o = out_seg_of(f);
+		n++;
+		fake_io_free(f);
+	}
+	CHECK(n >= 1);
+	CHECK(o.flags & MOS_TH_ACK);
+	CHECK_EQ(o.ack, nxt + 11);	/* the FIN's sequence number acknowledged */
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 10);
+	CHECK(memcmp(buf, "helloworld", 10) == 0);
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), 0);	/* EOF */
+	abort_both(&p);
+}
+
+/*
+ * RFC 1337 R1: RSTs are ignored in TIME_WAIT, at RCV.NXT or not; the wait
+ * runs its 2 MSL (tcp_timewait) and only then frees the stream.
+ */
+TEST(rst_does_not_end_time_wait)
+{
+	struct pair p;
+
+	REQUIRE(setup(16384, 1, 0) == 0);
+	REQUIRE(open_pair(&p, 40032) == 0);
+	mos_tcp_close(core[A], p.a);	/* our side first: TIME_WAIT is A's */
+	run(5);
+	REQUIRE(p.b->state == MOS_TCP_CLOSE_WAIT);
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	REQUIRE(p.a->state == MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->n_streams, 1);
+	inject(A, p.a, p.a->rcv.nxt, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_max, MOS_TH_RST | MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(core[A]->n_streams, 1);	/* before: the first RST freed it */
+	CHECK_EQ(p.a->state, MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->tcp.timewait_rst_ignored, 2);
+	inject(A, p.a, p.a->rcv.nxt + 100, 0, MOS_TH_RST, NULL, 0, 0, NULL);	/* in the window */
+	CHECK_EQ(core[A]->tcp.timewait_rst_ignored, 3);
+	CHECK_EQ(core[A]->tcp.challenge_acks, 0);
+	run(500);
+	CHECK_EQ(core[A]->n_streams, 1);
+	run(600);	/* tcp_timewait = 1 s */
+	CHECK_EQ(core[A]->n_streams, 0);
+	mos_tcp_close(core[B], p.lst);
+	run(1);
+	check_drained();
+}
+
+/*
+ * RFC 6528: ISN = M + F(4-tuple, secret), M a clock of 4 microseconds, F a
+ * hash keyed by the core's secret.
+ */
+TEST(iss_is_a_4us_clock_plus_a_keyed_hash)
+{
+	struct mos_tuple_key k = { 0 }, k2;
+	uint32_t i0, i1;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	k.laddr = addr(A);
+	k.raddr = addr(B);
+	k.lport = htons(40033);
+	k.rport = htons(80);
+	k2 = k;
+	k2.lport = htons(40034);
+	i0 = tcp_iss(core[A], &k);
+	CHECK_EQ(tcp_iss(core[A], &k), i0);
+	fake_io.now_us += 4;
+	i1 = tcp_iss(core[A], &k);
+	CHECK_EQ(i1 - i0, 1);	/* one tick of 4 us (before: the millisecond clock, 0) */
+	fake_io.now_us += 4000;
+	CHECK_EQ(tcp_iss(core[A], &k) - i1, 1000);
+	/* another tuple, or another core's secret: another, unrelated, offset */
+	CHECK(tcp_iss(core[A], &k2) - tcp_iss(core[A], &k) != 0);
+	CHECK(tcp_iss(core[B], &k) != tcp_iss(core[A], &k));
+	CHECK(core[A]->iss_secret != core[B]->iss_secret);
+	teardown();
+}
+
+/*
+ * A tuple reopened while a side holds it in TIME_WAIT gets, on that side,
+ * an ISS above the old connection's sequence space whatever the clock
+ * says: the active side (reuse_tuple) and, here, the passive side taking
+ * a new SYN in TIME_WAIT (timewait_reopen). The old connection sent far
+ * more than the clock moved since.
+ */
+TEST(reopened_tuple_gets_an_iss_above_the_old_connection)
+{
+	struct pair p;
+	struct tsock ta = { 0 }, tb = { 0 };
+	struct mos_stream *a2, *b2;
+	uint32_t old_max_b, old_max_a;
+	int err;
+
+	REQUIRE(setup(1 << 20, 60, 0) == 0);
+	REQUIRE(open_pair(&p, 40035) == 0);
+	CHECK_EQ(transfer(B, p.b, p.a, 2000000, 2000), 2000000);
+	/* the server closes first: B holds the tuple in TIME_WAIT */
+	mos_tcp_close(core[B], p.b);
+	run(5);
+	CHECK(mos_tcp_recv(core[A], p.a, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[A], p.a);
+	run(5);
+	REQUIRE(p.b->state == MOS_TCP_TIME_WAIT);
+	CHECK_EQ(core[A]->n_streams, 0);
+	old_max_b = p.b->snd_max;
+	REQUIRE(MOS_SEQ_LT(tcp_iss(core[B], &p.b->tuple.key), old_max_b));	/* the clock is behind */
+	a2 = mos_tcp_connect(core[A], addr(A), htons(40035), addr(B), htons(80), false, &ta, &err);
+	REQUIRE(a2 != NULL);
+	run(5);
+	CHECK_EQ(core[B]->tcp.timewait_reused, 1);
+	CHECK_EQ(a2->state, MOS_TCP_ESTABLISHED);
+	b2 = mos_tcp_accept(core[B], p.lst);
+	REQUIRE(b2 != NULL);
+	b2->sock = &tb;
+	CHECK(MOS_SEQ_GT(b2->iss, old_max_b));
+	CHECK(b2->iss - old_max_b >= TCP_ISS_GAP);
+	/* now the other way: A sends much, closes first, reconnects from TIME_WAIT */
+	CHECK_EQ(transfer(A, a2, b2, 2000000, 2000), 2000000);
+	mos_tcp_close(core[A], a2);
+	run(5);
+	CHECK(mos_tcp_recv(core[B], b2, (uint8_t[4]){ 0 }, 4) == 0);
+	mos_tcp_close(core[B], b2);
+	run(5);
+	REQUIRE(a2->state == MOS_TCP_TIME_WAIT);
+	old_max_a = a2->snd_max;
+	a2 = mos_tcp_connect(core[A], addr(A), htons(40035), addr(B), htons(80), false, &ta, &err);
+	REQUIRE(a2 != NULL);
+	CHECK(MOS_SEQ_GT(a2->iss, old_max_a) && a2->iss - old_max_a >= TCP_ISS_GAP);
+	run(5);
+	CHECK_EQ(a2->state, MOS_TCP_ESTABLISHED);
+	mos_tcp_abort(core[A], a2);
+	b2 = mos_tcp_accept(core[B], p.lst);
+	if (b2 != NULL)
+		mos_tcp_abort(core[B], b2);
+	mos_tcp_close(core[B], p.lst);
+	run(61000);
+	check_drained();
+}
+
 TEST(closing_streams_give_their_buffers_back)
 {
 	struct mos_pool *rcv, *snd;
@@ -1566,6 +1874,8 @@ static const struct check_case cases[] = {
 	CASE(zero_window_is_probed_and_reopens),
 	CASE(zero_window_probes_end_when_nobody_answers),
 	CASE(idle_timeout_resets),
+	CASE(icmp_unreachable_fails_a_syn_sent_stream_at_once),
+	CASE(icmp_unreachable_on_an_established_stream_is_soft),
 	CASE(rfc5961_reset_and_syn_checks),
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
@@ -1578,6 +1888,10 @@ static const struct check_case cases[] = {
 	CASE(listener_closed_with_a_half_open_child),
 	CASE(synack_with_a_wrong_ack_gets_a_reset_and_the_syn_goes_again),
 	CASE(reset_at_the_peers_fin_is_taken_after_the_fin),
+	CASE(fin_ahead_of_a_hole_is_taken_when_the_hole_fills),
+	CASE(rst_does_not_end_time_wait),
+	CASE(iss_is_a_4us_clock_plus_a_keyed_hash),
+	CASE(reopened_tuple_gets_an_iss_above_the_old_connection),
 	CASE(closing_streams_give_their_buffers_back),
 	CASE(overlapping_segments_keep_the_bytes_received_first),
 	CASE(data_outside_the_window_is_acked_and_the_edge_is_cut),
