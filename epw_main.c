@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,46 @@ static int parse_option(struct epw_options *o, int c, const char *arg)
 	case 'n':
 		ret = app_parse_num(prog, "-n", arg, 1, CONF_MAX_FLOWS, &o->flows);
 		break;
+	case 'm': {
+		struct epwget_conf t;
+		char err[CONF_ERR_MAX];
+
+		if (conf_set_method(&t, arg, err, sizeof(err)) != 0)
+			return app_usage_error(prog, "-m: %s", err);
+		o->method = arg;
+		break;
+	}
+	case 'b':
+		if (*arg == '\0' || strlen(arg) >= CONF_PATH_MAX)
+			return app_usage_error(prog, "-b: give the path of the body's file (below %d "
+					       "bytes)", CONF_PATH_MAX);
+		o->body_file = arg;
+		break;
+	case 'H': {
+		static struct epwget_conf t;	/* its headers array is big for a stack */
+		char err[CONF_ERR_MAX];
+
+		t.n_headers = 0;
+		if (conf_add_header(&t, arg, err, sizeof(err)) != 0)
+			return app_usage_error(prog, "-H: %s", err);
+		if (o->n_headers == CONF_HEADERS_MAX)
+			return app_usage_error(prog, "-H: more than %d headers", CONF_HEADERS_MAX);
+		o->headers[o->n_headers++] = arg;
+		break;
+	}
+	case 'k':
+		ret = app_parse_num(prog, "-k", arg, 0, CONF_MAX_FLOWS, &o->requests_per_conn);
+		break;
+	case 'P':
+		ret = app_parse_num(prog, "-P", arg, 1, CONF_MAX_PIPELINE, &v);
+		o->pipeline = (int)v;
+		break;
+	case 'x':
+		if (strcmp(arg, "fin") != 0 && strcmp(arg, "rst") != 0)
+			return app_usage_error(prog, "-x '%s': give fin (close, the default) or rst "
+					       "(abort: no TIME_WAIT)", arg);
+		o->close_rst = arg[0] == 'r';
+		break;
 	default:
 		return app_usage_error(prog, "-%c: unknown option", c);
 	}
@@ -128,10 +169,12 @@ int epw_parse_args(const struct epw_mode *m, struct epw_options *o, int argc, ch
 	prog = m->prog;
 	memset(o, 0, sizeof(*o));
 	o->core = -1;
+	o->requests_per_conn = -1;
+	o->close_rst = -1;
 	o->mos_conf = "conf/mos.conf";
 	o->wget_conf = "conf/epwget.conf";
 	opterr = 0;	/* our own messages */
-	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:Cvh")) != -1) {
+	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:m:b:H:k:P:x:Cvh")) != -1) {
 		if (c == 'h') {
 			o->help = true;
 			return 0;
@@ -153,6 +196,40 @@ int epw_parse_args(const struct epw_mode *m, struct epw_options *o, int argc, ch
 		return app_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (mode->cores->per_process && o->core < 0)
 		return app_usage_error(prog, "-c CORE is needed: the CPU of the core mask this process runs on");
+	return 0;
+}
+
+/* What the command line says of the requests and connections, over epwget.conf's. */
+static int load_request_options(const struct epw_options *o, struct epwget_conf *wc)
+{
+	char err[CONF_ERR_MAX];
+
+	if (o->method != NULL)
+		conf_set_method(wc, o->method, err, sizeof(err));	/* checked by -m */
+	if (o->body_file != NULL)
+		strcpy(wc->body_file, o->body_file);
+	for (int i = 0; i < o->n_headers; i++)
+		if (conf_add_header(wc, o->headers[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: -H %s: %s; use fewer header lines in %s\n", prog,
+				o->headers[i], err, o->wget_conf);
+			return -EINVAL;
+		}
+	if (o->requests_per_conn >= 0)
+		wc->requests_per_conn = o->requests_per_conn;
+	if (o->pipeline > 0)
+		wc->pipeline = o->pipeline;
+	if (o->close_rst >= 0)
+		wc->close_rst = o->close_rst != 0;
+	if (wc->body_file[0] != '\0' && !conf_method_has_body(wc->method)) {
+		fprintf(stderr, "%s: a body (-b, body_file) goes with POST, PUT or PATCH, not %s: "
+			"give -m POST or drop the body\n", prog, wc->method);
+		return -EINVAL;
+	}
+	if (wc->pipeline > 1 && wc->requests_per_conn == 1) {
+		fprintf(stderr, "%s: -P %d: pipelined requests share a connection; give -k 0 (as "
+			"many as the server allows) or -k N above 1\n", prog, wc->pipeline);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -185,7 +262,7 @@ int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc)
 			prog, o->wget_conf);
 		return -EINVAL;
 	}
-	return 0;
+	return load_request_options(o, wc);
 }
 
 /*
@@ -499,17 +576,103 @@ static void *core_thread(void *arg)
 	return NULL;
 }
 
-size_t epw_build_request(const struct epwget_conf *wc, char *buf, size_t len)
+/* wc's header named name, if it gives one: "Name: value" written as the user did. */
+static const char *user_header(const struct epwget_conf *wc, const char *name)
 {
+	for (int i = 0; i < wc->n_headers; i++)
+		if (conf_header_name_is(wc->headers[i], name))
+			return wc->headers[i];
+	return NULL;
+}
+
+/* Append to buf (size len) at *n; false when it does not fit. */
+__attribute__((format(printf, 4, 5)))
+static bool put_req(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len)
+		return false;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= len - *n)
+		return false;
+	*n += (size_t)k;
+	return true;
+}
+
+size_t epw_build_request(const struct epwget_conf *wc, size_t body_len, char *buf, size_t len)
+{
+	static const char *const defaults[][2] = {	/* mOS's order */
+		{ "User-Agent", "Wget/1.12 (linux-gnu)" }, { "Accept", "*/*" }, { "Host", NULL },
+		{ "Connection", NULL },
+	};
 	char host[INET_ADDRSTRLEN];
-	int n;
+	bool kept = wc->requests_per_conn != 1;
+	size_t n = 0;
+	bool ok;
 
 	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
-	n = snprintf(buf, len, "GET %s HTTP/1.0\r\nUser-Agent: Wget/1.12 (linux-gnu)\r\n"
-		     "Accept: */*\r\nHost: %s\r\nConnection: %s\r\n\r\n", wc->path,
-		     wc->host_name[0] != '\0' ? wc->host_name : host,
-		     wc->keep_alive ? "Keep-Alive" : "Close");
-	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+	ok = put_req(buf, len, &n, "%s %s HTTP/1.%d\r\n", wc->method, wc->path, kept ? 1 : 0);
+	for (size_t i = 0; ok && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		const char *u = user_header(wc, defaults[i][0]), *v = defaults[i][1];
+
+		if (u != NULL)
+			ok = put_req(buf, len, &n, "%s\r\n", u);
+		else if (i == 2)
+			ok = put_req(buf, len, &n, "Host: %s\r\n",
+				     wc->host_name[0] != '\0' ? wc->host_name : host);
+		else if (i == 3)
+			ok = put_req(buf, len, &n, "Connection: %s\r\n",
+				     kept ? "Keep-Alive" : "Close");
+		else
+			ok = put_req(buf, len, &n, "%s: %s\r\n", defaults[i][0], v);
+	}
+	for (int i = 0; ok && i < wc->n_headers; i++) {
+		bool dflt = false;
+
+		for (size_t j = 0; j < sizeof(defaults) / sizeof(defaults[0]); j++)
+			dflt |= conf_header_name_is(wc->headers[i], defaults[j][0]);
+		if (!dflt)
+			ok = put_req(buf, len, &n, "%s\r\n", wc->headers[i]);
+	}
+	if (ok && conf_method_has_body(wc->method))
+		ok = put_req(buf, len, &n, "Content-Length: %zu\r\n", body_len);
+	ok = ok && put_req(buf, len, &n, "\r\n");
+	return ok ? n : 0;
+}
+
+int epw_load_body(const struct epwget_conf *wc, char **body, size_t *len)
+{
+	FILE *f;
+	long size;
+	int e;
+
+	*body = NULL;
+	*len = 0;
+	if (wc->body_file[0] == '\0')
+		return 0;
+	f = fopen(wc->body_file, "rb");
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		goto fail;
+	*body = malloc(size > 0 ? (size_t)size : 1);
+	if (*body == NULL || fread(*body, 1, (size_t)size, f) != (size_t)size)
+		goto fail;
+	fclose(f);
+	*len = (size_t)size;
+	return 0;
+fail:
+	e = errno != 0 ? errno : EIO;
+	if (f != NULL)
+		fclose(f);
+	free(*body);
+	*body = NULL;
+	fprintf(stderr, "%s: body file %s: %s; give a regular file you may read (-b, body_file)\n",
+		prog, wc->body_file, strerror(e));
+	return -e;
 }
 
 /* A snapshot of the numbers the per-second line is made of (for one core or all). */
@@ -638,6 +801,8 @@ static void print_summary(const struct epw_summary *s, int cores)
 		       "%lu for buffers, %lu for source ports (mos.conf source_ports)\n",
 		       (unsigned long)t->empty_streams, (unsigned long)t->empty_buffers,
 		       (unsigned long)t->empty_ports);
+	printf("[ ALL ] %lu connections, %lu requests\n", (unsigned long)t->connections,
+	       (unsigned long)t->requests);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);
@@ -858,7 +1023,7 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 		    const struct core_job *jobs, int cores, long first_flow, FILE *json,
 		    const char *jpath)
 {
-	static char request[CONF_PATH_MAX + 256];
+	static char request[EPW_REQUEST_MAX];
 	struct epw_summary sum;
 	long first = first_flow, total = 0;
 	double t0;
@@ -866,8 +1031,11 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 	run.daddr = wc->host;
 	run.dport = htons(wc->port);
 	run.request = request;
-	run.request_len = epw_build_request(wc, request, sizeof(request));
-	run.keep_alive = wc->keep_alive;
+	run.request_len = epw_build_request(wc, run.body_len, request, sizeof(request));
+	run.requests_per_conn = wc->requests_per_conn;
+	run.pipeline = wc->pipeline;
+	run.close_rst = wc->close_rst;
+	run.head_only = strcmp(wc->method, "HEAD") == 0;
 	run.outfile = o->outfile;
 	run.ncores = cores;
 	run.mp = mode->cores->per_process;
@@ -938,7 +1106,8 @@ int epw_main(const struct epw_mode *m, int argc, char **argv)
 	}
 	if (o.verbose)
 		mos_log_set(prog, MOS_LOG_DEBUG);
-	if (epw_load_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0)
+	if (epw_load_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0 ||
+	    epw_load_body(&wc, &run.body, &run.body_len) != 0)
 		return EXIT_USAGE;
 	if (o.json != NULL && !o.check) {	/* -C writes no JSON */
 		jpath = json_path(o.json, o.core, jbuf, sizeof(jbuf));
@@ -960,5 +1129,6 @@ int epw_main(const struct epw_mode *m, int argc, char **argv)
 		ret = EXIT_USAGE;
 	}
 	mtcp_destroy();
+	free(run.body);
 	return ret;
 }

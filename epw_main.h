@@ -53,6 +53,13 @@ struct epw_options {
 	int cores;		/* -N; 0 = from epwget.conf, else the core mask */
 	int concurrency;	/* -c; 0 = from epwget.conf */
 	int core;		/* epwget-mp -c: this process's CPU; -1 = not given */
+	const char *method;	/* -m; NULL = from epwget.conf */
+	const char *body_file;	/* -b */
+	const char *headers[CONF_HEADERS_MAX];	/* -H, in order */
+	int n_headers;
+	long requests_per_conn;	/* -k; -1 = from epwget.conf */
+	int pipeline;		/* -P; 0 = 1 */
+	int close_rst;		/* -x: -1 = from epwget.conf, 0 fin, 1 rst */
 	bool verbose;
 	bool check;
 	bool help;		/* -h: print the usage, start nothing */
@@ -71,10 +78,24 @@ int epw_parse_args(const struct epw_mode *mode, struct epw_options *o, int argc,
  */
 int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc);
 
+/* The most bytes a request's head (request line and header fields) can take. */
+#define EPW_REQUEST_MAX (CONF_PATH_MAX + 512 + CONF_HEADERS_MAX * (CONF_HEADER_MAX + 2))
+
 /*
- * mOS's epwget's request for wc, byte for byte (docs/MOS_EPWGET.md), into
- * buf: its length, or 0 when it does not fit.
+ * The request's head for wc into buf: its length, or 0 when it does not
+ * fit. By default mOS's epwget's GET, byte for byte (docs/MOS_EPWGET.md):
+ * HTTP/1.0 and "Connection: Close"; HTTP/1.1 and "Connection: Keep-Alive"
+ * when a connection carries more than one request (requests_per_conn !=
+ * 1). wc's headers replace the defaults of their name (Host, User-Agent,
+ * Connection, Accept) in place, the others follow. POST, PUT and PATCH
+ * say "Content-Length: body_len"; the body itself is sent after the head.
  */
-size_t epw_build_request(const struct epwget_conf *wc, char *buf, size_t len);
+size_t epw_build_request(const struct epwget_conf *wc, size_t body_len, char *buf, size_t len);
+
+/*
+ * wc's body_file, whole, into a malloc'd *body (NULL and 0 when there is
+ * none). 0, or -errno after saying on stderr what to change.
+ */
+int epw_load_body(const struct epwget_conf *wc, char **body, size_t *len);
 
 #endif

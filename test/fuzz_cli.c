@@ -96,7 +96,7 @@ static void write_conf(const uint8_t *text, size_t len)
 /* After epw_parse_args and epw_load_conf accepted the input. */
 static void check_accepted(const struct epwget_conf *wc)
 {
-	char req[CONF_PATH_MAX + 256];
+	char req[EPW_REQUEST_MAX];
 	size_t n;
 
 	if (!wc->url_set || wc->host == 0 || wc->port == 0 || wc->path[0] != '/')
@@ -105,8 +105,8 @@ static void check_accepted(const struct epwget_conf *wc)
 	    wc->total_concurrency < 0 || wc->total_concurrency > CONF_MAX_CONCURRENCY ||
 	    wc->core_limit < 0 || wc->core_limit > CONF_MAX_CORES)
 		bad("accepted a setting out of its range");
-	n = epw_build_request(wc, req, sizeof(req));
-	if (n == 0 || strstr(req, wc->path) == NULL || memcmp(req, "GET /", 5) != 0)
+	n = epw_build_request(wc, 0, req, sizeof(req));
+	if (n == 0 || strstr(req, wc->path) == NULL || memcmp(req, wc->method, strlen(wc->method)) != 0)
 		bad("the request does not hold the path");
 }
 
