@@ -112,7 +112,8 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 		if (kind != &c->c.incompletes)
 			c->c.errors++;
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
-		uint64_t us = app_now_us() - f->ring[f->head].sent_us;
+		uint64_t sent = f->ring[f->head].sent_us;	/* 0: answered before sent whole */
+		uint64_t us = sent != 0 ? app_now_us() - sent : 0;
 
 		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
 
@@ -316,6 +317,8 @@ static void flow_pop(struct epw_core *c, struct epw_flow *f)
 	f->inflight--;
 	if (f->written > 0)
 		f->written--;
+	else	/* answered before its request was all written: the rest of it is in the way */
+		f->last = true;
 	if (f->inflight > 0)
 		resp_begin(c, f);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "conf_parse.h"
+#include "epw_request.h"
 
 /*
  * How a program's cores are planned, brought up and run (defined in
@@ -77,25 +78,5 @@ int epw_parse_args(const struct epw_mode *mode, struct epw_options *o, int argc,
  * and a flow count are needed. 0, or nonzero after saying why on stderr.
  */
 int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc);
-
-/* The most bytes a request's head (request line and header fields) can take. */
-#define EPW_REQUEST_MAX (CONF_PATH_MAX + 512 + CONF_HEADERS_MAX * (CONF_HEADER_MAX + 2))
-
-/*
- * The request's head for wc into buf: its length, or 0 when it does not
- * fit. By default mOS's epwget's GET, byte for byte (docs/MOS_EPWGET.md):
- * HTTP/1.0 and "Connection: Close"; HTTP/1.1 and "Connection: Keep-Alive"
- * when a connection carries more than one request (requests_per_conn !=
- * 1). wc's headers replace the defaults of their name (Host, User-Agent,
- * Connection, Accept) in place, the others follow. POST, PUT and PATCH
- * say "Content-Length: body_len"; the body itself is sent after the head.
- */
-size_t epw_build_request(const struct epwget_conf *wc, size_t body_len, char *buf, size_t len);
-
-/*
- * wc's body_file, whole, into a malloc'd *body (NULL and 0 when there is
- * none). 0, or -errno after saying on stderr what to change.
- */
-int epw_load_body(const struct epwget_conf *wc, char **body, size_t *len);
 
 #endif
