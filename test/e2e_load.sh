@@ -4,7 +4,10 @@
 # TcpPassiveOpens of nginx's namespace: exact), -P pipelining against nginx,
 # HEAD's empty bodies, a 1 MiB POST body arriving byte-exact (hostile_srv
 # --body-hash answers its length and FNV-1a), -x rst leaving no TIME_WAIT
-# on the server, and bad -m/-b/-H/-k/-P/-x values refused with exit 2.
+# on the server, a server that closes kept-alive connections unannounced with
+# pipelined requests unanswered (they go again), bad -m/-b/-H/-k/-P/-x values
+# refused with exit 2; and against epserver over memif, its count of accepted
+# connections equal to epwget's (-k 10: a tenth of the flows).
 set -u
 cd "$(dirname "$0")/.."
 . test/lab.sh
@@ -169,6 +172,69 @@ else
 				bad "$m" "$(tail -2 "$srv_out")"
 		fi
 	done
+fi
+
+# A server that answers one request as HTTP/1.1 keep-alive, then closes (with
+# the pipelined requests unread: Linux resets): those go again on new connections
+if ! lab_start_srv -p 8083 "$HOSTILE" http -a "$LAB_SRV_IP" -p 8083 \
+	-r 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'; then
+	bad "unannounced close: hostile_srv did not start" "$(tail -3 "$LAB_SRV_ERR")"
+elif epw "unannounced close -k 0 -P 4" 0 -k 0 -P 4 -c 2 "$LAB_SRV_IP:8083/x" 40; then
+	jcheck "unannounced close with -P 4: 40 flows ok, the unanswered ones went again (reconnects)" \
+		"d['flows_ok'] == 40 and d['body_bytes'] == 200 and d['reconnects'] > 0 and d['connections'] >= 40"
+fi
+
+# epwget -> epserver over memif (no kernel on the path): epserver's own count of the
+# connections it accepted is the sum of epwget's, and -k 10 is a tenth of its flows
+EPSERVER=${EPSERVER:-./epserver}
+if [ "$(nproc)" -gt 1 ]; then smask=0x2; else smask=0x1; fi
+sed "s|socket=[^,]*|socket=$LAB_TMP/memif.sock|; s/0xFFFF/$smask/g" conf/epserver.conf > "$LAB_TMP/s.conf"
+sed "s|socket=[^,]*|socket=$LAB_TMP/memif.sock|; s/0xFFFF/0x1/g" conf/epwget-memif.conf > "$LAB_TMP/cm.conf"
+"$EPSERVER" -f "$LAB_TMP/s.conf" -N 1 -c 4000 -d "$www" -j "$LAB_TMP/s.json" > "$LAB_TMP/s.out" 2> "$LAB_TMP/s.err" &
+spid=$!
+for i in $(seq 200); do
+	grep -q '^epserver: ready' "$LAB_TMP/s.out" 2> /dev/null && break
+	kill -0 "$spid" 2> /dev/null || break
+	sleep 0.05
+done
+# mepw NAME ARGS...: epwget over memif, every flow ok; its connections added to $conns
+conns=0
+mepw() {
+	local name=$1
+	shift
+	rm -f "$LAB_TMP/m.json"
+	if "$EPWGET" -f "$LAB_TMP/cm.conf" -N 1 -j "$LAB_TMP/m.json" "$@" > "$LAB_TMP/m.out" 2> "$LAB_TMP/m.err"; then
+		conns=$((conns + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connections"])' "$LAB_TMP/m.json")))
+		return 0
+	fi
+	bad "$name" "epwget exit $?" "$(tail -3 "$LAB_TMP/m.out")" "$(grep -v EAL "$LAB_TMP/m.err" | tail -3)"
+	return 1
+}
+if ! grep -q '^epserver: ready' "$LAB_TMP/s.out" 2> /dev/null; then
+	bad "epserver over memif did not start" "$(tail -3 "$LAB_TMP/s.err")"
+	kill -KILL "$spid" 2> /dev/null
+else
+	mepw "memif -k 10" -k 10 -c 20 10.0.0.4/f64 2000 && cp "$LAB_TMP/m.json" "$LAB_TMP/k10.json"
+	mepw "memif -k 0 -P 4" -k 0 -P 4 -c 10 10.0.0.4/f8192 4000
+	mepw "memif HEAD -k 0 -P 8" -m HEAD -k 0 -P 8 -c 10 10.0.0.4/f8192 1000 &&
+		cp "$LAB_TMP/m.json" "$LAB_TMP/head.json"
+	kill -INT "$spid"
+	wait "$spid"
+	python3 - "$LAB_TMP/s.json" "$LAB_TMP/k10.json" "$LAB_TMP/head.json" "$conns" > "$LAB_TMP/py.out" 2>&1 <<'PY'
+import json, sys
+s, k, h = (json.load(open(f)) for f in sys.argv[1:4])
+conns = int(sys.argv[4])
+assert k["flows_ok"] == 2000 and k["connections"] == 200 and k["requests"] == 2000, k
+assert h["flows_ok"] == 1000 and h["body_bytes"] == 0, h
+assert s["accepted"] == conns, (s["accepted"], conns)
+assert s["status_200"] == 2000 + 4000 + 1000, s["status_200"]
+print(s["accepted"])
+PY
+	if [ $? -eq 0 ]; then
+		ok "memif: epserver accepted $(cat "$LAB_TMP/py.out") connections, epwget's count; -k 10 opened 200 for 2,000 flows; -P 4 and HEAD -P 8 all ok; 7,000 200s"
+	else
+		bad "memif: epserver's counts" "$(tail -3 "$LAB_TMP/py.out")"
+	fi
 fi
 
 lab_down
