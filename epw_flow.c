@@ -19,6 +19,9 @@
 #define MAX_EVENTS 1024
 #define READ_CHUNK 65536
 
+/* What a connection asks of epoll: OUT while it connects, then IN and OUT, or IN. */
+enum { EV_CONNECT, EV_WRITE, EV_READ };
+
 /* One request given to a connection and not answered yet. */
 struct epw_req {
 	long number;		/* global flow number */
@@ -39,7 +42,7 @@ struct epw_flow {
 	struct http_resp resp;
 	FILE *out;		/* -o file of the head's flow, or NULL */
 	bool reused;		/* a response came on this connection already (keep-alive) */
-	bool want_out;		/* EPOLLOUT asked for: a request waits for room */
+	uint8_t events;		/* asked of epoll: EV_CONNECT, EV_WRITE or EV_READ */
 	bool last;		/* no more requests on this connection (the server closes it) */
 	int inflight, head, written;
 	long conn_reqs;		/* requests this connection was given (-k) */
@@ -225,7 +228,7 @@ static int conn_connect(struct epw_core *c, struct epw_flow *f)
 	c->active++;
 	c->c.connections++;
 	f->reused = false;
-	f->want_out = true;
+	f->events = EV_CONNECT;
 	f->last = false;
 	f->written = 0;
 	f->req_off = 0;
@@ -245,15 +248,19 @@ static int conn_open(struct epw_core *c, struct epw_flow *f)
 	return e;
 }
 
-/* Ask for EPOLLOUT (a request waits for room) or not. */
+/*
+ * Ask for EPOLLOUT (a request waits for room) or not; responses are read
+ * either way (a server may answer before a long body is all written).
+ */
 static void want_out(struct epw_core *c, struct epw_flow *f, bool out)
 {
 	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLRDHUP |
 						 (out ? MOS_EPOLLOUT : 0), .data.ptr = f };
+	uint8_t want = out ? EV_WRITE : EV_READ;
 
-	if (f->want_out == out)
+	if (f->events == want)
 		return;
-	f->want_out = out;
+	f->events = want;
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
 }
 
