@@ -39,6 +39,7 @@ struct epw_flow {
 	int sd;			/* -1: slot free */
 	long number;		/* global flow number of the head: the response being read */
 	size_t req_off;		/* bytes written of the request after the `written` ones */
+	uint64_t sent_us;	/* the head's request fully written */
 	struct http_resp resp;
 	FILE *out;		/* -o file of the head's flow, or NULL */
 	bool reused;		/* a response came on this connection already (keep-alive) */
@@ -115,8 +116,7 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 		if (kind != &c->c.incompletes)
 			c->c.errors++;
 	} else if (f->resp.status >= 200 && f->resp.status < 300) {
-		uint64_t sent = f->ring[f->head].sent_us;	/* 0: answered before sent whole */
-		uint64_t us = sent != 0 ? app_now_us() - sent : 0;
+		uint64_t us = app_now_us() - f->sent_us;
 
 		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
 
@@ -178,6 +178,7 @@ static struct epw_req *ring_at(const struct epw_core *c, const struct epw_flow *
 static void resp_begin(struct epw_core *c, struct epw_flow *f)
 {
 	f->number = ring_at(c, f, 0)->number;
+	f->sent_us = ring_at(c, f, 0)->sent_us;
 	http_resp_init(&f->resp);
 	open_body_file(c, f);
 }
@@ -304,7 +305,9 @@ static void on_writable(struct epw_core *c, struct epw_flow *f)
 			want_out(c, f, true);
 			return;
 		}
-		ring_at(c, f, f->written++)->sent_us = app_now_us();
+		ring_at(c, f, f->written)->sent_us = app_now_us();
+		if (f->written++ == 0)
+			f->sent_us = ring_at(c, f, 0)->sent_us;
 		f->req_off = 0;
 		c->c.requests++;
 	}
