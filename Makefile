@@ -8,7 +8,7 @@ STACK_SRCS := conf_lex.c conf_parse.c conf_epwget.c mos_log.c mos_pool.c mos_rss
 	      mos_epoll.c mos_fault.c mos_loop.c mos_core.c mos_dpdk.c \
 	      mos_dpdk_mp.c mos_io.c
 # epwget.c and epwget_mp.c: the two programs' main(), each with its mode for epw_main.c.
-APP_SRCS   := epw_main.c epw_flow.c epw_stats.c http_parse.c app_cli.c
+APP_SRCS   := epw_main.c epw_request.c epw_flow.c epw_stats.c http_parse.c app_cli.c
 # The static-file HTTP server on the same stack (the other end of `make bench`).
 EPS_SRCS   := epserver.c eps_conn.c eps_http.c app_cli.c
 

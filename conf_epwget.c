@@ -266,6 +266,90 @@ int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t err
 	return conf_parse_url_hosts(c, url, CONF_HOSTS_PATH, err, errlen);
 }
 
+/* ---- what each request is ------------------------------------------------ */
+
+static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
+				       "PATCH" };
+
+int conf_set_method(struct epwget_conf *c, const char *m, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (strcmp(m, methods[i]) == 0) {
+			memcpy(c->method, m, strlen(m) + 1);
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (strcasecmp(m, methods[i]) == 0)
+			return url_fail(err, errlen, "method '%s': methods are upper case; give %s",
+					m, methods[i]);
+	return url_fail(err, errlen, "method '%.32s' is not one epwget sends; give GET, HEAD, "
+			"POST, PUT, DELETE, OPTIONS or PATCH", m);
+}
+
+bool conf_method_has_body(const char *m)
+{
+	return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+/* RFC 9110 5.6.2: a token's characters. */
+static bool token_char(int ch)
+{
+	return ch > 0x20 && ch < 0x7f && strchr("\"(),/:;<=>?@[\\]{}", ch) == NULL;
+}
+
+bool conf_header_name_is(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(h, name, n) == 0 && h[n] == ':';
+}
+
+int conf_add_header(struct epwget_conf *c, const char *h, char *err, size_t errlen)
+{
+	size_t n = 0, len = strlen(h);
+	int i;
+
+	while (token_char((unsigned char)h[n]))
+		n++;
+	if (n == 0 || h[n] != ':')
+		return url_fail(err, errlen, "header '%.64s': give 'Name: value', a name of letters, "
+				"digits or -_.!#$%%&'*+^`|~ and a colon", h);
+	for (size_t k = n + 1; k < len; k++)
+		if (((unsigned char)h[k] < 0x20 && h[k] != '\t') || h[k] == 0x7f)
+			return url_fail(err, errlen, "header '%.*s': its value has a control character "
+					"(0x%02x); give printable text", (int)n, h, (unsigned char)h[k]);
+	if (len >= CONF_HEADER_MAX)
+		return url_fail(err, errlen, "header '%.*s' is longer than %d bytes", (int)n, h,
+				CONF_HEADER_MAX - 1);
+	if (conf_header_name_is(h, "Content-Length") || conf_header_name_is(h, "Transfer-Encoding"))
+		return url_fail(err, errlen, "header '%.*s' is epwget's: the body's size (-b, "
+				"body_file) sets Content-Length", (int)n, h);
+	for (i = 0; i < c->n_headers; i++) {
+		char name[CONF_HEADER_MAX];
+
+		memcpy(name, h, n);
+		name[n] = '\0';
+		if (conf_header_name_is(c->headers[i], name))
+			break;
+	}
+	if (i == CONF_HEADERS_MAX)
+		return url_fail(err, errlen, "more than %d headers", CONF_HEADERS_MAX);
+	memcpy(c->headers[i], h, len + 1);
+	if (i == c->n_headers)
+		c->n_headers++;
+	return 0;
+}
+
+int conf_set_close(struct epwget_conf *c, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "fin") == 0 || strcmp(v, "rst") == 0) {
+		c->close_rst = v[0] == 'r';
+		return 0;
+	}
+	return url_fail(err, errlen, "close '%.32s': give fin (mtcp_close, the default) or rst "
+			"(mtcp_abort: no TIME_WAIT)", v);
+}
+
 struct epw_parser {
 	struct src s;
 	struct epwget_conf c;
@@ -318,6 +402,33 @@ static int set_expect_body(const struct setting *st)
 	return 0;
 }
 
+/* method, close, header: the shared checks, with this file's line. */
+static int set_request_key(const struct setting *st)
+{
+	struct epw_parser *p = st->base;
+	char msg[CONF_ERR_MAX];
+	int rc;
+
+	if (strcmp(st->key, "method") == 0)
+		rc = conf_set_method(&p->c, st->val, msg, sizeof(msg));
+	else if (strcmp(st->key, "close") == 0)
+		rc = conf_set_close(&p->c, st->val, msg, sizeof(msg));
+	else
+		rc = conf_add_header(&p->c, st->val, msg, sizeof(msg));
+	return rc < 0 ? conf_fail(st->s, "%s: %s", st->key, msg) : 0;
+}
+
+static int set_body_file(const struct setting *st)
+{
+	struct epw_parser *p = st->base;
+
+	if (strlen(st->val) >= sizeof(p->c.body_file))
+		return conf_fail(st->s, "%s: path longer than %zu bytes", st->key,
+				 sizeof(p->c.body_file) - 1);
+	strcpy(p->c.body_file, st->val);
+	return 0;
+}
+
 #define EPW_OFF(f) offsetof(struct epw_parser, f)
 
 static const struct key_def epw_keys[] = {
@@ -329,6 +440,10 @@ static const struct key_def epw_keys[] = {
 	{ "keep_alive", NULL, BLK_TOP, conf_set_bool, EPW_OFF(c.keep_alive), 0, 1 },
 	{ "expect_status", NULL, BLK_TOP, set_expect_status, 0, 0, 0 },
 	{ "expect_body_bytes", NULL, BLK_TOP, set_expect_body, 0, 0, INT64_MAX },
+	{ "method", NULL, BLK_TOP, set_request_key, 0, 0, 0 },
+	{ "body_file", NULL, BLK_TOP, set_body_file, 0, 0, 0 },
+	{ "header", NULL, BLK_TOP, set_request_key, 0, 0, 0 },	/* repeatable */
+	{ "close", NULL, BLK_TOP, set_request_key, 0, 0, 0 },
 };
 
 static int epw_line(void *ctx, char *line)
@@ -349,6 +464,8 @@ static int epw_line(void *ctx, char *line)
 	k = conf_find_key(epw_keys, ARRAY_SIZE(epw_keys), BLK_TOP, key);
 	if (k == NULL)
 		return conf_fail(&p->s, "unknown key '%s'", key);
+	if (strcmp(k->key, "header") == 0)	/* one line per header: not a duplicate */
+		p->key_line[k - epw_keys] = 0;
 	return conf_apply_setting(&p->s, epw_keys, k, p->key_line, key, conf_trim(eq + 1), p);
 }
 
@@ -358,6 +475,9 @@ void conf_epwget_defaults(struct epwget_conf *c)
 	c->port = 80;
 	memcpy(c->path, "/", 2);
 	c->expect_status = 2;
+	memcpy(c->method, "GET", 4);
+	c->requests_per_conn = 1;
+	c->pipeline = 1;
 }
 
 int conf_epwget_parse(struct epwget_conf *c, const char *name, const char *text, size_t len,
@@ -381,6 +501,8 @@ int conf_epwget_parse_hosts(struct epwget_conf *c, const char *name, const char 
 	rc = conf_scan_lines(&p.s, text, len, epw_line, &p);
 	/* no url is no error here: the command line may give it */
 	p.c.url_set = p.url_set;
+	if (p.c.keep_alive)	/* as many requests per connection as the server allows */
+		p.c.requests_per_conn = 0;
 	if (!p.url_port)
 		p.c.port = (uint16_t)(p.dest_port > 0 ? p.dest_port : 80);
 	*c = p.c;

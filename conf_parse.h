@@ -32,6 +32,10 @@
 /* Ranges shared by the parser and mtcp_setconf. */
 #define CONF_MAX_CONCURRENCY 10000000	/* streams, buffers, connections per core or in all */
 #define CONF_MAX_FLOWS       1000000000000L
+#define CONF_METHOD_MAX      8	/* "OPTIONS" and the NUL */
+#define CONF_HEADERS_MAX     16	/* header lines and -H options together */
+#define CONF_HEADER_MAX      256	/* one "Name: value" with the NUL */
+#define CONF_MAX_PIPELINE    64	/* -P */
 #define CONF_BUF_MIN         1024	/* rmem_size, wmem_size */
 #define CONF_BUF_MAX         (64 * 1024 * 1024)
 #define CONF_TIMEOUT_MAX     86400	/* tcp_timeout, seconds */
@@ -150,7 +154,15 @@ struct epwget_conf {
 	long total_flows;		/* 0: not set, the application must ask for it */
 	int total_concurrency;		/* 0: not set (mOS then runs 100 per core) */
 	int core_limit;			/* 0: not set, take the core mask */
-	bool keep_alive;
+	bool keep_alive;		/* keep_alive = 1: requests_per_conn 0 unless -k says */
+	/* what each request is (issue 13): built once at start, docs/CONFIGURATION.md */
+	char method[CONF_METHOD_MAX];	/* GET (default), HEAD, POST, PUT, DELETE, OPTIONS, PATCH */
+	char body_file[CONF_PATH_MAX];	/* "" = no body; POST, PUT and PATCH only */
+	int n_headers;			/* header = lines, then -H: a name given again replaces */
+	char headers[CONF_HEADERS_MAX][CONF_HEADER_MAX];	/* "Name: value" */
+	long requests_per_conn;		/* -k: 1 (default) a connection each, 0 = no limit */
+	int pipeline;			/* -P: requests in flight per connection, 1 by default */
+	bool close_rst;			/* close = rst (-x rst): abort instead of FIN */
 	int expect_status;		/* 1..5: the class Nxx (default 2: 2xx); 100..599: that code */
 	bool expect_body;		/* expect_body_bytes was given */
 	uint64_t expect_body_bytes;	/* the decoded body every response must have */
@@ -198,6 +210,22 @@ int conf_epwget_parse_hosts(struct epwget_conf *c, const char *name, const char 
 int conf_parse_url_hosts(struct epwget_conf *c, const char *url, const char *hosts, char *err,
 			 size_t errlen);
 int conf_parse_url(struct epwget_conf *c, const char *url, char *err, size_t errlen);
+
+/*
+ * Request settings shared by epwget.conf and the command line: 0 or -EINVAL
+ * with a message (no file:line) in err. conf_set_method: one of the seven
+ * methods, upper case. conf_add_header: "Name: value" (a token name, a
+ * printable value); a header of the same name, case aside, already in c
+ * is replaced, else it is added; Content-Length and Transfer-Encoding are
+ * refused (the body's size sets the first). conf_set_close: "fin" or "rst".
+ * conf_header_name_is: whether header h ("Name: value") is named name.
+ */
+int conf_set_method(struct epwget_conf *c, const char *m, char *err, size_t errlen);
+int conf_add_header(struct epwget_conf *c, const char *h, char *err, size_t errlen);
+int conf_set_close(struct epwget_conf *c, const char *v, char *err, size_t errlen);
+bool conf_header_name_is(const char *h, const char *name);
+/* Whether method m sends a body (POST, PUT, PATCH). */
+bool conf_method_has_body(const char *m);
 
 /* Which netdev routes dst (longest prefix first, then the netdev subnets); -1 if none. */
 int conf_route_lookup(const struct mos_conf *c, in_addr_t dst);

@@ -19,14 +19,35 @@
 #define MAX_EVENTS 1024
 #define READ_CHUNK 65536
 
+/* What a connection asks of epoll: OUT while it connects, then IN and OUT, or IN. */
+enum { EV_CONNECT, EV_WRITE, EV_READ };
+
+/* One request given to a connection and not answered yet. */
+struct epw_req {
+	long number;		/* global flow number */
+	uint64_t sent_us;	/* request fully written (0: not yet) */
+};
+
+/*
+ * A slot: one connection and the flows it carries. The flows given to it
+ * and not answered are ring[head..head+inflight) (run->pipeline entries,
+ * allocated at start); the response read is the head's; the first
+ * `written` of them are on the wire, and the next one has req_off bytes
+ * there (the head, then the body, as the socket takes them).
+ */
 struct epw_flow {
 	int sd;			/* -1: slot free */
-	long number;		/* global flow number */
-	size_t req_off;		/* request bytes written */
-	uint64_t sent_us;	/* request fully written */
+	long number;		/* global flow number of the head: the response being read */
+	size_t req_off;		/* bytes written of the request after the `written` ones */
+	uint64_t sent_us;	/* the head's request fully written */
 	struct http_resp resp;
-	FILE *out;		/* -o file of this flow, or NULL */
-	bool reused;		/* the connection carried a flow before this one (keep-alive) */
+	FILE *out;		/* -o file of the head's flow, or NULL */
+	bool reused;		/* a response came on this connection already (keep-alive) */
+	uint8_t events;		/* asked of epoll: EV_CONNECT, EV_WRITE or EV_READ */
+	bool last;		/* no more requests on this connection (the server closes it) */
+	int inflight, head, written;
+	long conn_reqs;		/* requests this connection was given (-k) */
+	struct epw_req *ring;
 };
 
 /* Flow f's body is not (all) in its -o file: counted; the first one's errno and flow kept. */
@@ -117,7 +138,6 @@ static void flow_end(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
 			c->c.errors++;
 	} else {
 		uint64_t us = app_now_us() - f->sent_us;
-
 		uint64_t m = __atomic_load_n(&c->max_us_interval, __ATOMIC_RELAXED);
 
 		c->c.ok++;
@@ -139,6 +159,22 @@ static void conn_drop(struct epw_core *c, struct epw_flow *f)
 	c->active--;
 }
 
+static void slot_free(struct epw_core *c, struct epw_flow *f);
+
+/* The last response came: end the connection as close says (-x: FIN or RST). */
+static void conn_finish(struct epw_core *c, struct epw_flow *f)
+{
+	if (c->run->close_rst) {
+		mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_DEL, f->sd, NULL);
+		mtcp_abort(c->mctx, f->sd);
+		f->sd = -1;
+		c->active--;
+	} else {
+		conn_drop(c, f);
+	}
+	slot_free(c, f);
+}
+
 static void slot_free(struct epw_core *c, struct epw_flow *f)
 {
 	c->free_slot[c->n_free++] = (int)(f - c->slot);
@@ -151,14 +187,39 @@ static void conn_close(struct epw_core *c, struct epw_flow *f)
 	slot_free(c, f);
 }
 
+static struct epw_req *ring_at(const struct epw_core *c, const struct epw_flow *f, int i)
+{
+	return &f->ring[(f->head + i) % c->run->pipeline];
+}
+
+/* The head's response is the next to read: a fresh parser and -o file. */
+static void resp_begin(struct epw_core *c, struct epw_flow *f)
+{
+	f->number = ring_at(c, f, 0)->number;
+	f->sent_us = ring_at(c, f, 0)->sent_us;
+	http_resp_init(&f->resp, c->run->head_only);
+	open_body_file(c, f);
+}
+
+/* May connection f be given another flow now? */
+static bool may_take(const struct epw_core *c, const struct epw_flow *f)
+{
+	long k = c->run->requests_per_conn;
+
+	return !f->last && f->inflight < c->run->pipeline && (k == 0 || f->conn_reqs < k) &&
+	       c->next_flow < c->flows && !c->run->stop;
+}
+
 /* The next flow of this core on connection f (new or kept alive). */
 static void flow_begin(struct epw_core *c, struct epw_flow *f)
 {
-	f->number = c->first_flow + c->next_flow++;
-	f->req_off = 0;
-	f->sent_us = 0;
-	http_resp_init(&f->resp, false);
-	open_body_file(c, f);
+	struct epw_req *q = ring_at(c, f, f->inflight);
+
+	q->number = c->first_flow + c->next_flow++;
+	q->sent_us = 0;
+	f->conn_reqs++;
+	if (f->inflight++ == 0)
+		resp_begin(c, f);
 	c->c.started++;
 }
 
@@ -184,66 +245,171 @@ static int conn_connect(struct epw_core *c, struct epw_flow *f)
 	}
 	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_ADD, f->sd, &ev);
 	c->active++;
+	c->c.connections++;
 	f->reused = false;
+	f->events = EV_CONNECT;
+	f->last = false;
+	f->written = 0;
+	f->req_off = 0;
+	f->conn_reqs = f->inflight;	/* a retry's flows are this connection's */
 	return 0;
 }
 
 static int conn_open(struct epw_core *c, struct epw_flow *f)
 {
-	int e = conn_connect(c, f);
+	int e;
 
+	f->inflight = 0;
+	f->head = 0;
+	e = conn_connect(c, f);
 	if (e == 0)
 		flow_begin(c, f);
 	return e;
 }
 
-/* EPOLLOUT: the request goes out; once it is all written, wait for the response. */
-static void on_writable(struct epw_core *c, struct epw_flow *f)
+/*
+ * Ask for EPOLLOUT (a request waits for room) or not; responses are read
+ * either way (a server may answer before a long body is all written).
+ */
+static void want_out(struct epw_core *c, struct epw_flow *f, bool out)
 {
-	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLRDHUP, .data.ptr = f };
+	struct mtcp_epoll_event ev = { .events = MOS_EPOLLIN | MOS_EPOLLRDHUP |
+						 (out ? MOS_EPOLLOUT : 0), .data.ptr = f };
+	uint8_t want = out ? EV_WRITE : EV_READ;
 
-	while (f->req_off < c->run->request_len) {
-		ssize_t w = mtcp_write(c->mctx, f->sd, c->run->request + f->req_off,
-				       c->run->request_len - f->req_off);
+	if (f->events == want)
+		return;
+	f->events = want;
+	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
+}
+
+/*
+ * The next request's bytes from req_off: the head, then the body, written
+ * in pieces as the socket takes them (the body is never copied, and never
+ * assumed to fit the send buffer). true once the request is all written.
+ */
+static bool write_request(struct epw_core *c, struct epw_flow *f)
+{
+	const struct epw_run *run = c->run;
+
+	while (f->req_off < run->request_len + run->body_len) {
+		const char *p = f->req_off < run->request_len ? run->request + f->req_off :
+				run->body + (f->req_off - run->request_len);
+		size_t n = f->req_off < run->request_len ? run->request_len - f->req_off :
+			   run->request_len + run->body_len - f->req_off;
+		ssize_t w = mtcp_write(c->mctx, f->sd, p, n);
 
 		if (w <= 0)
-			return;	/* EAGAIN: the next EPOLLOUT; errors come as EPOLLERR */
+			return false;	/* EAGAIN: the next EPOLLOUT; errors come as EPOLLERR */
 		f->req_off += (size_t)w;
 		c->c.bytes_written += (uint64_t)w;
 	}
-	f->sent_us = app_now_us();
-	mtcp_epoll_ctl(c->mctx, c->ep, MOS_EPOLL_CTL_MOD, f->sd, &ev);
+	return true;
+}
+
+/*
+ * EPOLLOUT, or room for another request: the connection's requests go out,
+ * up to -P in flight and -k on the connection; then wait for responses.
+ */
+static void on_writable(struct epw_core *c, struct epw_flow *f)
+{
+	for (;;) {
+		if (f->written == f->inflight) {
+			if (!may_take(c, f))
+				break;
+			flow_begin(c, f);
+		}
+		if (!write_request(c, f)) {
+			want_out(c, f, true);
+			return;
+		}
+		ring_at(c, f, f->written)->sent_us = app_now_us();
+		if (f->written++ == 0)
+			f->sent_us = ring_at(c, f, 0)->sent_us;
+		f->req_off = 0;
+		c->c.requests++;
+	}
+	want_out(c, f, false);
+}
+
+/* Whether every request given to f is on the wire. */
+static bool all_written(const struct epw_flow *f)
+{
+	return f->written == f->inflight;
+}
+
+/* The head's flow ended (flow_end): the next in flight, if any, is read next. */
+static void flow_pop(struct epw_core *c, struct epw_flow *f)
+{
+	f->head = (f->head + 1) % c->run->pipeline;
+	f->inflight--;
+	if (f->written > 0)
+		f->written--;
+	else	/* answered before its request was all written: the rest of it is in the way */
+		f->last = true;
+	if (f->inflight > 0)
+		resp_begin(c, f);
+}
+
+static int flow_reconnect(struct epw_core *c, struct epw_flow *f);
+
+/*
+ * Connection f is gone or going (the server closes it) with flows in
+ * flight that it never answered: they go again on a new connection, each
+ * counted as a reconnect; no stream, port or buffer for it now: a local
+ * shortage, counted, and the slot waits for open_more() to try again.
+ */
+static void flows_again(struct epw_core *c, struct epw_flow *f)
+{
+	conn_drop(c, f);
+	if (flow_reconnect(c, f) != 0) {
+		c->c.local_errors++;
+		c->redo_slot[c->n_redo++] = (int)(f - c->slot);
+	}
 }
 
 /*
  * The response is whole: count it, then keep the connection for the next
  * flow or close it. peer_closed: the server's FIN is in already (a server
  * that closes kept-alive connections without saying so): no next request
- * on this connection, it would only meet the close.
+ * on this connection, it would only meet the close. true when the
+ * connection goes on reading (its next response may be in the bytes read).
  */
-static void response_done(struct epw_core *c, struct epw_flow *f, bool peer_closed)
+static bool response_done(struct epw_core *c, struct epw_flow *f, bool peer_closed)
 {
-	bool again = c->run->keep_alive && f->resp.keep_alive && !peer_closed && !c->run->stop &&
-		     c->next_flow < c->flows;
+	bool again = c->run->requests_per_conn != 1 && f->resp.keep_alive && !peer_closed;
 
 	flow_end(c, f, NULL);
-	if (!again) {
-		conn_close(c, f);
-		return;
-	}
-	flow_begin(c, f);
 	f->reused = true;
+	flow_pop(c, f);
+	if (!again)
+		f->last = true;
+	if (f->last && f->inflight > 0) {	/* pipelined requests it will not answer */
+		flows_again(c, f);
+		return false;
+	}
+	if (f->inflight == 0 && !may_take(c, f)) {
+		conn_finish(c, f);
+		return false;
+	}
 	on_writable(c, f);
+	return true;
 }
 
-/* Feed what was read to the parser; the body to the -o file. 1 done, -1 error, 0 more. */
-static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, size_t n)
+/*
+ * Feed what was read to the parser; the body to the -o file. *used: the
+ * bytes taken (those after a whole response are the next one's). 1 done,
+ * -1 error, 0 more.
+ */
+static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, size_t n,
+		   size_t *used)
 {
-	size_t used, off, len;
+	size_t took, off, len;
 	int r;
 
+	*used = 0;
 	do {	/* one range of body per call: a chunked body comes a chunk at a time */
-		r = http_resp_feed(&f->resp, p, n, &used, &off, &len);
+		r = http_resp_feed(&f->resp, p, n, &took, &off, &len);
 		if (len != 0 && f->out != NULL && fwrite(p + off, 1, len, f->out) != len) {
 			/* one error per body: the rest of it is not written */
 			output_error(c, f, errno != 0 ? errno : EIO);
@@ -251,9 +417,10 @@ static int consume(struct epw_core *c, struct epw_flow *f, const uint8_t *p, siz
 			f->out = NULL;
 		}
 		c->c.body_bytes += len;
-		p += used;
-		n -= used;
-	} while (r == 0 && n != 0);
+		p += took;
+		n -= took;
+		*used += took;
+	} while (r == 0 && n != 0 && took != 0);
 	return r;
 }
 
@@ -272,9 +439,8 @@ static int flow_reconnect(struct epw_core *c, struct epw_flow *f)
 
 	if (e != 0)
 		return e;
-	f->req_off = 0;
-	http_resp_init(&f->resp, false);
-	c->c.reconnects++;
+	http_resp_init(&f->resp, c->run->head_only);
+	c->c.reconnects += (uint64_t)f->inflight;
 	return 0;
 }
 
@@ -291,12 +457,23 @@ static bool retry_fresh(struct epw_core *c, struct epw_flow *f)
 {
 	if (!f->reused || f->resp.header_bytes != 0)
 		return false;
-	conn_drop(c, f);
-	if (flow_reconnect(c, f) != 0) {
-		c->c.local_errors++;
-		c->redo_slot[c->n_redo++] = (int)(f - c->slot);
-	}
+	flows_again(c, f);	/* with -P, every flow in flight */
 	return true;
+}
+
+/*
+ * The connection failed: the head's flow ends as kind, and so do the
+ * others in flight on it (flow_end's rule); then it is closed.
+ */
+static void flows_fail(struct epw_core *c, struct epw_flow *f, uint64_t *kind)
+{
+	while (f->inflight > 0) {
+		flow_end(c, f, kind);
+		f->head = (f->head + 1) % c->run->pipeline;
+		f->inflight--;
+	}
+	f->written = 0;
+	conn_close(c, f);
 }
 
 /* events: those epoll reported (EPOLLRDHUP: the server's FIN came). */
@@ -307,32 +484,41 @@ static void on_readable(struct epw_core *c, struct epw_flow *f, uint32_t events)
 	int st = 0;
 
 	while ((r = mtcp_read(c->mctx, f->sd, (char *)buf, sizeof(buf))) > 0) {
+		size_t off = 0, used;
+
 		c->c.bytes_received += (uint64_t)r;
-		st = consume(c, f, buf, (size_t)r);
-		if (st != 0)
-			break;
-	}
-	if (st == 1) {
-		response_done(c, f, (events & MOS_EPOLLRDHUP) != 0);
-		return;
-	}
-	if (st < 0) {
-		flow_end(c, f, &c->c.bad_responses);	/* a response we cannot parse */
-		conn_close(c, f);
-		return;
+		while (off < (size_t)r) {
+			if (f->inflight == 0)
+				break;	/* bytes no request asked for: dropped */
+			st = consume(c, f, buf + off, (size_t)r - off, &used);
+			off += used;
+			if (st < 0) {
+				/* a response we cannot parse */
+				flows_fail(c, f, &c->c.bad_responses);
+				return;
+			}
+			if (st == 1 && !response_done(c, f, (events & MOS_EPOLLRDHUP) != 0))
+				return;	/* the connection ended, or its flows went to a new one */
+		}
 	}
 	if ((r == 0 || errno != EAGAIN) && retry_fresh(c, f))
 		return;
 	if (r == 0) {	/* the server closed: the end of the body, or a cut */
 		st = http_resp_eof(&f->resp);
-		if (st == 1)
+		if (st == 1 && f->inflight == 1) {
 			flow_end(c, f, NULL);
-		else
-			flow_end(c, f, &c->c.incompletes);
-		conn_close(c, f);
+			f->inflight = 0;
+			conn_close(c, f);
+		} else if (st == 1) {	/* the head is whole; those behind it were cut */
+			flow_end(c, f, NULL);
+			f->head = (f->head + 1) % c->run->pipeline;
+			f->inflight--;
+			flows_fail(c, f, &c->c.incompletes);
+		} else {
+			flows_fail(c, f, &c->c.incompletes);
+		}
 	} else if (errno != EAGAIN) {
-		flow_end(c, f, error_kind(c, errno));
-		conn_close(c, f);
+		flows_fail(c, f, error_kind(c, errno));
 	}
 }
 
@@ -342,8 +528,7 @@ static void on_error(struct epw_core *c, struct epw_flow *f)
 	socklen_t len = sizeof(err);
 
 	mtcp_getsockopt(c->mctx, f->sd, SOL_SOCKET, SO_ERROR, &err, &len);
-	flow_end(c, f, error_kind(c, err));
-	conn_close(c, f);
+	flows_fail(c, f, error_kind(c, err));
 }
 
 static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
@@ -358,15 +543,18 @@ static void on_event(struct epw_core *c, const struct mtcp_epoll_event *ev)
 		 * count first, as reads see them: a RST right behind the last
 		 * byte of a body leaves a whole response.
 		 */
-		if (f->req_off < c->run->request_len)
+		if (f->written == 0)
 			on_error(c, f);
 		else
 			on_readable(c, f, ev->events);
 		return;
 	}
-	if ((ev->events & MOS_EPOLLOUT) && f->req_off < c->run->request_len)
+	if ((ev->events & MOS_EPOLLOUT) && !all_written(f)) {
 		on_writable(c, f);
-	else if (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP))
+		if (f->sd < 0 || !(ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP)))
+			return;
+	}
+	if (ev->events & (MOS_EPOLLIN | MOS_EPOLLHUP))
 		on_readable(c, f, ev->events);
 }
 
@@ -399,14 +587,17 @@ static int setup(struct epw_core *c)
 	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
 	c->free_slot = calloc((size_t)c->concurrency, sizeof(*c->free_slot));
 	c->redo_slot = calloc((size_t)c->concurrency, sizeof(*c->redo_slot));
+	c->ring = calloc((size_t)c->concurrency * (size_t)c->run->pipeline, sizeof(*c->ring));
 	c->mctx = mtcp_create_context(c->core);
-	if (c->slot == NULL || c->free_slot == NULL || c->redo_slot == NULL || c->mctx == NULL) {
+	if (c->slot == NULL || c->free_slot == NULL || c->redo_slot == NULL || c->ring == NULL ||
+	    c->mctx == NULL) {
 		c->failed = c->mctx != NULL ? "calloc" : "mtcp_create_context";
 		return -(c->err = errno);
 	}
 	/* the lowest slot on top, as the scan that came before took them */
 	for (int i = 0; i < c->concurrency; i++) {
 		c->slot[i].sd = -1;
+		c->slot[i].ring = &c->ring[(size_t)i * (size_t)c->run->pipeline];
 		c->free_slot[i] = c->concurrency - 1 - i;
 	}
 	c->n_free = c->concurrency;
@@ -425,14 +616,19 @@ static int setup(struct epw_core *c)
 /* Close what is still open at the end (stop): in-flight flows are incomplete. */
 static void abandon(struct epw_core *c)
 {
-	while (c->n_redo > 0)	/* waiting for a connection */
-		flow_end(c, &c->slot[c->redo_slot[--c->n_redo]], &c->c.incompletes);
+	while (c->n_redo > 0) {	/* waiting for a connection */
+		struct epw_flow *f = &c->slot[c->redo_slot[--c->n_redo]];
+
+		for (; f->inflight > 0; f->inflight--)
+			flow_end(c, f, &c->c.incompletes);
+	}
 	for (int i = 0; i < c->concurrency; i++) {
 		struct epw_flow *f = &c->slot[i];
 
 		if (f->sd < 0)
 			continue;
-		flow_end(c, f, &c->c.incompletes);
+		for (; f->inflight > 0; f->inflight--)
+			flow_end(c, f, &c->c.incompletes);
 		mtcp_abort(c->mctx, f->sd);
 		f->sd = -1;
 		c->active--;
@@ -580,6 +776,8 @@ void epw_core_run(struct epw_core *c, struct epw_run *run)
 	free(c->slot);
 	free(c->free_slot);
 	free(c->redo_slot);
+	free(c->ring);
+	c->ring = NULL;
 	c->slot = NULL;
 	c->free_slot = NULL;
 	c->redo_slot = NULL;

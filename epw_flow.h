@@ -21,9 +21,14 @@
 struct epw_run {
 	in_addr_t daddr;	/* network order */
 	in_port_t dport;	/* network order */
-	const char *request;	/* the GET, byte for byte */
+	const char *request;	/* the request's head, byte for byte, built once */
 	size_t request_len;
-	bool keep_alive;	/* run the next flow on the same connection when the server allows */
+	char *body;		/* -b's body, loaded at start (NULL: none), sent after each head */
+	size_t body_len;
+	long requests_per_conn;	/* -k: 1 a connection per request, 0 as many as the server allows */
+	int pipeline;		/* -P: requests in flight per connection */
+	bool close_rst;		/* -x rst: a connection ends with mtcp_abort, not mtcp_close */
+	bool head_only;		/* HEAD: a response ends with its header */
 	const char *outfile;	/* -o: bodies go to outfile.<flow number>; NULL: not kept */
 	int expect_status;	/* epwget.conf's: 1..5 the class Nxx, 100..599 a code; 0 is 2xx */
 	bool expect_body;	/* every body (decoded) must have expect_body_bytes bytes */
@@ -37,6 +42,7 @@ struct epw_run {
 };
 
 struct epw_flow;
+struct epw_req;
 
 struct epw_core {
 	int core;
@@ -66,6 +72,7 @@ struct epw_core {
 	int n_free;
 	int *redo_slot;		/* slots whose flow waits for a connection: a retry met a shortage */
 	int n_redo;
+	struct epw_req *ring;	/* the slots' flows in flight: concurrency x pipeline */
 };
 
 /* Run core c's flows to the end (or to stop). The thread function's body. */

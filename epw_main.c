@@ -33,6 +33,7 @@
 #include "conf_parse.h"
 #include "epw_flow.h"
 #include "epw_main.h"
+#include "epw_request.h"
 #include "epw_stats.h"
 #include "mos_log.h"
 #include "mtcp_api.h"
@@ -115,7 +116,9 @@ static int parse_option(struct epw_options *o, int c, const char *arg)
 		ret = app_parse_num(prog, "-n", arg, 1, CONF_MAX_FLOWS, &o->flows);
 		break;
 	default:
-		return app_usage_error(prog, "-%c: unknown option", c);
+		ret = epw_request_option(prog, o, c, arg);
+		if (ret > 0)
+			return app_usage_error(prog, "-%c: unknown option", c);
 	}
 	return ret;
 }
@@ -128,10 +131,12 @@ int epw_parse_args(const struct epw_mode *m, struct epw_options *o, int argc, ch
 	prog = m->prog;
 	memset(o, 0, sizeof(*o));
 	o->core = -1;
+	o->requests_per_conn = -1;
+	o->close_rst = -1;
 	o->mos_conf = "conf/mos.conf";
 	o->wget_conf = "conf/epwget.conf";
 	opterr = 0;	/* our own messages */
-	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:Cvh")) != -1) {
+	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:m:b:H:k:P:x:Cvh")) != -1) {
 		if (c == 'h') {
 			o->help = true;
 			return 0;
@@ -185,7 +190,7 @@ int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc)
 			prog, o->wget_conf);
 		return -EINVAL;
 	}
-	return 0;
+	return epw_request_conf(prog, o, wc);
 }
 
 /*
@@ -499,19 +504,6 @@ static void *core_thread(void *arg)
 	return NULL;
 }
 
-size_t epw_build_request(const struct epwget_conf *wc, char *buf, size_t len)
-{
-	char host[INET_ADDRSTRLEN];
-	int n;
-
-	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
-	n = snprintf(buf, len, "GET %s HTTP/1.0\r\nUser-Agent: Wget/1.12 (linux-gnu)\r\n"
-		     "Accept: */*\r\nHost: %s\r\nConnection: %s\r\n\r\n", wc->path,
-		     wc->host_name[0] != '\0' ? wc->host_name : host,
-		     wc->keep_alive ? "Keep-Alive" : "Close");
-	return n > 0 && (size_t)n < len ? (size_t)n : 0;
-}
-
 /* A snapshot of the numbers the per-second line is made of (for one core or all). */
 struct snap {
 	struct epw_counters c;
@@ -633,11 +625,17 @@ static void print_summary(const struct epw_summary *s, int cores)
 	       (unsigned long)t->incompletes, (unsigned long)t->errors, (unsigned long)t->timeouts,
 	       (unsigned long)t->resets, (unsigned long)t->refused, (unsigned long)t->bad_responses,
 	       (unsigned long)t->local_errors, (unsigned long)t->reconnects);
+	if (t->unreachable != 0)
+		printf("[ ALL ] unreachable: %lu connections were refused by an ICMP destination "
+		       "unreachable (a router or firewall on the path, or no route there): counted in "
+		       "errors\n", (unsigned long)t->unreachable);
 	if (t->local_errors != 0)
 		printf("[ ALL ] local shortages: the stack found its pools empty %lu times for streams, "
 		       "%lu for buffers, %lu for source ports (mos.conf source_ports)\n",
 		       (unsigned long)t->empty_streams, (unsigned long)t->empty_buffers,
 		       (unsigned long)t->empty_ports);
+	printf("[ ALL ] %lu connections, %lu requests\n", (unsigned long)t->connections,
+	       (unsigned long)t->requests);
 	printf("[ ALL ] bytes: %lu received (%lu body), %lu written; %.3f s, %.0f flows/s\n",
 	       (unsigned long)t->bytes_received, (unsigned long)t->body_bytes,
 	       (unsigned long)t->bytes_written, s->duration_s, s->flows_per_s);
@@ -858,7 +856,7 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 		    const struct core_job *jobs, int cores, long first_flow, FILE *json,
 		    const char *jpath)
 {
-	static char request[CONF_PATH_MAX + 256];
+	static char request[EPW_REQUEST_MAX];
 	struct epw_summary sum;
 	long first = first_flow, total = 0;
 	double t0;
@@ -866,8 +864,14 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 	run.daddr = wc->host;
 	run.dport = htons(wc->port);
 	run.request = request;
-	run.request_len = epw_build_request(wc, request, sizeof(request));
-	run.keep_alive = wc->keep_alive;
+	run.request_len = epw_build_request(wc, run.body_len, request, sizeof(request));
+	run.requests_per_conn = wc->requests_per_conn;
+	run.pipeline = wc->pipeline;
+	run.close_rst = wc->close_rst;
+	run.head_only = strcmp(wc->method, "HEAD") == 0;
+	run.expect_status = wc->expect_status;
+	run.expect_body = wc->expect_body;
+	run.expect_body_bytes = wc->expect_body_bytes;
 	run.outfile = o->outfile;
 	run.ncores = cores;
 	run.mp = mode->cores->per_process;
@@ -938,7 +942,8 @@ int epw_main(const struct epw_mode *m, int argc, char **argv)
 	}
 	if (o.verbose)
 		mos_log_set(prog, MOS_LOG_DEBUG);
-	if (epw_load_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0)
+	if (epw_load_conf(&o, &wc) != 0 || check_route(&o, &wc) != 0 ||
+	    epw_load_body(prog, &wc, &run.body, &run.body_len) != 0)
 		return EXIT_USAGE;
 	if (o.json != NULL && !o.check) {	/* -C writes no JSON */
 		jpath = json_path(o.json, o.core, jbuf, sizeof(jbuf));
@@ -960,5 +965,6 @@ int epw_main(const struct epw_mode *m, int argc, char **argv)
 		ret = EXIT_USAGE;
 	}
 	mtcp_destroy();
+	free(run.body);
 	return ret;
 }

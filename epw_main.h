@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "conf_parse.h"
+#include "epw_request.h"
 
 /*
  * How a program's cores are planned, brought up and run (defined in
@@ -53,6 +54,13 @@ struct epw_options {
 	int cores;		/* -N; 0 = from epwget.conf, else the core mask */
 	int concurrency;	/* -c; 0 = from epwget.conf */
 	int core;		/* epwget-mp -c: this process's CPU; -1 = not given */
+	const char *method;	/* -m; NULL = from epwget.conf */
+	const char *body_file;	/* -b */
+	const char *headers[CONF_HEADERS_MAX];	/* -H, in order */
+	int n_headers;
+	long requests_per_conn;	/* -k; -1 = from epwget.conf */
+	int pipeline;		/* -P; 0 = 1 */
+	int close_rst;		/* -x: -1 = from epwget.conf, 0 fin, 1 rst */
 	bool verbose;
 	bool check;
 	bool help;		/* -h: print the usage, start nothing */
@@ -70,11 +78,5 @@ int epw_parse_args(const struct epw_mode *mode, struct epw_options *o, int argc,
  * and a flow count are needed. 0, or nonzero after saying why on stderr.
  */
 int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc);
-
-/*
- * mOS's epwget's request for wc, byte for byte (docs/MOS_EPWGET.md), into
- * buf: its length, or 0 when it does not fit.
- */
-size_t epw_build_request(const struct epwget_conf *wc, char *buf, size_t len);
 
 #endif

@@ -125,6 +125,8 @@ void epw_counters_add(struct epw_counters *dst, const struct epw_counters *src)
 	dst->local_errors += src->local_errors;
 	dst->output_errors += src->output_errors;
 	dst->reconnects += src->reconnects;
+	dst->connections += src->connections;
+	dst->requests += src->requests;
 	dst->empty_streams += src->empty_streams;
 	dst->empty_buffers += src->empty_buffers;
 	dst->empty_ports += src->empty_ports;
@@ -225,6 +227,8 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "buffers", t->empty_buffers, ", ");
 	put_u64(&o, "source_ports", t->empty_ports, "},\n  ");
 	put_u64(&o, "reconnects", t->reconnects, ",\n  ");
+	put_u64(&o, "connections", t->connections, ",\n  ");
+	put_u64(&o, "requests", t->requests, ",\n  ");
 	put_u64(&o, "bytes_received", t->bytes_received, ",\n  ");
 	put_u64(&o, "body_bytes", t->body_bytes, ",\n");
 	put(&o, "  \"duration_s\": %.6f,\n", finite_or_0(s->duration_s));

@@ -53,6 +53,8 @@ struct epw_counters {
 	uint64_t bad_responses;	/* not HTTP we read: status line, header size, framing (an error) */
 	uint64_t local_errors;	/* resource shortage on our side (pool empty, no port) */
 	uint64_t output_errors;	/* -o bodies not written: the file not opened, or a write failed */
+	uint64_t connections;	/* TCP connections opened (connects started) */
+	uint64_t requests;	/* HTTP requests written whole (a retry's again) */
 	uint64_t reconnects;	/* requests that met the close of a kept-alive connection and went again */
 	/* the stack's count of gets that found a pool empty, read at the end */
 	uint64_t empty_streams, empty_buffers, empty_ports;

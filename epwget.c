@@ -14,7 +14,8 @@ static const struct epw_mode threaded = {
 	.prog = "epwget",
 	.usage =
 	"usage: epwget [-f mos.conf] [-w epwget.conf] [-N cores] [-c total_concurrency]\n"
-	"              [-n total_flows] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
+	"              [-n total_flows] [-m METHOD] [-b FILE] [-H header]... [-k N] [-P DEPTH]\n"
+	"              [-x fin|rst] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
 	"              [URL [FLOWS]]\n"
 	"  URL            http://host[:port]/path or host[:port]/path, host an IPv4 address\n"
 	"                 or a name in /etc/hosts (no DNS; no https) (epwget.conf: url)\n"
@@ -26,6 +27,12 @@ static const struct epw_mode threaded = {
 	"  -o FILE        write each body to FILE.<flow number>, a new file (not over an\n"
 	"                 old one, nor through a symbolic link)\n"
 	"  -j FILE        write the summary as JSON (not through a symbolic link)\n"
+	"  -m METHOD      GET (default), HEAD, POST, PUT, DELETE, OPTIONS, PATCH (method)\n"
+	"  -b FILE        body of each POST, PUT or PATCH, with Content-Length (body_file)\n"
+	"  -H 'N: v'      a header, repeatable; replaces a default of its name (header)\n"
+	"  -k N           requests per connection: 1 (default) one each, 0 no limit\n"
+	"  -P DEPTH       requests in flight per connection, pipelined (default 1)\n"
+	"  -x fin|rst     end connections with FIN (default) or RST, no TIME_WAIT (close)\n"
 	"  -C             check: bring up DPDK, ports, pools and RSS source pairs, report, stop\n"
 	"  -v             per-core lines and debug messages\n"
 	"mTCP's form works too: epwget 10.0.0.4/index.html 100000 -N 8 -c 8000 -f mos.conf\n",

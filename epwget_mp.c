@@ -15,12 +15,14 @@ static const struct epw_mode per_process = {
 	.prog = "epwget-mp",
 	.usage =
 	"usage: epwget-mp -c CORE [-f mos.conf] [-w epwget.conf] [-n total_flows]\n"
+	"                 [-m METHOD] [-b FILE] [-H header]... [-k N] [-P DEPTH] [-x fin|rst]\n"
 	"                 [-o outfile] [-j summary.json] [-C] [-v] [-h] [URL [FLOWS]]\n"
 	"  -c CORE        the CPU this process runs on, one of mos.conf's core_mask; the\n"
 	"                 master (multiprocess = CORE master) first, then one slave\n"
 	"                 (multiprocess = slave) per other CPU of the mask\n"
-	"  URL, FLOWS, -n, -f, -w, -o, -C, -v as for epwget; total_flows and\n"
-	"                 total_concurrency (epwget.conf) are split over the processes\n"
+	"  URL, FLOWS, -n, -f, -w, -o, -m, -b, -H, -k, -P, -x, -C, -v as for epwget;\n"
+	"                 total_flows and total_concurrency (epwget.conf) are split over\n"
+	"                 the processes\n"
 	"  -j FILE        JSON summary of this process: FILE with -CORE before .json\n"
 	"e.g. epwget-mp -f conf/mos-master.conf -c 0 & epwget-mp -f conf/mos-slave.conf -c 1\n",
 	.cores = &epw_process_per_core,

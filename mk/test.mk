@@ -36,7 +36,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/test/test_%,$(UNIT_TESTS))
 FUZZ_TARGETS := packet conf cli http eps_http epserver
 FUZZ_MODS_packet = $(STACK_NO_IO)
 FUZZ_MODS_conf   = conf_lex.c conf_parse.c conf_epwget.c mos_rss.c
-FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_main.c epw_flow.c epw_stats.c \
+FUZZ_MODS_cli    = $(STACK_NO_IO) mos_socket.c mos_epoll.c epw_main.c epw_request.c epw_flow.c epw_stats.c \
 		   http_parse.c app_cli.c
 FUZZ_MODS_http   = http_parse.c
 FUZZ_MODS_eps_http = eps_http.c mos_log.c

@@ -86,7 +86,7 @@ usage_err "-N zero" "-N: 0 is out of range (1..64)" -N 0 -C
 usage_err "-N too many" "-N: 65 is out of range" -N 65 -C
 usage_err "-c trailing garbage" "-c: '10x' is not a number" -c 10x -C
 usage_err "-n negative" "-n: '-5' is not a number" -n -5 -C
-usage_err "unknown option" "-x: unknown option" -x
+usage_err "unknown option" "-z: unknown option" -z
 usage_err "option without value" "-f needs a value" -C -f
 usage_err "FLOWS zero" "FLOWS: 0 is out of range" -C 10.0.0.4/ 0
 usage_err "extra argument" "unexpected argument 'extra'" -C 10.0.0.4/ 10 extra

@@ -259,6 +259,27 @@ rm -f "$LAB_TMP"/body.*
 srv --chunked -d 1 -s 0 && epw 30 -c $F "$url" $F
 judge "chunked, a byte at a time" "ok, 1031 B decoded each" 0 \
 	"d['flows_ok'] == $F and d['errors'] == 0 and d['body_bytes'] == 1031 * $F"
+# epwget.conf's expectations: the decoded size, the status
+printf 'expect_body_bytes = 1031\nexpect_status = 200\n' > "$LAB_TMP/expect.conf"
+srv --chunked && epw 20 -w "$LAB_TMP/expect.conf" -c $F "$url" $F
+judge "chunked, expect_body_bytes = 1031, expect_status = 200" "ok" 0 \
+	"d['flows_ok'] == $F and d['errors'] == 0 and d['bad_responses'] == 0"
+printf 'expect_body_bytes = 1030\n' > "$LAB_TMP/expect.conf"
+srv --chunked && epw 20 -w "$LAB_TMP/expect.conf" -c $F "$url" $F
+judge "chunked, expect_body_bytes = 1030 (wrong)" "bad response each" 1 \
+	"d['bad_responses'] == $F and d['errors'] == $F and d['flows_ok'] == 0"
+printf 'expect_status = 201\n' > "$LAB_TMP/expect.conf"
+srv --chunked && epw 20 -w "$LAB_TMP/expect.conf" -c $F "$url" $F
+judge "200 with expect_status = 201" "bad response each (not non-2xx)" 1 \
+	"d['bad_responses'] == $F and d['http_non_2xx'] == 0 and d['flows_ok'] == 0"
+printf 'expect_status = 4xx\n' > "$LAB_TMP/expect.conf"
+srv -r 'HTTP/1.0 404 Not Found\r\nContent-Length: 5\r\n\r\nnope!' &&
+	epw 20 -w "$LAB_TMP/expect.conf" -c $F "$url" $F
+judge "404 with expect_status = 4xx" "ok" 0 \
+	"d['flows_ok'] == $F and d['http_non_2xx'] == 0 and d['errors'] == 0"
+srv -r 'HTTP/1.0 404 Not Found\r\nContent-Length: 5\r\n\r\nnope!' && epw 20 -c $F "$url" $F
+judge "404, expect_status the default (2xx)" "non-2xx, not bad" 1 \
+	"d['http_non_2xx'] == $F and d['bad_responses'] == 0 and d['flows_ok'] == 0"
 srv -r 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n' &&
 	epw 20 -c $F "$url" $F
 judge "chunk size '5g'" "bad response" 1 \

@@ -11,9 +11,12 @@
  * text), then the request is built; their stdout and stderr go to
  * /dev/null (FUZZ_VERBOSE=1 keeps them; sanitizer reports are written to
  * fd 2 and always kept). Checked besides ASan and UBSan: an accepted
- * setting is in range, the request holds the path, and exit() is never
- * called: the steps return (-h included).
+ * setting is in range, the request holds the method, the path and every
+ * header asked, says HTTP/1.1 when kept alive and Content-Length when it
+ * has a body, is mOS's byte for byte when nothing else was asked, and
+ * exit() is never called: the steps return (-h included).
  */
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,21 +96,70 @@ static void write_conf(const uint8_t *text, size_t len)
 	}
 }
 
+/* Whether req holds the line "\r\n<line>\r\n". */
+static bool has_line(const char *req, const char *line)
+{
+	const char *p = req;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncmp(p, line, n) == 0 && strncmp(p + n, "\r\n", 2) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The request epw_build_request makes of an accepted wc. */
+static void check_request(const struct epwget_conf *wc)
+{
+	char req[EPW_REQUEST_MAX], want[EPW_REQUEST_MAX], host[INET_ADDRSTRLEN];
+	bool kept = wc->requests_per_conn != 1;
+	size_t n = epw_build_request(wc, 12345, req, sizeof(req));
+	const char *end;
+
+	if (n == 0 || strlen(req) != n || strstr(req, wc->path) == NULL ||
+	    strncmp(req, wc->method, strlen(wc->method)) != 0 || req[strlen(wc->method)] != ' ')
+		bad("the request does not start with the method and hold the path");
+	end = strstr(req, "\r\n\r\n");
+	if (end == NULL || end + 4 != req + n)
+		bad("the request's head does not end at its first empty line");
+	if (strstr(req, kept ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n") == NULL)
+		bad("-k 1 asks HTTP/1.0, any other -k HTTP/1.1");
+	if (kept && has_line(req, "Connection: Close"))
+		bad("a kept-alive connection's request says Connection: Close");
+	if (has_line(req, "Content-Length: 12345") != conf_method_has_body(wc->method))
+		bad("Content-Length is in the request of POST, PUT and PATCH only");
+	for (int i = 0; i < wc->n_headers; i++)
+		if (!has_line(req, wc->headers[i]))
+			bad("a header given is not in the request");
+	if (strcmp(wc->method, "GET") != 0 || wc->n_headers != 0 || kept)
+		return;
+	/* nothing asked: mOS's epwget's GET, byte for byte (docs/MOS_EPWGET.md) */
+	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
+	snprintf(want, sizeof(want), "GET %s HTTP/1.0\r\nUser-Agent: Wget/1.12 (linux-gnu)\r\n"
+		 "Accept: */*\r\nHost: %s\r\nConnection: Close\r\n\r\n", wc->path,
+		 wc->host_name[0] != '\0' ? wc->host_name : host);
+	if (strcmp(req, want) != 0)
+		bad("the default request is not mOS's");
+}
+
 /* After epw_parse_args and epw_load_conf accepted the input. */
 static void check_accepted(const struct epwget_conf *wc)
 {
-	char req[CONF_PATH_MAX + 256];
-	size_t n;
-
 	if (!wc->url_set || wc->host == 0 || wc->port == 0 || wc->path[0] != '/')
 		bad("accepted without a usable URL");
 	if (wc->total_flows < 1 || wc->total_flows > CONF_MAX_FLOWS ||
 	    wc->total_concurrency < 0 || wc->total_concurrency > CONF_MAX_CONCURRENCY ||
-	    wc->core_limit < 0 || wc->core_limit > CONF_MAX_CORES)
+	    wc->core_limit < 0 || wc->core_limit > CONF_MAX_CORES ||
+	    wc->requests_per_conn < 0 || wc->requests_per_conn > CONF_MAX_FLOWS ||
+	    wc->pipeline < 1 || wc->pipeline > CONF_MAX_PIPELINE ||
+	    (wc->pipeline > 1 && wc->requests_per_conn == 1) ||
+	    wc->n_headers < 0 || wc->n_headers > CONF_HEADERS_MAX)
 		bad("accepted a setting out of its range");
-	n = epw_build_request(wc, req, sizeof(req));
-	if (n == 0 || strstr(req, wc->path) == NULL || memcmp(req, "GET /", 5) != 0)
-		bad("the request does not hold the path");
+	if (wc->body_file[0] != '\0' && !conf_method_has_body(wc->method))
+		bad("accepted a body for a method that sends none");
+	check_request(wc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -31,6 +31,9 @@
  *                 CHUNKED_BODY bytes once decoded. It goes out in five
  *                 writes 20 ms apart, cut inside the framing and the data
  *                 (unless -d: then as -d says)
+ *   --body-hash   read the request's body (Content-Length bytes), say
+ *                 "body LEN FNV1A64 METHOD" and answer "LEN FNV1A64" (200,
+ *                 with Content-Length); -r and the options above are unused
  *
  * A raw peer on an AF_PACKET socket, for what kernel sockets will not do
  * (the kernel of its namespace does not own ADDR, so it stays out):
@@ -100,6 +103,7 @@ struct opts {
 	bool hold, endless;
 	long line;
 	long pause_at;		/* --pause: bytes after which the padding stops for 300 ms */
+	bool body_hash;		/* --body-hash */
 	long every;		/* --every K: each K-th connection answers resp2 and holds */
 	char resp2[RESP_MAX];
 	size_t resp2_len;
@@ -131,7 +135,7 @@ static void usage(void)
 {
 	fputs("usage: hostile_srv http -a ADDR -p PORT [-r RESPONSE] [-d MS [-s FROM]] [--hold]\n"
 	      "                        [--rst N | --rst-now N] [--endless] [--line BYTES]\n"
-	      "                        [--pause P] [--every K RESPONSE2] [--chunked]\n"
+	      "                        [--pause P] [--every K RESPONSE2] [--chunked] [--body-hash]\n"
 	      "       hostile_srv raw -i IFACE -a ADDR -p PORT "
 	      "badack|oow|overlap|afterfin|rstseq|zerowin|nosyn\n"
 	      "(the file's opening comment says what each does)\n", stderr);
@@ -207,6 +211,7 @@ static int parse_args(int argc, char **argv)
 		{ "pause", required_argument, NULL, 'P' },
 		{ "every", required_argument, NULL, 'K' },
 		{ "chunked", no_argument, NULL, 'C' },
+		{ "body-hash", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -236,6 +241,7 @@ static int parse_args(int argc, char **argv)
 		case 'L': o.line = atol(optarg); break;
 		case 'P': o.pause_at = atol(optarg); break;
 		case 'C': chunked_response(); break;
+		case 'B': o.body_hash = true; break;
 		case 'K':
 			o.every = atol(optarg);
 			if (o.every < 1 || optind >= argc ||
@@ -396,6 +402,55 @@ static int send_padding(int fd)
 	return 0;
 }
 
+/*
+ * --body-hash: the request's header, then Content-Length bytes of body,
+ * hashed (FNV-1a, 64 bits) as they come; "body LEN HASH METHOD" said and
+ * answered. -1 when the client went before the end.
+ */
+static int hash_body(int fd)
+{
+	static _Thread_local char buf[65536];
+	char method[16] = "", resp[128];
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	size_t n = 0, len = 0, got = 0, hdr;
+	char *end, *cl;
+	ssize_t r;
+	int k;
+
+	for (;;) {
+		r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+		buf[n] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL)
+			break;
+		if (n == sizeof(buf) - 1)
+			return -1;
+	}
+	hdr = (size_t)(end - buf) + 4;
+	sscanf(buf, "%15s", method);
+	*end = '\0';
+	cl = strcasestr(buf, "\r\nContent-Length:");
+	if (cl != NULL)
+		len = strtoul(cl + 17, NULL, 10);
+	for (size_t i = hdr; i < n && got < len; i++, got++)
+		h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ULL;
+	while (got < len) {
+		r = read(fd, buf, sizeof(buf) < len - got ? sizeof(buf) : len - got);
+		if (r <= 0)
+			return -1;
+		for (ssize_t i = 0; i < r; i++)
+			h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ULL;
+		got += (size_t)r;
+	}
+	say("body %zu %016llx %s", got, h, method);
+	k = snprintf(resp, sizeof(resp), "%zu %016llx", got, h);
+	n = (size_t)snprintf(buf, sizeof(buf), "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s",
+			     k, resp);
+	return write_all(fd, buf, n);
+}
+
 /* arg: the socket times 2, plus 1 for an --every connection */
 static void *serve(void *arg)
 {
@@ -411,6 +466,11 @@ static void *serve(void *arg)
 				;
 			how = "held until the client closed";
 		}
+		close(fd);
+		goto out;
+	}
+	if (o.body_hash) {
+		how = hash_body(fd) == 0 ? "closed" : "client went before its body ended";
 		close(fd);
 		goto out;
 	}

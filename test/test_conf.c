@@ -945,7 +945,93 @@ static const struct bad_case epw_bad[] = {
 	{ "dest_port = 80 80\n", "e.conf:1: dest_port: '80 80' is not a number" },
 	{ "= 3\n", "e.conf:1: no key before '='" },
 	{ "url = 10.0.0.4/\x02\n", "e.conf:1: control character 0x02 in line" },
+	{ "method = FETCH\n", "e.conf:1: method: method 'FETCH' is not one epwget sends; give GET, "
+	  "HEAD, POST, PUT, DELETE, OPTIONS or PATCH" },
+	{ "method = post\n", "e.conf:1: method: method 'post': methods are upper case; give POST" },
+	{ "method = GET\nmethod = HEAD\n", "e.conf:2: duplicate key 'method' (first set on line 1)" },
+	{ "header = X-No-Colon\n", "e.conf:1: header: header 'X-No-Colon': give 'Name: value', a "
+	  "name of letters, digits or -_.!#$%&'*+^`|~ and a colon" },
+	{ "header = : v\n", "e.conf:1: header: header ': v': give 'Name: value', a name of letters, "
+	  "digits or -_.!#$%&'*+^`|~ and a colon" },
+	{ "header = X Y: v\n", "e.conf:1: header: header 'X Y: v': give 'Name: value', a name of "
+	  "letters, digits or -_.!#$%&'*+^`|~ and a colon" },
+	{ "header = content-length: 3\n", "e.conf:1: header: header 'content-length' is epwget's: "
+	  "the body's size (-b, body_file) sets Content-Length" },
+	{ "header = Transfer-Encoding: chunked\n", "e.conf:1: header: header 'Transfer-Encoding' is "
+	  "epwget's: the body's size (-b, body_file) sets Content-Length" },
+	{ "header =\n", "e.conf:1: header: no value" },
+	{ "close = reset\n", "e.conf:1: close: close 'reset': give fin (mtcp_close, the default) "
+	  "or rst (mtcp_abort: no TIME_WAIT)" },
+	{ "body_file =\n", "e.conf:1: body_file: no value" },
 };
+
+TEST(epwget_request_keys)
+{
+	/* the defaults: mOS's GET, a connection per request, FIN */
+	REQUIRE(epw("url = 10.0.0.4/\n") == 0);
+	CHECK_STR(ec.method, "GET");
+	CHECK_STR(ec.body_file, "");
+	CHECK_EQ(ec.n_headers, 0);
+	CHECK_EQ(ec.requests_per_conn, 1);
+	CHECK_EQ(ec.pipeline, 1);
+	CHECK(!ec.close_rst);
+
+	REQUIRE(epw("method = POST\nbody_file = /tmp/b x\nclose = rst\n"
+		    "header = X-A: 1\nheader = Host: example\nheader=x-a:  2 \n") == 0);
+	CHECK_STR(ec.method, "POST");
+	CHECK_STR(ec.body_file, "/tmp/b x");
+	CHECK(ec.close_rst);
+	REQUIRE(ec.n_headers == 2);	/* a name given again, case aside, replaces */
+	CHECK_STR(ec.headers[0], "x-a:  2");
+	CHECK_STR(ec.headers[1], "Host: example");
+	REQUIRE(epw("close = fin\n") == 0);
+	CHECK(!ec.close_rst);
+
+	/* keep_alive = 1: as many requests per connection as the server allows */
+	REQUIRE(epw("keep_alive = 1\n") == 0);
+	CHECK_EQ(ec.requests_per_conn, 0);
+	REQUIRE(epw("keep_alive = 0\n") == 0);
+	CHECK_EQ(ec.requests_per_conn, 1);
+
+	for (const char *const *m = (const char *const[]){ "GET", "HEAD", "POST", "PUT", "DELETE",
+							  "OPTIONS", "PATCH", NULL }; *m; m++) {
+		CHECK(conf_set_method(&ec, *m, err, sizeof(err)) == 0);
+		CHECK_STR(ec.method, *m);
+		CHECK(conf_method_has_body(*m) == (strcmp(*m, "POST") == 0 || strcmp(*m, "PUT") == 0 ||
+						   strcmp(*m, "PATCH") == 0));
+	}
+	CHECK(conf_set_method(&ec, "", err, sizeof(err)) == -EINVAL);
+	CHECK(conf_set_method(&ec, "GETX", err, sizeof(err)) == -EINVAL);
+	CHECK_STR(ec.method, "PATCH");	/* a refused method changes nothing */
+}
+
+TEST(epwget_headers_limits)
+{
+	char h[CONF_HEADER_MAX + 8];
+
+	conf_epwget_defaults(&ec);
+	for (int i = 0; i < CONF_HEADERS_MAX; i++) {
+		snprintf(h, sizeof(h), "X-%d: %d", i, i);
+		CHECK(conf_add_header(&ec, h, err, sizeof(err)) == 0);
+	}
+	CHECK(conf_add_header(&ec, "X-0: again", err, sizeof(err)) == 0);	/* replaces */
+	CHECK_STR(ec.headers[0], "X-0: again");
+	CHECK(conf_add_header(&ec, "X-new: 1", err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "more than 16 headers");
+
+	memset(h, 'v', sizeof(h));
+	memcpy(h, "X-Long: ", 8);
+	h[CONF_HEADER_MAX] = '\0';	/* 256 bytes: one too many */
+	CHECK(conf_add_header(&ec, h, err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "header 'X-Long' is longer than 255 bytes");
+	h[CONF_HEADER_MAX - 1] = '\0';
+	conf_epwget_defaults(&ec);
+	CHECK(conf_add_header(&ec, h, err, sizeof(err)) == 0);
+	CHECK(conf_add_header(&ec, "X-Tab: a\tb", err, sizeof(err)) == 0);
+	CHECK(conf_add_header(&ec, "X-Empty:", err, sizeof(err)) == 0);
+	CHECK(conf_header_name_is("host: x", "Host"));
+	CHECK(!conf_header_name_is("Hostile: x", "Host"));
+}
 
 TEST(epwget_bad_inputs)
 {
@@ -1453,6 +1539,8 @@ static const struct check_case cases[] = {
 	CASE(epwget_port_precedence),
 	CASE(epwget_expect),
 	CASE(epwget_bad_inputs),
+	CASE(epwget_request_keys),
+	CASE(epwget_headers_limits),
 	CASE(url_good),
 	CASE(url_http_forms),
 	CASE(url_host_names),

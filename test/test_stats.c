@@ -208,7 +208,7 @@ TEST(counters_add_every_field)
 		.local_errors = 10, .bytes_received = 11, .body_bytes = 12,
 		.bytes_written = 13, .bad_responses = 14, .reconnects = 15,
 		.empty_streams = 16, .empty_buffers = 17, .empty_ports = 18,
-		.output_errors = 19, .unreachable = 20,
+		.output_errors = 19, .unreachable = 20, .connections = 21, .requests = 22,
 	};
 	struct epw_counters b = a;
 
@@ -234,7 +234,9 @@ TEST(counters_add_every_field)
 	CHECK_EQ(a.empty_ports, 54);
 	CHECK_EQ(a.output_errors, 57);
 	CHECK_EQ(a.unreachable, 60);
-	CHECK_EQ(sizeof(a), 20 * sizeof(uint64_t));	/* a new field needs a line above */
+	CHECK_EQ(a.connections, 63);
+	CHECK_EQ(a.requests, 66);
+	CHECK_EQ(sizeof(a), 22 * sizeof(uint64_t));	/* a new field needs a line above */
 }
 
 static struct epw_summary sum;
@@ -345,8 +347,9 @@ TEST(json_has_every_key_with_a_number)
 {
 	static const char *const once[] = {
 		"flows_completed", "flows_ok", "errors", "incompletes", "timeouts",
-		"resets", "refused", "unreachable", "http_non_2xx", "bad_responses", "local_shortages", "output_errors",
-		"reconnects", "streams", "buffers", "source_ports", "bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
+		"resets", "refused", "unreachable", "http_non_2xx", "bad_responses", "local_shortages",
+		"output_errors", "reconnects", "connections", "requests", "streams", "buffers", "source_ports",
+		"bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
 	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf" };
 	char *text;
@@ -406,7 +409,7 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 21 and d[\"output_errors\"] == 5 and set(d[\"empty_pools\"]) == {\"streams\",\"buffers\",\"source_ports\"} and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 23 and d[\"output_errors\"] == 5 and set(d[\"empty_pools\"]) == {\"streams\",\"buffers\",\"source_ports\"} and len(d[\"per_core\"]) == 64 "
 			"and set(d[\"faults\"]) == {\"rx\",\"tx\"} and len(d[\"faults\"][\"tx\"]) == 8 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");
