@@ -413,11 +413,21 @@ void eps_conn_sweep(struct eps_conn_ctx *cx)
 
 			if (k->deadline > cx->now_us)
 				break;	/* the rest of the list is later still */
-			if (kind == DL_HEAD)
+			/*
+			 * A head never finished is reset: a graceful close would
+			 * leave the stream in FIN_WAIT_2 for as long as a client
+			 * that ignores the FIN likes (a Slowloris does), holding
+			 * the slot we meant to free; nothing is owed, so no
+			 * response is lost. An idle keep-alive connection gets a
+			 * FIN: its last response may still be in flight.
+			 */
+			if (kind == DL_HEAD) {
 				cx->count.request_timeouts++;
-			else
+				conn_abort(cx, (int)sd, k);	/* unlinks it */
+			} else {
 				cx->count.keepalive_timeouts++;
-			conn_close(cx, (int)sd, k);	/* unlinks it */
+				conn_close(cx, (int)sd, k);
+			}
 		}
 }
 

@@ -91,9 +91,9 @@ void eps_conn_open(struct eps_conn_ctx *cx, int sd);
 void eps_conn_event(struct eps_conn_ctx *cx, int sd, uint32_t events);
 
 /*
- * Closes the connections whose deadline has passed (cx->now_us): a request
- * head begun (or a connection opened) request_timeout_us ago and not yet
- * complete (request_timeouts), or a kept-alive connection idle for
+ * Ends the connections whose deadline has passed (cx->now_us): resets one
+ * whose request head begun (or which opened) request_timeout_us ago is not
+ * yet complete (request_timeouts), closes a kept-alive connection idle for
  * keepalive_timeout_us (keepalive_timeouts). The lists are in deadline
  * order, so a call costs O(1 + connections closed); the core's loop calls
  * it after every epoll_wait (at most 100 ms apart).

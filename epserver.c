@@ -21,9 +21,10 @@
  * Against clients that hold connections without using them (Slowloris):
  * a request head must be complete within request_timeout (-t, 10 s; the
  * first from the accept, later ones from their first byte), else the
- * connection closes without an answer, as nginx does at
- * client_header_timeout (it logs a 408 but sends nothing: a client that
- * dribbles its head is not worth a response); a kept-alive connection idle
+ * connection is reset without an answer, as nginx does at
+ * client_header_timeout with reset_timedout_connection on (it logs a 408
+ * but sends nothing; a FIN would leave the stream in FIN_WAIT_2 for as long
+ * as the client ignores it, and a Slowloris does); a kept-alive connection idle
  * for keepalive_timeout (-K, 15 s: shorter than nginx's 75 s, as an idle
  * connection holds a slot of -c) closes; and a connection carries at most
  * keepalive_requests (-R, 1000, as nginx) requests, the last answered with
@@ -275,7 +276,7 @@ static void usage(FILE *f)
 		"  -m MiB      most file bytes to load (default 1024)\n"
 		"  -t S        request_timeout: a request head (from the accept, or from its first\n"
 		"              byte on a kept-alive connection, to its blank line) must be complete\n"
-		"              within S seconds, or the connection closes, unanswered (default 10;\n"
+		"              within S seconds, or the connection is reset, unanswered (default 10;\n"
 		"              0: no limit)\n"
 		"  -K S        keepalive_timeout: a kept-alive connection idle between requests for\n"
 		"              S seconds closes (default 15; 0: no limit)\n"

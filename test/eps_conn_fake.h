@@ -308,10 +308,10 @@ static void ec_tick(uint64_t us)
 }
 
 /*
- * After a deadline closed the connection (and ec_settle): the output is
- * exactly the first t->requests expected responses, the connection closed
- * (not reset) owing nothing, once, by one deadline, and the counters add
- * up. e is the whole stream's expectation. NULL, or what is wrong.
+ * After a deadline ended the connection (and ec_settle): the output is
+ * exactly the first t->requests expected responses, the connection ended
+ * once, by one deadline - reset at request_timeout, closed at
+ * keepalive_timeout - and the counters add up. e is the whole stream's expectation. NULL, or what is wrong.
  */
 static const char *ec_verify_cut(const struct ec_expect *e, const uint8_t *want)
 {
@@ -322,10 +322,10 @@ static const char *ec_verify_cut(const struct ec_expect *e, const uint8_t *want)
 		return "the ring held more than PIPE_MAX responses";
 	if (ec.misuse != 0)
 		return "a socket call on a closed or unknown socket";
-	if (ec.aborted || !ec.closed)
-		return ec.aborted ? "the connection was reset" : "not closed";
 	if (t->request_timeouts + t->keepalive_timeouts != 1)
-		return "closed early, yet not by one deadline";
+		return "ended early, yet not by one deadline";
+	if (ec.aborted != (t->request_timeouts == 1) || ec.closed != (t->keepalive_timeouts == 1))
+		return "a request timeout must reset, a keep-alive timeout close";
 	if (t->requests > e->responses)
 		return "more requests counted than the stream holds";
 	ec_expect_n(&site, ec.in, ec.in_len, NULL, 0, &part, (uint32_t)t->requests);
