@@ -290,16 +290,34 @@ mos {
 	netdev { dpdk0 0x1 $LAB_CLI_IP/24 }
 }
 EOF
-# not lab_exec_cli, a function: $! must be epserver itself (ip netns exec execs it)
-ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/lab.json" \
-	> "$tmp/lab.out" 2> "$tmp/lab.err" {_LAB_LOCK_FD}>&- &
-lpid=$!
-for i in $(seq 200); do
-	grep -q '^epserver: ready' "$tmp/lab.out" && break
-	kill -0 "$lpid" 2> /dev/null || break
-	sleep 0.05
-done
-grep -q '^epserver: ready' "$tmp/lab.out" ||
+# lab_server TAG ARGS...: epserver on af_packet in the lab, $tmp/TAG.{out,err,json},
+# its pid in $lpid; waits for its ready line (10 s), 1 when it never came.
+# Not lab_exec_cli, a function: $! must be epserver itself (ip netns exec execs it).
+lab_server() {
+	local tag=$1 i
+	shift
+	rm -f "$tmp/$tag.json"
+	ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/$tag.json" "$@" \
+		> "$tmp/$tag.out" 2> "$tmp/$tag.err" {_LAB_LOCK_FD}>&- &
+	lpid=$!
+	for i in $(seq 200); do
+		grep -q '^epserver: ready' "$tmp/$tag.out" && return 0
+		kill -0 "$lpid" 2> /dev/null || break
+		sleep 0.05
+	done
+	return 1
+}
+# lab_server_stop: SIGTERM, wait (30 s at most); its exit status in $rc
+lab_server_stop() {
+	local i
+	kill -TERM "$lpid" 2> /dev/null
+	for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
+	kill -KILL "$lpid" 2> /dev/null
+	wait "$lpid"
+	rc=$?
+	lpid=
+}
+lab_server lab ||
 	bad "kernel client: epserver on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/lab.err" | tail -3)"
 # Each check of the client is a function run on its own: an exception fails that
 # check only; and a check the client never reported (it died) fails here below.
@@ -386,11 +404,7 @@ for name in "GET /f0 (urllib)" "GET /f64 (urllib)" "GET /f8192 (urllib)" "GET /f
 		bad "kernel client: $name: never reported (the client exited $krc)" "$(tail -3 "$tmp/k.out")" \
 			"$(grep -v EAL "$tmp/lab.err" | tail -3)"
 done
-kill -TERM "$lpid" 2> /dev/null
-for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
-kill -KILL "$lpid" 2> /dev/null
-wait "$lpid"
-rc=$?
+lab_server_stop
 if [ "$rc" = 0 ]; then
 	jcheck "kernel client: SIGTERM stops epserver (exit 0); JSON counts two 400s (bad_version, header_too_long), one 501, one 404" \
 		"$tmp/lab.json" "d['status_400'] == 2 and d['bad_requests']['bad_version'] == 1 and d['bad_requests']['header_too_long'] == 1 and d['status_501'] == 1 and d['status_404'] == 1 and d['keepalive_reuses'] >= 7"
@@ -487,18 +501,9 @@ for x in slow:
 PY
 # slowloris_run MODE EPSERVER_ARGS...: one epserver on the lab, the client, SIGTERM; JSON in $tmp/slow.json
 slowloris_run() {
-	local mode=$1 i
+	local mode=$1 line
 	shift
-	rm -f "$tmp/slow.json"
-	ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/slow.json" "$@" \
-		> "$tmp/slow.out" 2> "$tmp/slow.err" {_LAB_LOCK_FD}>&- &
-	lpid=$!
-	for i in $(seq 200); do
-		grep -q '^epserver: ready' "$tmp/slow.out" && break
-		kill -0 "$lpid" 2> /dev/null || break
-		sleep 0.05
-	done
-	if ! grep -q '^epserver: ready' "$tmp/slow.out"; then
+	if ! lab_server slow "$@"; then
 		bad "slowloris $mode: epserver $* on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/slow.err" | tail -3)"
 	else
 		lab_exec_srv python3 "$tmp/slowloris.py" "$LAB_CLI_IP" 2 2 "$mode" "$www/f64" > "$tmp/sk.out" 2>&1
@@ -507,15 +512,11 @@ slowloris_run() {
 			case $line in
 			"ok   "*) ok "${line#ok   }" ;;
 			"FAIL "*) bad "${line#FAIL }" ;;
+			"# "*) echo "     $mode: ${line#\# }" ;;
 			esac
 		done < "$tmp/sk.out"
 	fi
-	kill -TERM "$lpid" 2> /dev/null
-	for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
-	kill -KILL "$lpid" 2> /dev/null
-	wait "$lpid"
-	rc=$?
-	lpid=
+	lab_server_stop
 }
 slowloris_run served -c 4 -t 2 -K 2
 nslow=$(sed -n 's/^slow //p' "$tmp/sk.out")
