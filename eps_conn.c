@@ -39,11 +39,34 @@
 #define C_PEER_CLOSED 0x04	/* the client closed its side: answer, then close */
 #define C_UNREAD      0x08	/* request bytes may be left unread (a closing response stopped us) */
 
+/*
+ * Deadlines. A connection waiting on its client - for the request head it
+ * began (or, when it has sent none yet, the first), or for the next request
+ * after a kept-alive response - has a deadline; while it owes responses it
+ * has none (it waits on its own writes, which the stack times out).
+ *
+ * Each kind of deadline is now + one fixed timeout, and now only grows, so
+ * a list of the connections in the order their deadlines were set is also
+ * in deadline order: appending is O(1), unlinking (the head completed, the
+ * connection closed) is O(1) through the links in the slot, and the sweep
+ * stops at the first deadline still ahead. So nothing is allocated, an event
+ * costs O(1), and a sweep O(1 + connections it closes) - never a walk of
+ * every slot, as a periodic scan of the table (or a timer wheel with a slot
+ * per tick) would cost. The sweep runs after each epoll_wait, which waits
+ * 100 ms at most: a connection outlives its deadline by that at most.
+ */
+enum { DL_HEAD, DL_IDLE, DL_NONE };	/* waits for a request head / for a request / none */
+#define DL_NIL UINT32_MAX
+
 struct eps_conn {
 	uint8_t flags;
 	uint8_t head, n_owed;	/* ring of owed responses */
 	uint8_t interest;	/* MOS_EPOLLIN/OUT registered now */
+	uint8_t dl;		/* DL_*: the list the slot is on */
 	uint32_t requests;	/* on this connection */
+	uint32_t dl_prev, dl_next;	/* socket ids on its list, DL_NIL at the ends */
+	uint32_t dl_req;	/* requests when the deadline was set */
+	uint64_t deadline;	/* cx->now_us's clock; while dl != DL_NONE */
 	uint64_t off;		/* bytes of the front response written */
 	uint32_t owed[PIPE_MAX];
 	struct eps_req req;
@@ -59,8 +82,64 @@ static void set_interest(struct eps_conn_ctx *cx, int sd, struct eps_conn *k, ui
 	k->interest = want;
 }
 
+static void dl_unlink(struct eps_conn_ctx *cx, struct eps_conn *k)
+{
+	if (k->dl == DL_NONE)
+		return;
+	if (k->dl_prev == DL_NIL)
+		cx->dl_first[k->dl] = k->dl_next;
+	else
+		cx->conn[k->dl_prev].dl_next = k->dl_next;
+	if (k->dl_next == DL_NIL)
+		cx->dl_last[k->dl] = k->dl_prev;
+	else
+		cx->conn[k->dl_next].dl_prev = k->dl_prev;
+	k->dl = DL_NONE;
+}
+
+/*
+ * The deadline sd needs now (see the top): kept while it waits the same
+ * way for the same request (the head's deadline runs from its first byte,
+ * not its last), set from now when it starts to wait - a request answered
+ * within the event starts a new wait, though the kind may be the same -
+ * dropped when it waits on itself.
+ */
+static void dl_update(struct eps_conn_ctx *cx, int sd, struct eps_conn *k)
+{
+	uint8_t want = DL_NONE;
+	uint64_t after = 0;
+
+	if (k->n_owed == 0 && !(k->flags & (C_CLOSING | C_PEER_CLOSED))) {
+		if (k->requests == 0 || !eps_req_idle(&k->req)) {
+			want = DL_HEAD;
+			after = cx->request_timeout_us;
+		} else {
+			want = DL_IDLE;
+			after = cx->keepalive_timeout_us;
+		}
+		if (after == 0)
+			want = DL_NONE;
+	}
+	if (want == k->dl && k->requests == k->dl_req)
+		return;
+	dl_unlink(cx, k);
+	if (want == DL_NONE)
+		return;
+	k->dl = want;
+	k->deadline = cx->now_us + after;
+	k->dl_req = k->requests;
+	k->dl_next = DL_NIL;
+	k->dl_prev = cx->dl_last[want];
+	if (k->dl_prev == DL_NIL)
+		cx->dl_first[want] = (uint32_t)sd;
+	else
+		cx->conn[k->dl_prev].dl_next = (uint32_t)sd;
+	cx->dl_last[want] = (uint32_t)sd;
+}
+
 static void conn_free(struct eps_conn_ctx *cx, struct eps_conn *k)
 {
+	dl_unlink(cx, k);
 	k->flags = 0;
 	cx->open--;
 	cx->count.closed++;
@@ -118,6 +197,10 @@ static void request_done(struct eps_conn_ctx *cx, struct eps_conn *k)
 	const struct eps_req *r = &k->req;
 	bool keep = r->keep_alive && !*cx->stop;
 
+	if (keep && cx->max_requests != 0 && k->requests + 1 >= cx->max_requests) {
+		keep = false;	/* the last this connection may carry: Connection: close */
+		cx->count.keepalive_limits++;
+	}
 	if (r->method == EPS_M_OTHER)
 		owe(cx, k, EPS_RESP_501, false, false);
 	else
@@ -265,6 +348,8 @@ static bool read_requests(struct eps_conn_ctx *cx, int sd, struct eps_conn *k)
 int eps_conn_table_init(struct eps_conn_ctx *cx, uint32_t n)
 {
 	cx->n_conn = n;
+	cx->dl_first[DL_HEAD] = cx->dl_last[DL_HEAD] = DL_NIL;
+	cx->dl_first[DL_IDLE] = cx->dl_last[DL_IDLE] = DL_NIL;
 	cx->conn = calloc(n, sizeof(*cx->conn));
 	return cx->conn == NULL ? -1 : 0;
 }
@@ -281,6 +366,7 @@ void eps_conn_open(struct eps_conn_ctx *cx, int sd)
 	struct eps_conn *k = &cx->conn[sd];
 
 	k->flags = C_OPEN;
+	k->dl = DL_NONE;
 	k->head = k->n_owed = 0;
 	k->interest = MOS_EPOLLIN;
 	k->requests = 0;
@@ -295,7 +381,8 @@ void eps_conn_open(struct eps_conn_ctx *cx, int sd)
 	 * this round, so that the response carries the ACK of the request
 	 * rather than a bare ACK going first (the stack holds it one round).
 	 */
-	read_requests(cx, sd, k);
+	if (read_requests(cx, sd, k) && (k->flags & C_OPEN))
+		dl_update(cx, sd, k);
 }
 
 void eps_conn_event(struct eps_conn_ctx *cx, int sd, uint32_t events)
@@ -311,8 +398,37 @@ void eps_conn_event(struct eps_conn_ctx *cx, int sd, uint32_t events)
 	}
 	if ((events & MOS_EPOLLOUT) && k->n_owed > 0 && !send_owed(cx, sd, k))
 		return;
-	if (events & (MOS_EPOLLIN | MOS_EPOLLHUP))
-		read_requests(cx, sd, k);
+	if ((events & (MOS_EPOLLIN | MOS_EPOLLHUP)) && !read_requests(cx, sd, k))
+		return;
+	if (k->flags & C_OPEN)
+		dl_update(cx, sd, k);
+}
+
+void eps_conn_sweep(struct eps_conn_ctx *cx)
+{
+	for (int kind = DL_HEAD; kind <= DL_IDLE; kind++)
+		while (cx->dl_first[kind] != DL_NIL) {
+			uint32_t sd = cx->dl_first[kind];
+			struct eps_conn *k = &cx->conn[sd];
+
+			if (k->deadline > cx->now_us)
+				break;	/* the rest of the list is later still */
+			/*
+			 * A head never finished is reset: a graceful close would
+			 * leave the stream in FIN_WAIT_2 for as long as a client
+			 * that ignores the FIN likes (a Slowloris does), holding
+			 * the slot we meant to free; nothing is owed, so no
+			 * response is lost. An idle keep-alive connection gets a
+			 * FIN: its last response may still be in flight.
+			 */
+			if (kind == DL_HEAD) {
+				cx->count.request_timeouts++;
+				conn_abort(cx, (int)sd, k);	/* unlinks it */
+			} else {
+				cx->count.keepalive_timeouts++;
+				conn_close(cx, (int)sd, k);
+			}
+		}
 }
 
 void eps_conn_close_idle(struct eps_conn_ctx *cx)
@@ -337,4 +453,11 @@ void eps_conn_abort_all(struct eps_conn_ctx *cx)
 unsigned eps_conn_owed(const struct eps_conn_ctx *cx, int sd)
 {
 	return cx->conn[sd].n_owed;
+}
+
+uint64_t eps_conn_deadline(const struct eps_conn_ctx *cx, int sd)
+{
+	const struct eps_conn *k = &cx->conn[sd];
+
+	return (k->flags & C_OPEN) && k->dl != DL_NONE ? k->deadline : 0;
 }

@@ -33,6 +33,9 @@ struct eps_counters {
 	uint64_t aborted_at_stop;	/* still busy when the grace second ended */
 	uint64_t pipe_full;		/* reads put off: PIPE_MAX - 1 responses owed, the rest waits */
 	uint64_t pipe_refused;		/* responses the ring had no slot for: never, by design */
+	uint64_t request_timeouts;	/* closed: a request head not complete within request_timeout */
+	uint64_t keepalive_timeouts;	/* closed: idle between requests for keepalive_timeout */
+	uint64_t keepalive_limits;	/* answered with Connection: close: max_requests reached */
 	uint64_t bad[EPS_ERR_COUNT];	/* malformed requests, by reason */
 };
 
@@ -40,9 +43,11 @@ struct eps_conn;	/* one connection: eps_conn.c's */
 
 /*
  * What a core's connections need from the program. The caller fills mctx,
- * ep, site and stop and calls eps_conn_table_init; from then on eps_conn.c
- * keeps conn, open and count (the caller counts accept_full itself, and
- * reads the counters when the core is done).
+ * ep, site and stop (and the limits below: 0 turns one off) and calls
+ * eps_conn_table_init; from then on eps_conn.c keeps conn, open, count and
+ * the deadline lists (the caller counts accept_full itself, and reads the
+ * counters when the core is done). The caller also keeps now_us: set it
+ * before each batch of events and before each eps_conn_sweep.
  */
 struct eps_conn_ctx {
 	mctx_t mctx;			/* the core's stack context */
@@ -53,6 +58,13 @@ struct eps_conn_ctx {
 	uint32_t n_conn;
 	uint32_t open;			/* connections open now */
 	struct eps_counters count;
+
+	/* Slowloris defences (epserver's -t, -K, -R); fixed before the first connection */
+	uint64_t now_us;		/* the core's clock (monotonic): the caller's */
+	uint64_t request_timeout_us;	/* a request head must be complete within it (0: no limit) */
+	uint64_t keepalive_timeout_us;	/* an idle kept-alive connection closes after it (0: none) */
+	uint32_t max_requests;		/* per connection; the last says Connection: close (0: none) */
+	uint32_t dl_first[2], dl_last[2];	/* the deadline lists (eps_conn.c), by kind */
 };
 
 /*
@@ -78,6 +90,16 @@ void eps_conn_open(struct eps_conn_ctx *cx, int sd);
  */
 void eps_conn_event(struct eps_conn_ctx *cx, int sd, uint32_t events);
 
+/*
+ * Ends the connections whose deadline has passed (cx->now_us): resets one
+ * whose request head begun (or which opened) request_timeout_us ago is not
+ * yet complete (request_timeouts), closes a kept-alive connection idle for
+ * keepalive_timeout_us (keepalive_timeouts). The lists are in deadline
+ * order, so a call costs O(1 + connections closed); the core's loop calls
+ * it after every epoll_wait (at most 100 ms apart).
+ */
+void eps_conn_sweep(struct eps_conn_ctx *cx);
+
 /* At stop: closes every open connection that owes nothing and is between requests. */
 void eps_conn_close_idle(struct eps_conn_ctx *cx);
 
@@ -86,5 +108,8 @@ void eps_conn_abort_all(struct eps_conn_ctx *cx);
 
 /* The responses in sd's ring now: for the tests, which watch the ring's fill. */
 unsigned eps_conn_owed(const struct eps_conn_ctx *cx, int sd);
+
+/* sd's deadline (cx->now_us's clock), 0 when none runs: for the tests. */
+uint64_t eps_conn_deadline(const struct eps_conn_ctx *cx, int sd);
 
 #endif

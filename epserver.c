@@ -18,6 +18,19 @@
  * for the reply. A client that chose its source ports for its cores gets
  * every reply on the right core (epwget's rss_handovers stays 0).
  *
+ * Against clients that hold connections without using them (Slowloris):
+ * a request head must be complete within request_timeout (-t, 10 s; the
+ * first from the accept, later ones from their first byte), else the
+ * connection is reset without an answer, as nginx does at
+ * client_header_timeout with reset_timedout_connection on (it logs a 408
+ * but sends nothing; a FIN would leave the stream in FIN_WAIT_2 for as long
+ * as the client ignores it, and a Slowloris does); a kept-alive connection idle
+ * for keepalive_timeout (-K, 15 s: shorter than nginx's 75 s, as an idle
+ * connection holds a slot of -c) closes; and a connection carries at most
+ * keepalive_requests (-R, 1000, as nginx) requests, the last answered with
+ * Connection: close. Each is counted (summary and JSON). The deadlines are
+ * eps_conn.c's, swept by the core's loop after each epoll_wait.
+ *
  * SIGINT or SIGTERM: stop accepting, let the connections in flight finish
  * (one second at most), print the summary, write -j, exit 0. A second
  * signal exits at once.
@@ -70,9 +83,13 @@ static struct {
 	int port;
 	int max_conns;		/* per core, 0: mos.conf max_concurrency */
 	uint64_t max_bytes;
+	long request_timeout;	/* s, 0: none (-t) */
+	long keepalive_timeout;	/* s, 0: none (-K) */
+	long max_requests;	/* per connection, 0: no limit (-R) */
 	bool verbose;
 	bool help;		/* -h: print the usage, start nothing */
-} opt = { .conf = "conf/epserver.conf", .port = 80, .max_bytes = 1ull << 30 };
+} opt = { .conf = "conf/epserver.conf", .port = 80, .max_bytes = 1ull << 30,
+	    .request_timeout = 10, .keepalive_timeout = 15, .max_requests = 1000 };
 
 static struct eps_site site;
 static struct eps_core ecore[CONF_MAX_CORES];
@@ -126,6 +143,10 @@ static int core_setup(struct eps_core *c, uint32_t max_socks)
 	c->cx.ep = c->lsd = -1;
 	c->cx.site = &site;
 	c->cx.stop = &stop;
+	c->cx.request_timeout_us = (uint64_t)opt.request_timeout * 1000000;
+	c->cx.keepalive_timeout_us = (uint64_t)opt.keepalive_timeout * 1000000;
+	c->cx.max_requests = (uint32_t)opt.max_requests;
+	c->cx.now_us = app_now_us();
 	if (eps_conn_table_init(&c->cx, max_socks) != 0)
 		return core_fail(c, "calloc of the connection slots");
 	c->cx.mctx = mtcp_create_context(c->core);
@@ -176,6 +197,7 @@ static void core_stop(struct eps_core *c, struct mtcp_epoll_event *ev)
 	while (c->cx.open > 0 && app_now_us() < end) {
 		int n = mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 10);
 
+		c->cx.now_us = app_now_us();
 		dispatch(c, ev, n);
 	}
 	eps_conn_abort_all(&c->cx);
@@ -201,9 +223,12 @@ static void *core_main(void *arg)
 	} else {
 		__atomic_add_fetch(&cores_ready, 1, __ATOMIC_SEQ_CST);
 		while (!stop) {
+			/* 100 ms at most: the period of the deadline sweep too */
 			int n = mtcp_epoll_wait(c->cx.mctx, c->cx.ep, ev, MAX_EVENTS, 100);
 
+			c->cx.now_us = app_now_us();
 			dispatch(c, ev, n);
+			eps_conn_sweep(&c->cx);
 		}
 		core_stop(c, ev);
 	}
@@ -242,13 +267,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: epserver [-f mos.conf] -d ROOT [-N cores] [-p port] [-c connections]\n"
-		"                [-m MiB] [-j summary.json] [-v] [-h]\n"
+		"                [-m MiB] [-t S] [-K S] [-R N] [-j summary.json] [-v] [-h]\n"
 		"  -f FILE     stack configuration (default conf/epserver.conf)\n"
 		"  -d ROOT     serve the files under ROOT (loaded into memory at start)\n"
 		"  -N CORES    cores to use (default: the core mask's)\n"
 		"  -p PORT     TCP port to listen on (default 80)\n"
 		"  -c N        connections per core (default: max_concurrency of the config)\n"
 		"  -m MiB      most file bytes to load (default 1024)\n"
+		"  -t S        request_timeout: a request head (from the accept, or from its first\n"
+		"              byte on a kept-alive connection, to its blank line) must be complete\n"
+		"              within S seconds, or the connection is reset, unanswered (default 10;\n"
+		"              0: no limit)\n"
+		"  -K S        keepalive_timeout: a kept-alive connection idle between requests for\n"
+		"              S seconds closes (default 15; 0: no limit)\n"
+		"  -R N        keepalive_requests: requests per connection; the N-th response says\n"
+		"              Connection: close and the connection closes after it (default 1000;\n"
+		"              0: no limit)\n"
 		"  -j FILE     write the summary as JSON at the end\n"
 		"  -v          debug messages\n"
 		"SIGINT or SIGTERM stops it: connections in flight get one second, then the summary.\n");
@@ -260,7 +294,7 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":f:d:N:p:c:m:j:vh")) != -1) {
+	while ((c = getopt(argc, argv, ":f:d:N:p:c:m:t:K:R:j:vh")) != -1) {
 		switch (c) {
 		case 'f': opt.conf = optarg; break;
 		case 'd': opt.root = optarg; break;
@@ -286,6 +320,18 @@ static int parse_args(int argc, char **argv)
 			if (app_parse_num("epserver", "-m", optarg, 1, 1L << 20, &v) != 0)
 				return -1;
 			opt.max_bytes = (uint64_t)v << 20;
+			break;
+		case 't':
+			if (app_parse_num("epserver", "-t", optarg, 0, 86400, &opt.request_timeout) != 0)
+				return -1;
+			break;
+		case 'K':
+			if (app_parse_num("epserver", "-K", optarg, 0, 86400, &opt.keepalive_timeout) != 0)
+				return -1;
+			break;
+		case 'R':
+			if (app_parse_num("epserver", "-R", optarg, 0, 1L << 30, &opt.max_requests) != 0)
+				return -1;
 			break;
 		case ':': return app_usage_error("epserver", "-%c needs a value", optopt);
 		default: return app_usage_error("epserver", "-%c: unknown option", optopt);
@@ -359,6 +405,9 @@ static void print_summary(const struct eps_counters *t, double secs)
 	       "stop, %lu refused (no socket)\n", (unsigned long)t->accepted,
 	       (unsigned long)t->keepalive_reuses, (unsigned long)t->resets,
 	       (unsigned long)t->aborted_at_stop, (unsigned long)t->accept_full);
+	printf("[ ALL ] closed by the server: %lu request timeouts, %lu keep-alive timeouts, %lu at "
+	       "keepalive_requests\n", (unsigned long)t->request_timeouts,
+	       (unsigned long)t->keepalive_timeouts, (unsigned long)t->keepalive_limits);
 	printf("[ ALL ] requests: %lu (200: %lu, 404: %lu, 400: %lu, 501: %lu); %lu bytes out "
 	       "(%lu body); %.3f s\n", (unsigned long)t->requests, (unsigned long)t->status_200,
 	       (unsigned long)t->status_404, (unsigned long)t->status_400,
@@ -384,6 +433,7 @@ static int write_json(const char *path, const struct eps_counters *t, double sec
 		"\"status_200\": %lu, \"status_400\": %lu, \"status_404\": %lu, \"status_501\": %lu, "
 		"\"bytes_out\": %lu, \"body_bytes\": %lu, \"resets\": %lu, \"accept_full\": %lu, "
 		"\"aborted_at_stop\": %lu, \"pipe_full\": %lu, \"pipe_refused\": %lu, "
+		"\"request_timeouts\": %lu, \"keepalive_timeouts\": %lu, \"keepalive_limits\": %lu, "
 		"\"first_accept_unix_ns\": %lu, \"peak_rss_kb\": %ld, "
 		"\"bad_requests\": {", ncores, secs, site.n_files, (unsigned long)site.file_bytes,
 		(unsigned long)t->accepted, (unsigned long)t->closed, (unsigned long)t->requests,
@@ -393,7 +443,8 @@ static int write_json(const char *path, const struct eps_counters *t, double sec
 		(unsigned long)t->body_bytes, (unsigned long)t->resets,
 		(unsigned long)t->accept_full, (unsigned long)t->aborted_at_stop,
 		(unsigned long)t->pipe_full, (unsigned long)t->pipe_refused,
-		(unsigned long)first, peak_rss_kb());
+		(unsigned long)t->request_timeouts, (unsigned long)t->keepalive_timeouts,
+		(unsigned long)t->keepalive_limits, (unsigned long)first, peak_rss_kb());
 	for (int e = 1; e < EPS_ERR_COUNT; e++)
 		fprintf(f, "%s\"%s\": %lu", e > 1 ? ", " : "", eps_req_error_name(e),
 			(unsigned long)t->bad[e]);

@@ -15,6 +15,10 @@
 #    net_af_packet over the veth lab: bodies, HTTP/1.1 keep-alive,
 #    pipelining, HEAD, 404, 400 and 501, then SIGTERM and the JSON counts.
 #    Needs root (network namespaces); skipped otherwise.
+# 3. Slowloris on the same lab: slow clients (python3) hold every stream of
+#    an epserver with -c 4 -t 2 -K 2; each is closed at the deadline, a normal
+#    client is served within it + 3 s, its idle keep-alive closed at 2 s; the
+#    control (-t 0) starves the normal client.
 # Everything started here is stopped, and the temp dir and lab removed, on
 # every exit path.
 set -u
@@ -37,6 +41,7 @@ tmp=$(mktemp -d /tmp/e2e_eps.XXXXXX) || exit 1
 spid=
 cleanup() {
 	[ -n "$spid" ] && kill -KILL "$spid" 2> /dev/null && wait "$spid" 2> /dev/null
+	[ -n "${lpid:-}" ] && kill -KILL "$lpid" 2> /dev/null && wait "$lpid" 2> /dev/null
 	lab_down
 	rm -rf "$tmp"
 }
@@ -285,16 +290,34 @@ mos {
 	netdev { dpdk0 0x1 $LAB_CLI_IP/24 }
 }
 EOF
-# not lab_exec_cli, a function: $! must be epserver itself (ip netns exec execs it)
-ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/lab.json" \
-	> "$tmp/lab.out" 2> "$tmp/lab.err" {_LAB_LOCK_FD}>&- &
-lpid=$!
-for i in $(seq 200); do
-	grep -q '^epserver: ready' "$tmp/lab.out" && break
-	kill -0 "$lpid" 2> /dev/null || break
-	sleep 0.05
-done
-grep -q '^epserver: ready' "$tmp/lab.out" ||
+# lab_server TAG ARGS...: epserver on af_packet in the lab, $tmp/TAG.{out,err,json},
+# its pid in $lpid; waits for its ready line (10 s), 1 when it never came.
+# Not lab_exec_cli, a function: $! must be epserver itself (ip netns exec execs it).
+lab_server() {
+	local tag=$1 i
+	shift
+	rm -f "$tmp/$tag.json"
+	ip netns exec "$LAB_NS_CLI" "$EPSERVER" -f "$tmp/lab.conf" -d "$www" -j "$tmp/$tag.json" "$@" \
+		> "$tmp/$tag.out" 2> "$tmp/$tag.err" {_LAB_LOCK_FD}>&- &
+	lpid=$!
+	for i in $(seq 200); do
+		grep -q '^epserver: ready' "$tmp/$tag.out" && return 0
+		kill -0 "$lpid" 2> /dev/null || break
+		sleep 0.05
+	done
+	return 1
+}
+# lab_server_stop: SIGTERM, wait (30 s at most); its exit status in $rc
+lab_server_stop() {
+	local i
+	kill -TERM "$lpid" 2> /dev/null
+	for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
+	kill -KILL "$lpid" 2> /dev/null
+	wait "$lpid"
+	rc=$?
+	lpid=
+}
+lab_server lab ||
 	bad "kernel client: epserver on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/lab.err" | tail -3)"
 # Each check of the client is a function run on its own: an exception fails that
 # check only; and a check the client never reported (it died) fails here below.
@@ -381,16 +404,134 @@ for name in "GET /f0 (urllib)" "GET /f64 (urllib)" "GET /f8192 (urllib)" "GET /f
 		bad "kernel client: $name: never reported (the client exited $krc)" "$(tail -3 "$tmp/k.out")" \
 			"$(grep -v EAL "$tmp/lab.err" | tail -3)"
 done
-kill -TERM "$lpid" 2> /dev/null
-for i in $(seq 300); do kill -0 "$lpid" 2> /dev/null || break; sleep 0.1; done
-kill -KILL "$lpid" 2> /dev/null
-wait "$lpid"
-rc=$?
+lab_server_stop
 if [ "$rc" = 0 ]; then
 	jcheck "kernel client: SIGTERM stops epserver (exit 0); JSON counts two 400s (bad_version, header_too_long), one 501, one 404" \
 		"$tmp/lab.json" "d['status_400'] == 2 and d['bad_requests']['bad_version'] == 1 and d['bad_requests']['header_too_long'] == 1 and d['status_501'] == 1 and d['status_404'] == 1 and d['keepalive_reuses'] >= 7"
 else
 	bad "kernel client: SIGTERM stops epserver" "exit $rc" "$(tail -3 "$tmp/lab.err")"
+fi
+# Slowloris: slow clients hold every connection of an epserver with -c 4 and a
+# 2 s request_timeout (-t 2), each sending a header line every 0.3 s and never
+# the blank line; a normal client then connects (its SYNs go again while every
+# stream is taken) and must be served within the deadline + 3 s, and its idle
+# keep-alive connection closed at keepalive_timeout (-K 2); the server counts
+# every slow one as a request timeout. The control, -t 0 (no limit): the
+# normal client is starved (its connect times out at 5 s).
+cat > "$tmp/slowloris.py" <<'PY'
+import socket, sys, threading, time
+host, T, K, mode = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+slow = []			# [socket, connected at, closed after (None: open)]
+for i in range(16):		# connect until a SYN goes unanswered: every stream taken
+    s = socket.socket()
+    s.settimeout(0.5)
+    try:
+        s.connect((host, 80))
+    except OSError:
+        s.close()
+        break
+    s.sendall(b"GET /f64 HTTP/1.1\r\nHost: a\r\n")
+    s.setblocking(False)
+    slow.append([s, time.monotonic(), None])
+res = {}
+def normal():
+    t0 = time.monotonic()
+    try:
+        c = socket.create_connection((host, 80), timeout=T + 3)
+        c.settimeout(T + 3)
+        c.sendall(b"GET /f64 HTTP/1.1\r\nHost: a\r\n\r\n")
+        buf = b""
+        while b"\r\n\r\n" not in buf or len(buf.split(b"\r\n\r\n", 1)[1]) < 64:
+            b = c.recv(65536)
+            if not b:
+                break
+            buf += b
+        res["served_s"] = time.monotonic() - t0
+        res["resp"] = buf
+        t1 = time.monotonic()
+        c.settimeout(K + 5)
+        while c.recv(4096):
+            pass
+        res["idle_closed_s"] = time.monotonic() - t1
+        c.close()
+    except OSError as e:
+        res["err"] = repr(e)
+        res["failed_s"] = time.monotonic() - t0
+th = threading.Thread(target=normal)
+th.start()
+end = time.monotonic() + T + 8
+while time.monotonic() < end and (th.is_alive() or (mode == "served" and any(x[2] is None for x in slow))):
+    for x in slow:
+        if x[2] is not None:
+            continue
+        try:
+            if x[0].recv(4096) == b"":
+                x[2] = time.monotonic() - x[1]
+                continue
+            x[2] = -1.0	# an answer: none is due
+        except BlockingIOError:
+            try:
+                x[0].send(b"X-a: b\r\n")
+            except OSError:
+                x[2] = time.monotonic() - x[1]
+        except OSError:
+            x[2] = time.monotonic() - x[1]
+    time.sleep(0.3)
+th.join()
+closed = [round(x[2], 2) if x[2] is not None else None for x in slow]
+print("slow %d" % len(slow))
+ok200 = res.get("resp", b"").startswith(b"HTTP/1.1 200 OK") and res["resp"].endswith(bytes(open(sys.argv[5], "rb").read()))
+detail = "slow closed after %s s; normal client %s" % (closed, {k: (v[:60] if k == "resp" else v) for k, v in res.items()})
+print("# " + detail)
+def check(name, cond):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail), flush=True)
+if mode == "served":
+    check("slowloris: %d slow clients took every stream (-c 4)" % len(slow), 0 < len(slow) < 16)
+    check("slowloris: each slow client reset at request_timeout %g s (+1 s at most), unanswered" % T,
+          all(c is not None and T - 0.2 <= c <= T + 1.0 for c in closed))
+    check("slowloris: a normal client served (200, 64 B) within %g s + 3 s of its connect" % T,
+          ok200 and res["served_s"] <= T + 3.0)
+    check("slowloris: its idle keep-alive connection closed at keepalive_timeout %g s (+1 s at most)" % K,
+          "idle_closed_s" in res and K - 0.2 <= res["idle_closed_s"] <= K + 1.0)
+else:
+    check("slowloris control, no request_timeout (-t 0): the normal client is starved, the slow ones stay",
+          0 < len(slow) < 16 and "err" in res and all(c is None for c in closed))
+for x in slow:
+    x[0].close()
+PY
+# slowloris_run MODE EPSERVER_ARGS...: one epserver on the lab, the client, SIGTERM; JSON in $tmp/slow.json
+slowloris_run() {
+	local mode=$1 line
+	shift
+	if ! lab_server slow "$@"; then
+		bad "slowloris $mode: epserver $* on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/slow.err" | tail -3)"
+	else
+		lab_exec_srv python3 "$tmp/slowloris.py" "$LAB_CLI_IP" 2 2 "$mode" "$www/f64" > "$tmp/sk.out" 2>&1
+		grep -q '^slow ' "$tmp/sk.out" || bad "slowloris $mode: the client failed" "$(tail -3 "$tmp/sk.out")"
+		while read -r line; do
+			case $line in
+			"ok   "*) ok "${line#ok   }" ;;
+			"FAIL "*) bad "${line#FAIL }" ;;
+			"# "*) echo "     $mode: ${line#\# }" ;;
+			esac
+		done < "$tmp/sk.out"
+	fi
+	lab_server_stop
+}
+slowloris_run served -c 4 -t 2 -K 2
+nslow=$(sed -n 's/^slow //p' "$tmp/sk.out")
+if [ "$rc" = 0 ]; then
+	jcheck "slowloris: epserver counted ${nslow:-?} request timeouts, 1 keep-alive timeout, one 200 (exit 0 on SIGTERM)" \
+		"$tmp/slow.json" "d['request_timeouts'] == ${nslow:-0} > 0 and d['keepalive_timeouts'] == 1 and d['status_200'] == 1 and d['resets'] == 0"
+else
+	bad "slowloris: SIGTERM stops epserver" "exit $rc" "$(tail -3 "$tmp/slow.err")"
+fi
+slowloris_run starved -c 4 -t 0 -K 2
+if [ "$rc" = 0 ]; then
+	jcheck "slowloris control: no request timeout counted, nothing served" "$tmp/slow.json" \
+		"d['request_timeouts'] == 0 and d['status_200'] == 0"
+else
+	bad "slowloris control: SIGTERM stops epserver" "exit $rc" "$(tail -3 "$tmp/slow.err")"
 fi
 lab_down
 [ "$(ip netns list | grep -c 'epw-eps-')" -eq 0 ] && ok "lab removed" || bad "lab removed"

@@ -15,7 +15,11 @@
  * ec_expect() computes, from the same stream, what a correct server
  * answers: each request's response in order (eps_req_feed and the site's
  * lookup, as eps_conn.c asks them), up to and including the first one that
- * closes the connection (a 400, a 501, or a request without keep-alive).
+ * closes the connection (a 400, a 501, a request without keep-alive, or
+ * the ec_cx.max_requests-th: set the limits in ec_cx before it).
+ *
+ * The clock is ec_cx.now_us, the test's: ec_tick() moves it on and sweeps
+ * the deadlines, as the core's loop does after each epoll_wait.
  * ec_verify() compares ec.out with it byte for byte once the connection
  * is quiet, and checks the counters and the connection's end; it returns
  * the first disagreement, or NULL.
@@ -243,15 +247,16 @@ static int ec_status_index(uint16_t status)
 	return status == 200 ? 0 : status == 400 ? 1 : status == 404 ? 2 : 3;
 }
 
-static void ec_expect(const struct eps_site *s, const uint8_t *in, size_t len, uint8_t *out,
-		      size_t cap, struct ec_expect *e)
+/* The first max responses of the stream (ec_expect: all); out NULL: their lengths only. */
+static void ec_expect_n(const struct eps_site *s, const uint8_t *in, size_t len, uint8_t *out,
+			size_t cap, struct ec_expect *e, uint32_t max)
 {
 	static struct eps_req r;
 	size_t off = 0;
 
 	memset(e, 0, sizeof(*e));
 	eps_req_init(&r);
-	while (off < len && !e->closing) {
+	while (off < len && !e->closing && e->responses < max) {
 		size_t used;
 		int st = eps_req_feed(&r, in + off, len - off, &used);
 		uint32_t resp;
@@ -267,23 +272,74 @@ static void ec_expect(const struct eps_site *s, const uint8_t *in, size_t len, u
 			resp = EPS_RESP_501;
 		} else {
 			resp = eps_site_lookup(s, r.path, r.path_len);
-			keep = r.keep_alive;
+			keep = r.keep_alive && (ec_cx.max_requests == 0 ||
+						e->responses + 1 < ec_cx.max_requests);
 			head = r.method == EPS_M_HEAD;
 		}
 		hl = s->resp[resp].hdr_len[keep];
 		bl = head ? 0 : s->resp[resp].size;
-		if (e->len + hl + bl > cap) {
+		if (out != NULL && e->len + hl + bl > cap) {
 			fprintf(stderr, "eps_conn: expected responses past %zu bytes\n", cap);
 			abort();
 		}
-		memcpy(out + e->len, s->resp[resp].hdr[keep], hl);
-		memcpy(out + e->len + hl, s->resp[resp].body, bl);
+		if (out != NULL) {
+			memcpy(out + e->len, s->resp[resp].hdr[keep], hl);
+			memcpy(out + e->len + hl, s->resp[resp].body, bl);
+		}
 		e->len += hl + bl;
 		e->responses++;
 		e->status[ec_status_index(s->resp[resp].status)]++;
 		e->closing = !keep;
 		eps_req_init(&r);
 	}
+}
+
+static void ec_expect(const struct eps_site *s, const uint8_t *in, size_t len, uint8_t *out,
+		      size_t cap, struct ec_expect *e)
+{
+	ec_expect_n(s, in, len, out, cap, e, UINT32_MAX);
+}
+
+/* us microseconds pass; then the sweep, as after an epoll_wait. */
+static void ec_tick(uint64_t us)
+{
+	ec_cx.now_us += us;
+	eps_conn_sweep(&ec_cx);
+}
+
+/*
+ * After a deadline ended the connection (and ec_settle): the output is
+ * exactly the first t->requests expected responses, the connection ended
+ * once, by one deadline - reset at request_timeout, closed at
+ * keepalive_timeout - and the counters add up. e is the whole stream's expectation. NULL, or what is wrong.
+ */
+static const char *ec_verify_cut(const struct ec_expect *e, const uint8_t *want)
+{
+	const struct eps_counters *t = &ec_cx.count;
+	static struct ec_expect part;
+
+	if (ec.max_owed > PIPE_MAX)
+		return "the ring held more than PIPE_MAX responses";
+	if (ec.misuse != 0)
+		return "a socket call on a closed or unknown socket";
+	if (t->request_timeouts + t->keepalive_timeouts != 1)
+		return "ended early, yet not by one deadline";
+	if (ec.aborted != (t->request_timeouts == 1) || ec.closed != (t->keepalive_timeouts == 1))
+		return "a request timeout must reset, a keep-alive timeout close";
+	if (t->requests > e->responses)
+		return "more requests counted than the stream holds";
+	ec_expect_n(&site, ec.in, ec.in_len, NULL, 0, &part, (uint32_t)t->requests);
+	if (ec.out_len != part.len || memcmp(ec.out, want, part.len) != 0)
+		return "the output is not the responses to the requests counted";
+	if (part.closing)
+		return "a deadline closed a connection that was closing anyway";
+	if (t->status_200 + t->status_400 + t->status_404 + t->status_501 != t->requests)
+		return "requests != 200 + 400 + 404 + 501";
+	if (t->bytes_out != ec.out_len)
+		return "bytes_out differs from the bytes written";
+	if (t->accepted != 1 || t->closed != 1 || ec_cx.open != 0)
+		return "the connection counts disagree with its state";
+	return NULL;
 }
 
 /*
@@ -311,6 +367,8 @@ static const char *ec_verify(const struct ec_expect *e, const uint8_t *want)
 		return ec.closed ? "closed, though the client may send more" : "not closed";
 	if (t->pipe_refused != 0)
 		return "a response was refused for want of a slot";
+	if (t->request_timeouts + t->keepalive_timeouts != 0)
+		return "a deadline closed the connection";
 	if (t->requests != e->responses)
 		return "requests counted differ from the requests answered";
 	if (t->status_200 + t->status_400 + t->status_404 + t->status_501 != t->requests)

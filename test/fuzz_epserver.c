@@ -10,22 +10,31 @@
  *
  *   byte 0        P, the count of operation bytes that follow
  *   byte 1        bit 0: the client's FIN follows its last byte
+ *                 bit 1: the clock runs: request_timeout 1 s, keepalive_timeout 2 s
+ *                 bits 2-4: max_requests (0: no limit)
  *   P bytes       operations: op = v & 3, a = v >> 2 (0..63)
  *                   0  a + 1 bytes arrive (a >= 32: (a - 31) * 32 bytes)
  *                   1  the send buffer takes a bytes more (a >= 32: (a - 31) * 256)
  *                   2  a % 8 + 1 rounds of the event loop
- *                   3  the send buffer is emptied of limits for one round
+ *                   3  a < 32 or the clock stopped: the send buffer is emptied of
+ *                      limits for one round; else time passes: (a - 31) * 100 ms,
+ *                      then the sweep (the core loop's, after an epoll_wait)
  *   the rest      the bytes the client sends
  *
  * Then everything arrives, writes are unlimited, and the loop runs until
- * the connection is quiet. Checked besides ASan and UBSan (abort with the
- * reason): the ring never held more than PIPE_MAX responses (looked at on
- * every read, write and event); the output is exactly the responses of
- * the requests in order, up to the first that closes (400, 501 or no
- * keep-alive); the connection is closed iff one did or the client sent
- * its FIN, never reset; no call touches a closed socket; no response was
- * refused; requests = 200 + 400 + 404 + 501 answered, each as expected,
- * malformed ones counted by reason as the 400s, bytes_out the bytes written.
+ * the connection is quiet (the clock stopped). Checked besides ASan and
+ * UBSan (abort with the reason): the ring never held more than PIPE_MAX
+ * responses (looked at on every read, write and event); the output is
+ * exactly the responses of the requests in order, up to the first that
+ * closes (400, 501, no keep-alive, the max_requests-th); the connection is
+ * closed iff one did or the client sent its FIN, never reset; no call
+ * touches a closed socket; no response was refused; requests = 200 + 400 +
+ * 404 + 501 answered, each as expected, malformed ones counted by reason
+ * as the 400s, bytes_out the bytes written. When a deadline ended it: the
+ * output is exactly the responses to the requests counted, reset at
+ * request_timeout, closed at keepalive_timeout, once. And after every sweep, an open connection's deadline is still
+ * ahead (it never outlives its deadline by more than the sweep period),
+ * and no deadline is further than the longest timeout from now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,11 +118,28 @@ static void fail(const char *why)
 	abort();
 }
 
+/* The deadline's invariants; after is whether a sweep just ran at now. */
+static void check_deadline(bool after)
+{
+	uint64_t d;
+
+	if (!ec.accepted || ec.closed || ec.aborted)
+		return;
+	d = eps_conn_deadline(&ec_cx, EC_SD);
+	if (after && d != 0 && d <= ec_cx.now_us)
+		fail("a connection outlived its deadline past the sweep");
+	if (d > ec_cx.now_us + 2000000)
+		fail("a deadline further than the longest timeout");
+	if (d == 0 && ec_cx.request_timeout_us != 0 && eps_conn_owed(&ec_cx, EC_SD) == 0)
+		fail("a connection waits on its client without a deadline");
+}
+
 static void step(void)
 {
 	ec_step();
 	if (ec.max_owed > PIPE_MAX)
 		fail("the ring held more than PIPE_MAX responses");
+	check_deadline(false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -136,6 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ec_start(in.p, in.n, got);
 	ec.fin = flags & 1;
 	ec.room = 0;
+	if (flags & 2) {
+		ec_cx.request_timeout_us = 1000000;
+		ec_cx.keepalive_timeout_us = 2000000;
+	}
+	ec_cx.max_requests = (flags >> 2) & 7;
 	ec_expect(&site, in.p, in.n, want, EC_OUT_MAX, &e);
 	for (size_t i = 0; i < nops; i++) {
 		uint8_t v = ops[i], a = v >> 2;
@@ -152,6 +183,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				step();
 			break;
 		default:
+			if (a >= 32 && (flags & 2)) {
+				ec_tick((uint64_t)(a - 31) * 100000);
+				check_deadline(true);
+				break;
+			}
 			ec.room = SIZE_MAX;
 			step();
 			ec.room = 0;
@@ -162,7 +198,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ec.room = SIZE_MAX;
 	if (!ec_settle())
 		fail("the connection never settles");
-	why = ec_verify(&e, want);
+	if (ec_cx.count.request_timeouts + ec_cx.count.keepalive_timeouts != 0)
+		why = ec_verify_cut(&e, want);
+	else
+		why = ec_verify(&e, want);
 	if (why != NULL)
 		fail(why);
 	return 0;

@@ -13,6 +13,14 @@
  * a malformed one, arriving at once or a few bytes at a time, must be
  * answered in order, completely, and then with the 400; the ring never
  * holds more than PIPE_MAX.
+ *
+ * And its limits, on a clock the test moves (ec_cx.now_us, ec_tick): a
+ * request head dribbled past request_timeout is reset unanswered and
+ * counted, from the accept or from the head's first byte on a kept-alive
+ * connection; the max_requests-th response says Connection: close and the
+ * connection closes; an idle kept-alive connection closes at
+ * keepalive_timeout, one with a request every 14 s of 15 never, nor one
+ * whose response waits on the client; 0 turns each limit off.
  */
 #include "eps_http.h"
 
@@ -449,6 +457,215 @@ TEST(pipeline_past_pipe_max_then_malformed)
 	remove_root();
 }
 
+/* --- deadlines and keepalive_requests (a controllable clock: ec_cx.now_us) ------- */
+
+#define SEC 1000000ull
+#define CHECK_OK(why) do { const char *why_ = (why); if (why_ != NULL) CHECK_FAIL_("%s", why_); } while (0)
+
+/* A fresh connection over in[0..len) with the given limits; the site is loaded. */
+static void start_limited(const char *in, uint64_t req_s, uint64_t idle_s, uint32_t max_req,
+			  struct ec_expect *e)
+{
+	size_t len = strlen(in);
+
+	ec_start((const uint8_t *)in, len, got);
+	ec_cx.request_timeout_us = req_s * SEC;
+	ec_cx.keepalive_timeout_us = idle_s * SEC;
+	ec_cx.max_requests = max_req;
+	ec_cx.now_us = 1000 * SEC;	/* any start: deadlines are relative */
+	ec_expect(&site, (const uint8_t *)in, len, want, sizeof(want), e);
+}
+
+static void load_site(void)
+{
+	char err[256];
+
+	make_root();
+	if (eps_site_load(&site, root, 1 << 20, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+}
+
+static void unload_site(void)
+{
+	eps_site_free(&site);
+	remove_root();
+}
+
+TEST(request_head_dribbled_past_the_deadline_is_reset)
+{
+	static const char slow[] = "GET /f64 HTTP/1.1\r\nX-a: 1\r\nX-b: 2\r\nX-c: 3\r\nX-d: 4\r\n";
+	struct ec_expect e;
+	int t;
+
+	load_site();
+	/* a byte a second from the accept: open at 9.9 s, reset by the sweep at 10 s */
+	start_limited(slow, 10, 15, 0, &e);
+	ec_step();
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), ec_cx.now_us + 10 * SEC);
+	for (t = 0; t < 99 && !ec.aborted; t++) {
+		if (t % 10 == 0)
+			ec_arrive(1);
+		ec_settle();
+		ec_tick(SEC / 10);
+	}
+	CHECK_EQ(t, 99);
+	CHECK(!ec.aborted && !ec.closed);
+	CHECK_EQ(ec.taken, 10);
+	ec_arrive(1);
+	ec_settle();
+	ec_tick(SEC / 10);
+	CHECK(ec.aborted);	/* a FIN could leave the stream in FIN_WAIT_2: reset */
+	CHECK(!ec.closed);
+	CHECK_EQ(ec.out_len, 0);	/* unanswered */
+	CHECK_EQ(ec_cx.count.request_timeouts, 1);
+	CHECK_EQ(ec_cx.count.keepalive_timeouts, 0);
+	CHECK_EQ(ec_cx.count.closed, 1);
+	CHECK_EQ(ec_cx.open, 0);
+	CHECK_EQ(ec.misuse, 0);
+
+	/* nothing at all after the accept: the same deadline */
+	start_limited(slow, 10, 15, 0, &e);
+	ec_step();
+	ec_tick(10 * SEC - 1);
+	CHECK(!ec.aborted);
+	ec_tick(1);
+	CHECK(ec.aborted);
+	CHECK_EQ(ec_cx.count.request_timeouts, 1);
+
+	/*
+	 * On a kept-alive connection the head's deadline runs from its first
+	 * byte: one request answered, idle 12 s (< 15), then the next head
+	 * dribbled: closed 10 s after its first byte, the first response whole.
+	 */
+	start_limited("GET /f64 HTTP/1.1\r\n\r\nGET /f64 HTTP/1.1\r\nX-a: 1\r\n\r\n", 10, 15, 0, &e);
+	ec_arrive(21);
+	ec_settle();
+	CHECK_EQ(ec_cx.count.requests, 1);
+	ec_tick(12 * SEC);
+	CHECK(!ec.closed && !ec.aborted);
+	ec_arrive(1);
+	ec_settle();
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), ec_cx.now_us + 10 * SEC);
+	for (t = 0; t < 9; t++) {
+		ec_tick(SEC);
+		ec_arrive(1);
+		ec_settle();
+	}
+	CHECK(!ec.aborted);
+	ec_tick(SEC);
+	CHECK(ec.aborted);
+	CHECK_EQ(ec_cx.count.request_timeouts, 1);
+	CHECK_OK(ec_verify_cut(&e, want));
+	unload_site();
+}
+
+TEST(the_nth_request_says_connection_close)
+{
+	static const char five[] = "GET /f64 HTTP/1.1\r\n\r\nGET /f64 HTTP/1.1\r\n\r\n"
+				   "HEAD /f64 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nGET /f64 HTTP/1.1\r\n\r\n";
+	struct ec_expect e;
+	const char *last;
+
+	load_site();
+	start_limited(five, 10, 15, 3, &e);
+	CHECK_EQ(e.responses, 3);	/* the model stops at the 3rd too */
+	ec_arrive(sizeof(five) - 1);
+	CHECK(ec_settle());
+	CHECK_OK(ec_verify(&e, want));
+	CHECK(ec.closed);
+	CHECK_EQ(ec_cx.count.requests, 3);
+	CHECK_EQ(ec_cx.count.keepalive_limits, 1);
+	CHECK_EQ(ec_cx.count.keepalive_reuses, 2);
+	/* the first two keep-alive, the third (a HEAD) close */
+	got[ec.out_len] = '\0';
+	last = strstr((const char *)got, "HTTP/1.1 200 OK");
+	for (int i = 0; i < 2 && last != NULL; i++)
+		last = strstr(last + 1, "HTTP/1.1 200 OK");
+	REQUIRE(last != NULL);
+	CHECK(strstr(last, "Connection: close\r\n\r\n") != NULL);
+	CHECK(strstr((const char *)got, "Connection: keep-alive\r\n") < last);
+
+	/* no limit (0): all five answered, the connection stays */
+	start_limited(five, 10, 15, 0, &e);
+	ec_arrive(sizeof(five) - 1);
+	CHECK(ec_settle());
+	CHECK_OK(ec_verify(&e, want));
+	CHECK_EQ(ec_cx.count.requests, 5);
+	CHECK(!ec.closed);
+	CHECK_EQ(ec_cx.count.keepalive_limits, 0);
+
+	/* a limit of 1: the first response already closes */
+	start_limited(five, 10, 15, 1, &e);
+	ec_arrive(sizeof(five) - 1);
+	CHECK(ec_settle());
+	CHECK_OK(ec_verify(&e, want));
+	CHECK_EQ(ec_cx.count.requests, 1);
+	CHECK_EQ(ec_cx.count.keepalive_limits, 1);
+	unload_site();
+}
+
+TEST(idle_keepalive_closed_after_the_timeout_an_active_one_not)
+{
+	static char busy[20 * 21 + 1];
+	struct ec_expect e;
+
+	load_site();
+	/* one request answered, then silence: open at 15 s - 1 us, closed at 15 s */
+	start_limited("GET /f64 HTTP/1.1\r\n\r\n", 10, 15, 0, &e);
+	ec_arrive(21);
+	CHECK(ec_settle());
+	CHECK_EQ(ec_cx.count.requests, 1);
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), ec_cx.now_us + 15 * SEC);
+	ec_tick(15 * SEC - 1);
+	CHECK(!ec.closed);
+	ec_tick(1);
+	CHECK(ec.closed);
+	CHECK(!ec.aborted);
+	CHECK_EQ(ec_cx.count.keepalive_timeouts, 1);
+	CHECK_EQ(ec_cx.count.request_timeouts, 0);
+	CHECK_OK(ec_verify_cut(&e, want));
+
+	/* a request every 14 s for 280 s: each answered, the connection stays */
+	for (int i = 0; i < 20; i++)
+		memcpy(busy + 21 * i, "GET /f64 HTTP/1.1\r\n\r\n", 21);
+	start_limited(busy, 10, 15, 0, &e);
+	ec_step();
+	for (int i = 0; i < 20; i++) {
+		ec_arrive(21);
+		ec_settle();
+		ec_tick(14 * SEC);
+	}
+	CHECK(!ec.closed);
+	CHECK_EQ(ec_cx.count.requests, 20);
+	CHECK_EQ(ec_cx.count.request_timeouts + ec_cx.count.keepalive_timeouts, 0);
+	CHECK_OK(ec_verify(&e, want));
+
+	/* a response the client does not take for 60 s: no deadline while it is owed */
+	start_limited("GET /f64 HTTP/1.1\r\n\r\n", 10, 15, 0, &e);
+	ec.room = 0;
+	ec_arrive(21);
+	ec_settle();
+	CHECK_EQ(eps_conn_owed(&ec_cx, EC_SD), 1);
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), 0);
+	ec_tick(60 * SEC);
+	CHECK(!ec.closed);
+	ec.room = SIZE_MAX;
+	CHECK(ec_settle());
+	CHECK_OK(ec_verify(&e, want));
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), ec_cx.now_us + 15 * SEC);
+
+	/* limits off (0): nothing closes, however long */
+	start_limited("GET /f64 HTTP/1.1\r\n\r\nGET /", 0, 0, 0, &e);
+	ec_arrive(100);
+	ec_settle();
+	ec_tick(1000000 * SEC);
+	CHECK(!ec.closed);
+	CHECK_EQ(eps_conn_deadline(&ec_cx, EC_SD), 0);
+	unload_site();
+}
+
 static const struct check_case cases[] = {
 	CASE(request_table_whole_and_split),
 	CASE(done_and_error_are_sticky),
@@ -457,6 +674,9 @@ static const struct check_case cases[] = {
 	CASE(site_load_and_lookup),
 	CASE(site_limits),
 	CASE(pipeline_past_pipe_max_then_malformed),
+	CASE(request_head_dribbled_past_the_deadline_is_reset),
+	CASE(the_nth_request_says_connection_close),
+	CASE(idle_keepalive_closed_after_the_timeout_an_active_one_not),
 };
 
 CHECK_MAIN(cases)
