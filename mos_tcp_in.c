@@ -113,9 +113,14 @@ static void ack_soon(struct mos_core *core, struct mos_stream *s)
 	tcp_schedule(core, s);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2: answer a doubtful segment with an ACK of where we are. */
+/*
+ * RFC 5961 3.2, 4.2, 5.2: answer a doubtful segment with an ACK of where we
+ * are, within the core's budget (RFC 5961 7).
+ */
 static void challenge_ack(struct mos_core *core, struct mos_stream *s)
 {
+	if (!tcp_challenge_ack_allowed(core))
+		return;
 	core->tcp.challenge_acks++;
 	ack_now(core, s);
 }
@@ -721,14 +726,15 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 		seg = &stripped;
 	if (paws_reject(core, s, seg)) {
 		core->tcp.drop_paws++;
-		ack_now(core, s);
+		if (tcp_oow_ack_allowed(core, s, seg))
+			ack_now(core, s);
 		return;
 	}
 	if (!acceptable(s, seg) && !rst_at_fin(s, seg)) {
 		core->tcp.drop_unacceptable++;
 		if (seg->len != 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
 			core->tcp.dup_segs++;	/* old data again: a duplicate or a retransmission */
-		if (!(seg->flags & MOS_TH_RST))
+		if (!(seg->flags & MOS_TH_RST) && tcp_oow_ack_allowed(core, s, seg))
 			ack_now(core, s);
 		return;
 	}

@@ -1176,6 +1176,106 @@ static int discard(int i)
 	return n;
 }
 
+/* Count (and throw away) the ACKs core i sent without payload; n: frames in all. */
+static int bare_acks(int i, int *n)
+{
+	struct fake_frame *f;
+	int acks = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		struct out_seg o = out_seg_of(f);
+
+		if (o.flags == MOS_TH_ACK && o.len == 0)
+			acks++;
+		if (n != NULL)
+			(*n)++;
+		fake_io_free(f);
+	}
+	return acks;
+}
+
+/*
+ * RFC 5961 7: challenge ACKs within a per-core budget per second (as
+ * Linux's tcp_challenge_ack_limit): 5,000 in-window RSTs and SYNs in one
+ * second get at most MOS_TCP_CHALLENGE_ACK_LIMIT ACKs, the rest counted;
+ * the next second has a budget again. Before: 5,000 ACKs.
+ */
+TEST(challenge_acks_have_a_per_core_budget_per_second)
+{
+	struct pair p;
+	int acks = 0, next = 0;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40040) == 0);
+	fake_io.now_us = (fake_io.now_us / 1000000 + 1) * 1000000;	/* a second starts */
+	for (int i = 0; i < 5000; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 100, 0, (i & 1) ? MOS_TH_SYN : MOS_TH_RST, NULL, 0,
+		       0, NULL);
+		acks += bare_acks(A, NULL);
+	}
+	CHECK(acks <= MOS_TCP_CHALLENGE_ACK_LIMIT);
+	CHECK(acks >= MOS_TCP_CHALLENGE_ACK_LIMIT / 2);
+	CHECK_EQ(core[A]->tcp.challenge_acks, (uint64_t)acks);
+	CHECK_EQ(core[A]->tcp.challenge_ack_limited, 5000 - (uint64_t)acks);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	fake_io.now_us += 1000000;	/* the next second: a new budget */
+	for (int i = 0; i < 100; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 100, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+		next += bare_acks(A, NULL);
+	}
+	CHECK_EQ(next, 100);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	abort_both(&p);
+}
+
+/*
+ * ACKs to out-of-window and PAWS-rejected segments: one per stream per
+ * MOS_TCP_INVALID_RATELIMIT (500 ms, as Linux's tcp_invalid_ratelimit),
+ * the rest counted; old data (the peer missed our ACK) is answered always,
+ * as Linux's. Before: one ACK per segment.
+ */
+TEST(out_of_window_acks_are_one_per_500ms)
+{
+	uint8_t ts[12] = { TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_TS, 10 };
+	struct pair p;
+	int acks = 0, frames = 0;
+	uint32_t old;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40041) == 0);
+	/* 200 bare ACKs far out of window, one each 10 ms for 2 s: one ACK each 500 ms */
+	for (int i = 0; i < 200; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 10000000, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+		acks += bare_acks(A, &frames);
+		fake_io.now_us += 10000;
+	}
+	CHECK_EQ(acks, 4);
+	CHECK_EQ(frames, 4);
+	CHECK_EQ(core[A]->tcp.drop_unacceptable, 200);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196);
+	/* old data right after: answered all the same (not an ACK loop) */
+	inject(A, p.a, p.a->rcv.nxt - 10, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "old");
+	CHECK_EQ(bare_acks(A, NULL), 1);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196);
+	/* PAWS rejections share the stream's limit: 100 in 1 s, 2 ACKs */
+	REQUIRE(p.a->flags & MOS_SF_TS);
+	old = p.a->ts_recent - 1000;
+	for (int i = 0; i < 4; i++)
+		ts[4 + i] = (uint8_t)(old >> (24 - 8 * i));
+	fake_io.now_us += 500000;
+	acks = 0;
+	for (int i = 0; i < 100; i++) {
+		inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, ts, 12, 0, NULL);
+		acks += bare_acks(A, NULL);
+		fake_io.now_us += 10000;
+	}
+	CHECK_EQ(acks, 2);
+	CHECK_EQ(core[A]->tcp.drop_paws, 100);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196 + 98);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	abort_both(&p);
+}
+
 /*
  * RFC 9293 3.10.7.3: in SYN-SENT, a SYN-ACK whose ACK is not ours gets
  * <SEQ=SEG.ACK><CTL=RST> and is otherwise dropped; the connection waits on
@@ -1877,6 +1977,8 @@ static const struct check_case cases[] = {
 	CASE(icmp_unreachable_fails_a_syn_sent_stream_at_once),
 	CASE(icmp_unreachable_on_an_established_stream_is_soft),
 	CASE(rfc5961_reset_and_syn_checks),
+	CASE(challenge_acks_have_a_per_core_budget_per_second),
+	CASE(out_of_window_acks_are_one_per_500ms),
 	CASE(malformed_segments_are_counted_and_dropped),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
