@@ -202,6 +202,7 @@ struct mos_stream {
 
 	uint64_t last_activity;		/* tick of the last segment in or out: idle timeout */
 	uint64_t oow_ack_at;		/* tick of the last ACK to an out-of-window segment */
+	uint64_t snd_data_at;		/* tick data (or a FIN) was last sent: RFC 5681 4.1 */
 
 	struct mos_stream_timer rto_timer;
 	struct mos_stream_timer ack_timer;

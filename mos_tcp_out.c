@@ -270,9 +270,26 @@ static void sent(struct mos_core *core, struct mos_stream *s, uint32_t seq, uint
 		}
 		s->snd_max = s->snd_nxt;
 	}
+	if (used != 0)
+		s->snd_data_at = core->now;
 	if (!mos_timer_armed(&s->rto_timer.t))
 		tcp_rto_arm(core, s);
 	tcp_idle_touch(core, s);
+}
+
+/*
+ * RFC 5681 4.1: a sender that has sent no data for longer than the RTO,
+ * with nothing outstanding, starts again from cwnd = min(cwnd, RW), the
+ * restart window RW being the initial window (RFC 6928): the ACK clock
+ * has stopped and what it said of the path is stale.
+ */
+static void restart_after_idle(struct mos_core *core, struct mos_stream *s)
+{
+	uint32_t rw = MOS_TCP_INIT_CWND_SEGS * (uint32_t)s->mss;
+
+	if (s->snd_una == s->snd_max && s->snd_data_at != 0 &&
+	    core->now - s->snd_data_at > s->rto && s->cwnd > rw)
+		s->cwnd = rw;
 }
 
 static int output_syn(struct mos_core *core, struct mos_stream *s)
@@ -327,6 +344,7 @@ int tcp_output(struct mos_core *core, struct mos_stream *s)
 		return output_syn(core, s);
 	if (s->state == MOS_TCP_CLOSED || s->state == MOS_TCP_LISTEN)
 		return 0;
+	restart_after_idle(core, s);
 	while ((n = sendable(s)) != 0) {
 		bool last, fin;
 

@@ -1276,6 +1276,267 @@ TEST(out_of_window_acks_are_one_per_500ms)
 	abort_both(&p);
 }
 
+static size_t drain_recv(int i, struct mos_stream *x, uint8_t *buf, size_t n);
+
+/* --- congestion control with exact values (RFC 5681, RFC 6582, RFC 3042) ---------- */
+
+/* Let ms milliseconds pass on core i alone, polling it each one; what it sends stays there. */
+static void step(int i, unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t++) {
+		fake_io.now_us += 1000;
+		mos_loop_poll(core[i]);
+	}
+}
+
+/* Take what core i sent: up to max segments into o (the rest thrown away); how many in all. */
+static int take_segs(int i, struct out_seg *o, int max)
+{
+	struct fake_frame *f;
+	int n = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		if (n < max)
+			o[n] = out_seg_of(f);
+		n++;
+		fake_io_free(f);
+	}
+	return n;
+}
+
+/*
+ * A connection whose peer (B) is played by the test: B is never polled
+ * again, its ACKs are injected. The window A has of B is the injected one.
+ */
+static void peer_by_hand(struct pair *p, uint16_t aport)
+{
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(p, aport) == 0);
+	REQUIRE(p->a->mss == 1448);
+	inject(A, p->a, p->a->rcv.nxt, p->a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+	REQUIRE(p->a->snd_wnd == (uint32_t)0xffff << p->a->snd_wscale);
+	discard(A);
+}
+
+/* A duplicate ACK from B (the window as before, no data). */
+static void dupack(struct pair *p)
+{
+	inject(A, p->a, p->a->rcv.nxt, p->a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+}
+
+/*
+ * Fast retransmit and NewReno fast recovery, every step with its values
+ * (MSS 1448, IW 10 segments = 14480): limited transmit (RFC 3042) on the
+ * first two duplicate ACKs, the third (RFC 5681 3.2, RFC 6582 3.2 steps
+ * 2-3), window inflation, a partial ACK (deflation, the next hole at once),
+ * the full ACK (RFC 6582 option 2: min(ssthresh, FlightSize + SMSS)).
+ */
+TEST(newreno_fast_recovery_exact_values)
+{
+	static uint8_t buf[40 * 1448];
+	const uint32_t m = 1448;
+	struct out_seg o[32];
+	struct pair p;
+	uint32_t u;
+
+	peer_by_hand(&p, 40050);
+	u = p.a->snd_una;
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 32), 10);	/* the initial window */
+	CHECK_EQ(o[9].seq, u + 9 * m);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(p.a->ssthresh, UINT32_MAX);
+	/* RFC 3042: the first two duplicate ACKs each send one new segment, cwnd unchanged */
+	dupack(&p);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 10 * m);
+	CHECK_EQ(o[0].len, m);
+	dupack(&p);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 11 * m);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(p.a->dupacks, 2);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 0);
+	/* the third: ssthresh = FlightSize / 2, the first segment again, cwnd = ssthresh + 3 SMSS */
+	dupack(&p);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+	CHECK(p.a->flags & MOS_SF_IN_RECOVERY);
+	CHECK_EQ(p.a->ssthresh, 12 * m / 2);
+	CHECK_EQ(p.a->cwnd, 6 * m + 3 * m);
+	CHECK_EQ(p.a->recover, u + 12 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	CHECK_EQ(o[0].len, m);
+	/* each further one inflates cwnd by SMSS; at 13 SMSS one new segment fits */
+	for (int i = 0; i < 4; i++)
+		dupack(&p);
+	CHECK_EQ(p.a->cwnd, 13 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 12 * m);
+	CHECK_EQ(p.a->snd_nxt, u + 13 * m);
+	/* a partial ACK (5 segments): the next hole at once, cwnd - acked + SMSS, one new segment */
+	inject(A, p.a, p.a->rcv.nxt, u + 5 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK(p.a->flags & MOS_SF_IN_RECOVERY);
+	CHECK_EQ(p.a->cwnd, 13 * m - 5 * m + m);
+	CHECK_EQ(p.a->ssthresh, 6 * m);
+	CHECK_EQ(take_segs(A, o, 32), 2);
+	CHECK_EQ(o[0].seq, u + 5 * m);	/* the hole */
+	CHECK_EQ(o[1].seq, u + 13 * m);	/* 8 in flight, cwnd 9 */
+	/* the full ACK (recover): recovery ends, cwnd = min(ssthresh, FlightSize + SMSS) */
+	inject(A, p.a, p.a->rcv.nxt, u + 12 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK(!(p.a->flags & MOS_SF_IN_RECOVERY));
+	CHECK_EQ(p.a->dupacks, 0);
+	CHECK_EQ(p.a->cwnd, 2 * m + m);
+	CHECK_EQ(p.a->ssthresh, 6 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);	/* 2 in flight, cwnd 3 */
+	CHECK_EQ(o[0].seq, u + 14 * m);
+	/* a new ACK: cwnd is below ssthresh, slow start adds SMSS (RFC 5681 3.1) */
+	inject(A, p.a, p.a->rcv.nxt, u + 13 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->cwnd, 4 * m);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+	discard(A);
+	abort_both(&p);
+}
+
+/*
+ * A retransmission timeout (RFC 5681 3.1, RFC 6582 3.2 step 4): ssthresh
+ * from FlightSize, cwnd one segment, recover = SND.MAX so that duplicate
+ * ACKs of data sent before it start no fast retransmit; a second timeout
+ * of the same segment keeps ssthresh (as Linux). Before: three duplicate
+ * ACKs after the timeout started fast recovery, and the second timeout
+ * cut ssthresh to 2 SMSS.
+ */
+TEST(rto_sets_recover_and_keeps_ssthresh_on_backoff)
+{
+	static uint8_t buf[20 * 1448];
+	const uint32_t m = 1448;
+	struct out_seg o[32];
+	struct pair p;
+	uint32_t u, rto;
+
+	peer_by_hand(&p, 40051);
+	u = p.a->snd_una;
+	rto = p.a->rto;
+	CHECK_EQ(rto, MOS_TCP_RTO_MIN);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 32), 10);
+	step(A, rto - 1);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 0);
+	step(A, 1);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 1);
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	CHECK_EQ(p.a->cwnd, m);
+	CHECK_EQ(p.a->recover, u + 10 * m);
+	CHECK_EQ(p.a->rto, 2 * rto);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	/* three duplicate ACKs for data sent before the timeout: no fast retransmit */
+	for (int i = 0; i < 3; i++)
+		dupack(&p);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 0);
+	CHECK(!(p.a->flags & MOS_SF_IN_RECOVERY));
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	discard(A);
+	/* the same segment times out again: ssthresh stays, cwnd one segment, RTO doubles */
+	step(A, 2 * rto);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 2);
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	CHECK_EQ(p.a->cwnd, m);
+	CHECK_EQ(p.a->rto, 4 * rto);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	/* the ACK of it: slow start from one segment again (cwnd < ssthresh) */
+	inject(A, p.a, p.a->rcv.nxt, u + m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->cwnd, 2 * m);
+	CHECK_EQ(p.a->retries, 0);
+	discard(A);
+	abort_both(&p);
+}
+
+/*
+ * RFC 5681 4.1: after an idle time longer than the RTO with nothing
+ * outstanding, cwnd = min(cwnd, IW). An idle time shorter than the RTO
+ * leaves it. Before: the grown cwnd went out in one burst after the idle.
+ */
+TEST(cwnd_restarts_after_an_idle_rto)
+{
+	static uint8_t buf[40 * 1448];
+	const uint32_t m = 1448;
+	struct pair p;
+	uint32_t grown;
+
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40052) == 0);
+	CHECK_EQ(transfer(A, p.a, p.b, 200000, 1000), 200000);
+	run(5);
+	grown = p.a->cwnd;
+	CHECK(grown > 20 * m);
+	CHECK_EQ(p.a->snd_una, p.a->snd_max);
+	/* idle for less than the RTO: cwnd as it was, more than IW in one go */
+	run(p.a->rto - 10);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(p.a->cwnd, grown);
+	CHECK(carry(A) > 10);
+	run(20);
+	CHECK_EQ(drain_recv(B, p.b, buf, sizeof(buf)), sizeof(buf));
+	CHECK_EQ(p.a->snd_una, p.a->snd_max);
+	/* grow it again, then idle for longer than the RTO: IW, 10 segments */
+	CHECK_EQ(transfer(A, p.a, p.b, 400000, 2000), 400000);
+	run(5);
+	grown = p.a->cwnd;
+	CHECK(grown > 10 * m);
+	run(p.a->rto + 1);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(discard(A), 10);
+	abort_both(&p);
+}
+
+/*
+ * Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2): one full-sized segment
+ * is acknowledged after MOS_TCP_DELACK, not before; the second full-sized
+ * one at once; a short one (or one with PSH) within the round.
+ */
+TEST(delayed_ack_timer_and_every_second_segment)
+{
+	static char seg[1449];
+	struct out_seg o[8];
+	struct pair p;
+	uint32_t nxt;
+
+	peer_by_hand(&p, 40053);
+	memset(seg, 'd', 1448);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	step(A, MOS_TCP_DELACK - 1);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	step(A, 1);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 1448);
+	/* two full-sized segments: the second is acknowledged at once */
+	inject(A, p.a, nxt + 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	inject(A, p.a, nxt + 2 * 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 3 * 1448);
+	step(A, MOS_TCP_DELACK + 1);
+	CHECK_EQ(take_segs(A, o, 8), 0);	/* and the timer sends nothing more */
+	/* a short segment: within the round (the application's answer may carry it) */
+	inject(A, p.a, nxt + 3 * 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "GET /");
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 3 * 1448 + 5);
+	abort_both(&p);
+}
+
 /*
  * RFC 9293 3.10.7.3: in SYN-SENT, a SYN-ACK whose ACK is not ours gets
  * <SEQ=SEG.ACK><CTL=RST> and is otherwise dropped; the connection waits on
@@ -1980,6 +2241,10 @@ static const struct check_case cases[] = {
 	CASE(challenge_acks_have_a_per_core_budget_per_second),
 	CASE(out_of_window_acks_are_one_per_500ms),
 	CASE(malformed_segments_are_counted_and_dropped),
+	CASE(newreno_fast_recovery_exact_values),
+	CASE(rto_sets_recover_and_keeps_ssthresh_on_backoff),
+	CASE(cwnd_restarts_after_an_idle_rto),
+	CASE(delayed_ack_timer_and_every_second_segment),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
 	CASE(fin_in_order_voids_the_out_of_order_queue),
