@@ -259,11 +259,11 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED, an
- * ICMP error's EHOSTUNREACH, ENETUNREACH or ENOPROTOOPT): no
- * more segments; the socket sees the error, and the stream goes when the
- * application closes it (at once if it already has, or if no socket has
- * it yet).
+ * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED,
+ * ECONNABORTED for urgent data refused, an ICMP error's EHOSTUNREACH,
+ * ENETUNREACH or ENOPROTOOPT): no more segments; the socket sees the
+ * error, and the stream goes when the application closes it (at once if it
+ * already has, or if no socket has it yet).
  */
 void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 {

@@ -16,6 +16,10 @@
  * control with window updates and zero-window probes, out-of-order
  * reassembly, delayed ACKs, RST and SYN checks of RFC 5961, TIME_WAIT,
  * the idle timeout.
+ *
+ * Not implemented: urgent data. A segment with URG on a stream that takes
+ * data resets the connection (ECONNABORTED), rather than delivering the
+ * urgent bytes inline unnoticed (RFC 6093).
  */
 #ifndef EPWGET_MOS_TCP_H
 #define EPWGET_MOS_TCP_H
@@ -140,6 +144,8 @@ struct mos_tcp_stats {
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
 	uint64_t ooo_fin;		/* FINs ahead of missing data: kept, taken when the hole fills */
 	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
+	uint64_t urg_refused;		/* URG on a stream taking data: RST, ECONNABORTED (no
+					 * urgent data here, RFC 6093) */
 	/* ICMP destination unreachables quoting our segments (RFC 1122 4.2.3.9, RFC 5927) */
 	uint64_t icmp_in;		/* handed to TCP by mos_net */
 	uint64_t icmp_no_stream;	/* the quoted 4-tuple is no stream of ours */

@@ -1538,6 +1538,45 @@ TEST(delayed_ack_timer_and_every_second_segment)
 }
 
 /*
+ * Urgent data is not implemented: a segment with URG on an established
+ * stream is refused with a RST and the stream fails with ECONNABORTED,
+ * its bytes not delivered (RFC 6093). An out-of-window one is only
+ * acknowledged (no blind reset by URG). Before: "ab" delivered inline.
+ */
+TEST(urgent_data_is_refused_with_a_reset)
+{
+	static uint8_t buf[64];
+	struct out_seg o[8];
+	struct pair p;
+	uint32_t nxt;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40060) == 0);
+	inject(A, p.a, p.a->rcv.nxt + 1000000, p.a->snd_una, MOS_TH_ACK | MOS_TH_URG, NULL, 0, 0,
+	       "far");
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.urg_refused, 0);
+	discard(A);
+	nxt = p.a->snd_nxt;
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK | MOS_TH_PSH | MOS_TH_URG, NULL, 0, 0,
+	       "ab");
+	CHECK_EQ(core[A]->tcp.urg_refused, 1);
+	REQUIRE(take_segs(A, o, 8) == 1);
+	CHECK_EQ(o[0].flags, MOS_TH_RST | MOS_TH_ACK);
+	CHECK_EQ(o[0].seq, nxt);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSED);
+	CHECK_EQ(p.a->so_error, ECONNABORTED);
+	CHECK(p.ca.events & MOS_EPOLLERR);
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), -ECONNABORTED);
+	CHECK_EQ(core[A]->tcp.conn_reset, 0);	/* not the peer's reset */
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
+/*
  * RFC 9293 3.10.7.3: in SYN-SENT, a SYN-ACK whose ACK is not ours gets
  * <SEQ=SEG.ACK><CTL=RST> and is otherwise dropped; the connection waits on
  * and the retransmitted SYN completes it.
@@ -2245,6 +2284,7 @@ static const struct check_case cases[] = {
 	CASE(rto_sets_recover_and_keeps_ssthresh_on_backoff),
 	CASE(cwnd_restarts_after_an_idle_rto),
 	CASE(delayed_ack_timer_and_every_second_segment),
+	CASE(urgent_data_is_refused_with_a_reset),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
 	CASE(fin_in_order_voids_the_out_of_order_queue),
