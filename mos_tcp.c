@@ -259,11 +259,11 @@ void tcp_notify(struct mos_core *core, struct mos_stream *s)
 }
 
 /*
- * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED, an
- * ICMP error's EHOSTUNREACH, ENETUNREACH or ENOPROTOOPT): no
- * more segments; the socket sees the error, and the stream goes when the
- * application closes it (at once if it already has, or if no socket has
- * it yet).
+ * The connection failed with err (ETIMEDOUT, ECONNRESET, ECONNREFUSED,
+ * ECONNABORTED for urgent data refused, an ICMP error's EHOSTUNREACH,
+ * ENETUNREACH or ENOPROTOOPT): no more segments; the socket sees the
+ * error, and the stream goes when the application closes it (at once if it
+ * already has, or if no socket has it yet).
  */
 void tcp_fail(struct mos_core *core, struct mos_stream *s, int err)
 {
@@ -674,9 +674,17 @@ static void rto_expired(struct mos_core *core, struct mos_stream *s)
 		return;
 	}
 	core->tcp.rto_timeouts++;
-	/* RFC 5681 3.1, equation (4), and the loss window of one segment */
-	s->ssthresh = flight / 2 > 2u * s->mss ? flight / 2 : 2u * s->mss;
+	/*
+	 * RFC 5681 3.1, equation (4), and the loss window of one segment. A
+	 * segment the timer retransmits again keeps ssthresh (RFC 5681 3.1's
+	 * implementation note; Linux's tcp_enter_loss in TCP_CA_Loss): its
+	 * FlightSize is the one segment sent since, which would say 2 SMSS.
+	 */
+	if (s->retries == 1)
+		s->ssthresh = flight / 2 > 2u * s->mss ? flight / 2 : 2u * s->mss;
 	s->cwnd = s->mss;
+	/* RFC 6582 3.2 step 4: duplicate ACKs of what was sent before start no fast retransmit */
+	s->recover = s->snd_max;
 	s->flags &= ~(MOS_SF_IN_RECOVERY | MOS_SF_RTT_TIMING);	/* Karn: no sample from it */
 	s->dupacks = 0;
 	s->rto = s->rto * 2 > MOS_TCP_RTO_MAX ? MOS_TCP_RTO_MAX : s->rto * 2;

@@ -16,6 +16,10 @@
  * control with window updates and zero-window probes, out-of-order
  * reassembly, delayed ACKs, RST and SYN checks of RFC 5961, TIME_WAIT,
  * the idle timeout.
+ *
+ * Not implemented: urgent data. A segment with URG on a stream that takes
+ * data resets the connection (ECONNABORTED), rather than delivering the
+ * urgent bytes inline unnoticed (RFC 6093).
  */
 #ifndef EPWGET_MOS_TCP_H
 #define EPWGET_MOS_TCP_H
@@ -66,6 +70,16 @@ enum mos_tcp_state {
 #define MOS_TCP_DELACK        40	/* delayed ACK (RFC 9293 3.8.6.3 allows up to 500) */
 #define MOS_TCP_PERSIST_MIN   200
 #define MOS_TCP_INIT_CWND_SEGS 10	/* RFC 6928 */
+/*
+ * RFC 5961 7: challenge ACKs per core per second, as Linux's
+ * net.ipv4.tcp_challenge_ack_limit of 1000 (Linux 4.7 to 5.19; since 6.0
+ * that limit is per network namespace and off by default). Each second's
+ * budget is drawn from [limit/2, limit], as Linux randomizes its own, so
+ * that an off-path attacker cannot count it (CVE-2016-5696).
+ */
+#define MOS_TCP_CHALLENGE_ACK_LIMIT 1000
+#define MOS_TCP_INVALID_RATELIMIT 500	/* ticks between a stream's out-of-window ACKs,
+					 * as Linux's net.ipv4.tcp_invalid_ratelimit */
 
 /* What a stream was told to do or owes the peer. */
 #define MOS_SF_ACK_NOW     0x0001	/* send an ACK at the next output */
@@ -116,6 +130,9 @@ struct mos_tcp_stats {
 	uint64_t drop_paws;		/* RFC 7323 5.3 */
 	uint64_t drop_old_ack, drop_future_ack;
 	uint64_t rst_in, rst_out, challenge_acks;
+	uint64_t challenge_ack_limited;	/* challenge ACKs over the core's budget: not sent */
+	uint64_t oow_ack_limited;	/* ACKs to out-of-window or PAWS-rejected segments
+					 * within MOS_TCP_INVALID_RATELIMIT of the last: not sent */
 	uint64_t ooo_segs, dup_segs;
 	uint64_t sack_out;		/* segments we sent carrying SACK blocks (RFC 2018) */
 	uint64_t zero_window_probes, window_updates;
@@ -127,6 +144,8 @@ struct mos_tcp_stats {
 	uint64_t data_after_fin;	/* payload past the peer's FIN: dropped */
 	uint64_t ooo_fin;		/* FINs ahead of missing data: kept, taken when the hole fills */
 	uint64_t data_after_close;	/* payload after the application closed: answered with RST */
+	uint64_t urg_refused;		/* URG on a stream taking data: RST, ECONNABORTED (no
+					 * urgent data here, RFC 6093) */
 	/* ICMP destination unreachables quoting our segments (RFC 1122 4.2.3.9, RFC 5927) */
 	uint64_t icmp_in;		/* handed to TCP by mos_net */
 	uint64_t icmp_no_stream;	/* the quoted 4-tuple is no stream of ours */
@@ -135,6 +154,9 @@ struct mos_tcp_stats {
 	uint64_t icmp_frag_needed;	/* code 4, path MTU: counted, ignored (not done yet) */
 	uint64_t icmp_other_code;	/* codes TCP does not act on: counted, ignored */
 	uint64_t unreachable;		/* connections failed with EHOSTUNREACH or ENETUNREACH */
+	/* not counters: the challenge ACKs left (RFC 5961 7) in second challenge_second - 1 */
+	uint64_t challenge_second;
+	uint64_t challenge_left;
 };
 
 /* The lists streams sit on (<sys/queue.h>, as DPDK's): heads of each kind. */
@@ -185,6 +207,8 @@ struct mos_stream {
 	uint64_t ts_recent_age;		/* tick ts_recent was taken */
 
 	uint64_t last_activity;		/* tick of the last segment in or out: idle timeout */
+	uint64_t oow_ack_at;		/* tick of the last ACK to an out-of-window segment */
+	uint64_t snd_data_at;		/* tick data (or a FIN) was last sent: RFC 5681 4.1 */
 
 	struct mos_stream_timer rto_timer;
 	struct mos_stream_timer ack_timer;

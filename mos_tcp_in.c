@@ -113,9 +113,14 @@ static void ack_soon(struct mos_core *core, struct mos_stream *s)
 	tcp_schedule(core, s);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2: answer a doubtful segment with an ACK of where we are. */
+/*
+ * RFC 5961 3.2, 4.2, 5.2: answer a doubtful segment with an ACK of where we
+ * are, within the core's budget (RFC 5961 7).
+ */
 static void challenge_ack(struct mos_core *core, struct mos_stream *s)
 {
+	if (!tcp_challenge_ack_allowed(core))
+		return;
 	core->tcp.challenge_acks++;
 	ack_now(core, s);
 }
@@ -705,6 +710,27 @@ static bool progress(const struct mos_stream *s, uint32_t una, uint32_t nxt, uin
 	       (wnd == 0 && s->snd_wnd != 0);
 }
 
+/*
+ * RFC 9293 3.10.7.4 sixth check, the URG bit, in the states that take data:
+ * this stack implements no urgent data, and delivering the urgent bytes
+ * inline unnoticed would hand the application a stream other than the one
+ * the peer meant. So the connection is refused: a RST, the stream fails
+ * with ECONNABORTED (we ended it, the peer did not: not ECONNRESET), and
+ * urg_refused counts it. RFC 6093 5: new applications should not use
+ * urgent data. The segment is acceptable by now: no blind RST by URG.
+ * false when s has failed.
+ */
+static bool urg_step(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
+{
+	if (!(seg->flags & MOS_TH_URG) || (s->state != MOS_TCP_ESTABLISHED &&
+	    s->state != MOS_TCP_FIN_WAIT_1 && s->state != MOS_TCP_FIN_WAIT_2))
+		return true;
+	core->tcp.urg_refused++;
+	tcp_send_flags(core, s, MOS_TH_RST | MOS_TH_ACK, s->snd_nxt);
+	tcp_fail(core, s, ECONNABORTED);
+	return false;
+}
+
 /* Every state from SYN-RECEIVED on (RFC 9293 3.10.7.4). */
 static void synced_input(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
 {
@@ -721,14 +747,15 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 		seg = &stripped;
 	if (paws_reject(core, s, seg)) {
 		core->tcp.drop_paws++;
-		ack_now(core, s);
+		if (tcp_oow_ack_allowed(core, s, seg))
+			ack_now(core, s);
 		return;
 	}
 	if (!acceptable(s, seg) && !rst_at_fin(s, seg)) {
 		core->tcp.drop_unacceptable++;
 		if (seg->len != 0 && MOS_SEQ_LEQ(seg->seq + seg->len, s->rcv.nxt))
 			core->tcp.dup_segs++;	/* old data again: a duplicate or a retransmission */
-		if (!(seg->flags & MOS_TH_RST))
+		if (!(seg->flags & MOS_TH_RST) && tcp_oow_ack_allowed(core, s, seg))
 			ack_now(core, s);
 		return;
 	}
@@ -739,7 +766,7 @@ static void synced_input(struct mos_core *core, struct mos_stream *s, const stru
 		return;
 	}
 	ts_update(core, s, seg);
-	if (!ack_step(core, s, seg) || !fin_acked_step(core, s))
+	if (!ack_step(core, s, seg) || !fin_acked_step(core, s) || !urg_step(core, s, seg))
 		return;
 	if (s->state == MOS_TCP_ESTABLISHED || s->state == MOS_TCP_FIN_WAIT_1 ||
 	    s->state == MOS_TCP_FIN_WAIT_2 || s->state == MOS_TCP_CLOSE_WAIT ||

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "mos_arp.h"
 #include "mos_core.h"
 #include "mos_io.h"
@@ -26,6 +28,55 @@
 uint32_t tcp_ts_now(const struct mos_core *core)
 {
 	return (uint32_t)(core->now * MOS_TCP_TICK_US / 1000) + 1;	/* never 0 */
+}
+
+/*
+ * RFC 5961 7: whether a challenge ACK may go now, within the core's budget
+ * for this second (MOS_TCP_CHALLENGE_ACK_LIMIT); one over it is counted and
+ * not sent. Each second's budget is drawn anew from [limit/2, limit] with
+ * the core's secret (as Linux's tcp_send_challenge_ack), so that the number
+ * of challenge ACKs an attacker provokes says nothing of what others did.
+ */
+bool tcp_challenge_ack_allowed(struct mos_core *core)
+{
+	struct mos_tcp_stats *st = &core->tcp;
+	uint64_t second = core->now / MOS_TCP_TICKS_PER_S + 1;	/* 0: none drawn yet */
+
+	if (second != st->challenge_second) {
+		uint64_t r = XXH3_64bits_withSeed(&second, sizeof(second), core->iss_secret);
+
+		st->challenge_second = second;
+		st->challenge_left = MOS_TCP_CHALLENGE_ACK_LIMIT / 2 +
+				     r % (MOS_TCP_CHALLENGE_ACK_LIMIT / 2 + 1);
+	}
+	if (st->challenge_left == 0) {
+		st->challenge_ack_limited++;
+		return false;
+	}
+	st->challenge_left--;
+	return true;
+}
+
+/*
+ * The ACK owed to an out-of-window or PAWS-rejected segment (RFC 9293
+ * 3.10.7.4 first check, RFC 7323 5.3): at most one per stream each
+ * MOS_TCP_INVALID_RATELIMIT ticks, as Linux's tcp_oow_rate_limited, so
+ * that two stacks that disagree about the window cannot ACK each other in
+ * a loop, and a flood of such segments is not answered one for one. As in
+ * Linux, a segment carrying data or a FIN without SYN is always answered:
+ * a retransmission of what we hold means our ACK was lost, and it is no
+ * part of an ACK loop.
+ */
+bool tcp_oow_ack_allowed(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg)
+{
+	if (seg->seg_len != 0 && !(seg->flags & MOS_TH_SYN))
+		return true;
+	if (s->oow_ack_at != 0 && core->now - s->oow_ack_at < MOS_TCP_INVALID_RATELIMIT) {
+		core->tcp.oow_ack_limited++;
+		return false;
+	}
+	s->oow_ack_at = core->now;
+	return true;
 }
 
 /*
@@ -219,9 +270,26 @@ static void sent(struct mos_core *core, struct mos_stream *s, uint32_t seq, uint
 		}
 		s->snd_max = s->snd_nxt;
 	}
+	if (used != 0)
+		s->snd_data_at = core->now;
 	if (!mos_timer_armed(&s->rto_timer.t))
 		tcp_rto_arm(core, s);
 	tcp_idle_touch(core, s);
+}
+
+/*
+ * RFC 5681 4.1: a sender that has sent no data for longer than the RTO,
+ * with nothing outstanding, starts again from cwnd = min(cwnd, RW), the
+ * restart window RW being the initial window (RFC 6928): the ACK clock
+ * has stopped and what it said of the path is stale.
+ */
+static void restart_after_idle(struct mos_core *core, struct mos_stream *s)
+{
+	uint32_t rw = MOS_TCP_INIT_CWND_SEGS * (uint32_t)s->mss;
+
+	if (s->snd_una == s->snd_max && s->snd_data_at != 0 &&
+	    core->now - s->snd_data_at > s->rto && s->cwnd > rw)
+		s->cwnd = rw;
 }
 
 static int output_syn(struct mos_core *core, struct mos_stream *s)
@@ -276,6 +344,7 @@ int tcp_output(struct mos_core *core, struct mos_stream *s)
 		return output_syn(core, s);
 	if (s->state == MOS_TCP_CLOSED || s->state == MOS_TCP_LISTEN)
 		return 0;
+	restart_after_idle(core, s);
 	while ((n = sendable(s)) != 0) {
 		bool last, fin;
 

@@ -70,6 +70,8 @@ void tcp_send_reset_reply(struct mos_core *core, const struct tcp_seg *seg);
 void tcp_retransmit_first(struct mos_core *core, struct mos_stream *s);
 uint32_t tcp_rcv_window(const struct mos_stream *s);
 uint32_t tcp_ts_now(const struct mos_core *core);
+bool tcp_challenge_ack_allowed(struct mos_core *core);
+bool tcp_oow_ack_allowed(struct mos_core *core, struct mos_stream *s, const struct tcp_seg *seg);
 
 /* mos_tcp_in.c */
 int tcp_parse(const struct mos_tcp_in *in, struct tcp_seg *seg, struct mos_tcp_stats *st);

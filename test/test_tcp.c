@@ -1176,6 +1176,406 @@ static int discard(int i)
 	return n;
 }
 
+/* Count (and throw away) the ACKs core i sent without payload; n: frames in all. */
+static int bare_acks(int i, int *n)
+{
+	struct fake_frame *f;
+	int acks = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		struct out_seg o = out_seg_of(f);
+
+		if (o.flags == MOS_TH_ACK && o.len == 0)
+			acks++;
+		if (n != NULL)
+			(*n)++;
+		fake_io_free(f);
+	}
+	return acks;
+}
+
+/*
+ * RFC 5961 7: challenge ACKs within a per-core budget per second (as
+ * Linux's tcp_challenge_ack_limit): 5,000 in-window RSTs and SYNs in one
+ * second get at most MOS_TCP_CHALLENGE_ACK_LIMIT ACKs, the rest counted;
+ * the next second has a budget again. Before: 5,000 ACKs.
+ */
+TEST(challenge_acks_have_a_per_core_budget_per_second)
+{
+	struct pair p;
+	int acks = 0, next = 0;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40040) == 0);
+	fake_io.now_us = (fake_io.now_us / 1000000 + 1) * 1000000;	/* a second starts */
+	for (int i = 0; i < 5000; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 100, 0, (i & 1) ? MOS_TH_SYN : MOS_TH_RST, NULL, 0,
+		       0, NULL);
+		acks += bare_acks(A, NULL);
+	}
+	CHECK(acks <= MOS_TCP_CHALLENGE_ACK_LIMIT);
+	CHECK(acks >= MOS_TCP_CHALLENGE_ACK_LIMIT / 2);
+	CHECK_EQ(core[A]->tcp.challenge_acks, (uint64_t)acks);
+	CHECK_EQ(core[A]->tcp.challenge_ack_limited, 5000 - (uint64_t)acks);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	fake_io.now_us += 1000000;	/* the next second: a new budget */
+	for (int i = 0; i < 100; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 100, 0, MOS_TH_RST, NULL, 0, 0, NULL);
+		next += bare_acks(A, NULL);
+	}
+	CHECK_EQ(next, 100);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	abort_both(&p);
+}
+
+/*
+ * ACKs to out-of-window and PAWS-rejected segments: one per stream per
+ * MOS_TCP_INVALID_RATELIMIT (500 ms, as Linux's tcp_invalid_ratelimit),
+ * the rest counted; old data (the peer missed our ACK) is answered always,
+ * as Linux's. Before: one ACK per segment.
+ */
+TEST(out_of_window_acks_are_one_per_500ms)
+{
+	uint8_t ts[12] = { TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_TS, 10 };
+	struct pair p;
+	int acks = 0, frames = 0;
+	uint32_t old;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40041) == 0);
+	/* 200 bare ACKs far out of window, one each 10 ms for 2 s: one ACK each 500 ms */
+	for (int i = 0; i < 200; i++) {
+		inject(A, p.a, p.a->rcv.nxt + 10000000, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+		acks += bare_acks(A, &frames);
+		fake_io.now_us += 10000;
+	}
+	CHECK_EQ(acks, 4);
+	CHECK_EQ(frames, 4);
+	CHECK_EQ(core[A]->tcp.drop_unacceptable, 200);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196);
+	/* old data right after: answered all the same (not an ACK loop) */
+	inject(A, p.a, p.a->rcv.nxt - 10, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "old");
+	CHECK_EQ(bare_acks(A, NULL), 1);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196);
+	/* PAWS rejections share the stream's limit: 100 in 1 s, 2 ACKs */
+	REQUIRE(p.a->flags & MOS_SF_TS);
+	old = p.a->ts_recent - 1000;
+	for (int i = 0; i < 4; i++)
+		ts[4 + i] = (uint8_t)(old >> (24 - 8 * i));
+	fake_io.now_us += 500000;
+	acks = 0;
+	for (int i = 0; i < 100; i++) {
+		inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK, ts, 12, 0, NULL);
+		acks += bare_acks(A, NULL);
+		fake_io.now_us += 10000;
+	}
+	CHECK_EQ(acks, 2);
+	CHECK_EQ(core[A]->tcp.drop_paws, 100);
+	CHECK_EQ(core[A]->tcp.oow_ack_limited, 196 + 98);
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	abort_both(&p);
+}
+
+static size_t drain_recv(int i, struct mos_stream *x, uint8_t *buf, size_t n);
+
+/* --- congestion control with exact values (RFC 5681, RFC 6582, RFC 3042) ---------- */
+
+/* Let ms milliseconds pass on core i alone, polling it each one; what it sends stays there. */
+static void step(int i, unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t++) {
+		fake_io.now_us += 1000;
+		mos_loop_poll(core[i]);
+	}
+}
+
+/* Take what core i sent: up to max segments into o (the rest thrown away); how many in all. */
+static int take_segs(int i, struct out_seg *o, int max)
+{
+	struct fake_frame *f;
+	int n = 0;
+
+	while ((f = fake_io_take(i)) != NULL) {
+		if (n < max)
+			o[n] = out_seg_of(f);
+		n++;
+		fake_io_free(f);
+	}
+	return n;
+}
+
+/*
+ * A connection whose peer (B) is played by the test: B is never polled
+ * again, its ACKs are injected. The window A has of B is the injected one.
+ */
+static void peer_by_hand(struct pair *p, uint16_t aport)
+{
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(p, aport) == 0);
+	REQUIRE(p->a->mss == 1448);
+	inject(A, p->a, p->a->rcv.nxt, p->a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+	REQUIRE(p->a->snd_wnd == (uint32_t)0xffff << p->a->snd_wscale);
+	discard(A);
+}
+
+/* A duplicate ACK from B (the window as before, no data). */
+static void dupack(struct pair *p)
+{
+	inject(A, p->a, p->a->rcv.nxt, p->a->snd_una, MOS_TH_ACK, NULL, 0, 0, NULL);
+}
+
+/*
+ * Fast retransmit and NewReno fast recovery, every step with its values
+ * (MSS 1448, IW 10 segments = 14480): limited transmit (RFC 3042) on the
+ * first two duplicate ACKs, the third (RFC 5681 3.2, RFC 6582 3.2 steps
+ * 2-3), window inflation, a partial ACK (deflation, the next hole at once),
+ * the full ACK (RFC 6582 option 2: min(ssthresh, FlightSize + SMSS)).
+ */
+TEST(newreno_fast_recovery_exact_values)
+{
+	static uint8_t buf[40 * 1448];
+	const uint32_t m = 1448;
+	struct out_seg o[32];
+	struct pair p;
+	uint32_t u;
+
+	peer_by_hand(&p, 40050);
+	u = p.a->snd_una;
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 32), 10);	/* the initial window */
+	CHECK_EQ(o[9].seq, u + 9 * m);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(p.a->ssthresh, UINT32_MAX);
+	/* RFC 3042: the first two duplicate ACKs each send one new segment, cwnd unchanged */
+	dupack(&p);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 10 * m);
+	CHECK_EQ(o[0].len, m);
+	dupack(&p);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 11 * m);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(p.a->dupacks, 2);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 0);
+	/* the third: ssthresh = FlightSize / 2, the first segment again, cwnd = ssthresh + 3 SMSS */
+	dupack(&p);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+	CHECK(p.a->flags & MOS_SF_IN_RECOVERY);
+	CHECK_EQ(p.a->ssthresh, 12 * m / 2);
+	CHECK_EQ(p.a->cwnd, 6 * m + 3 * m);
+	CHECK_EQ(p.a->recover, u + 12 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	CHECK_EQ(o[0].len, m);
+	/* each further one inflates cwnd by SMSS; at 13 SMSS one new segment fits */
+	for (int i = 0; i < 4; i++)
+		dupack(&p);
+	CHECK_EQ(p.a->cwnd, 13 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u + 12 * m);
+	CHECK_EQ(p.a->snd_nxt, u + 13 * m);
+	/* a partial ACK (5 segments): the next hole at once, cwnd - acked + SMSS, one new segment */
+	inject(A, p.a, p.a->rcv.nxt, u + 5 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK(p.a->flags & MOS_SF_IN_RECOVERY);
+	CHECK_EQ(p.a->cwnd, 13 * m - 5 * m + m);
+	CHECK_EQ(p.a->ssthresh, 6 * m);
+	CHECK_EQ(take_segs(A, o, 32), 2);
+	CHECK_EQ(o[0].seq, u + 5 * m);	/* the hole */
+	CHECK_EQ(o[1].seq, u + 13 * m);	/* 8 in flight, cwnd 9 */
+	/* the full ACK (recover): recovery ends, cwnd = min(ssthresh, FlightSize + SMSS) */
+	inject(A, p.a, p.a->rcv.nxt, u + 12 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK(!(p.a->flags & MOS_SF_IN_RECOVERY));
+	CHECK_EQ(p.a->dupacks, 0);
+	CHECK_EQ(p.a->cwnd, 2 * m + m);
+	CHECK_EQ(p.a->ssthresh, 6 * m);
+	CHECK_EQ(take_segs(A, o, 32), 1);	/* 2 in flight, cwnd 3 */
+	CHECK_EQ(o[0].seq, u + 14 * m);
+	/* a new ACK: cwnd is below ssthresh, slow start adds SMSS (RFC 5681 3.1) */
+	inject(A, p.a, p.a->rcv.nxt, u + 13 * m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->cwnd, 4 * m);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 1);
+	discard(A);
+	abort_both(&p);
+}
+
+/*
+ * A retransmission timeout (RFC 5681 3.1, RFC 6582 3.2 step 4): ssthresh
+ * from FlightSize, cwnd one segment, recover = SND.MAX so that duplicate
+ * ACKs of data sent before it start no fast retransmit; a second timeout
+ * of the same segment keeps ssthresh (as Linux). Before: three duplicate
+ * ACKs after the timeout started fast recovery, and the second timeout
+ * cut ssthresh to 2 SMSS.
+ */
+TEST(rto_sets_recover_and_keeps_ssthresh_on_backoff)
+{
+	static uint8_t buf[20 * 1448];
+	const uint32_t m = 1448;
+	struct out_seg o[32];
+	struct pair p;
+	uint32_t u, rto;
+
+	peer_by_hand(&p, 40051);
+	u = p.a->snd_una;
+	rto = p.a->rto;
+	CHECK_EQ(rto, MOS_TCP_RTO_MIN);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 32), 10);
+	step(A, rto - 1);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 0);
+	step(A, 1);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 1);
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	CHECK_EQ(p.a->cwnd, m);
+	CHECK_EQ(p.a->recover, u + 10 * m);
+	CHECK_EQ(p.a->rto, 2 * rto);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	/* three duplicate ACKs for data sent before the timeout: no fast retransmit */
+	for (int i = 0; i < 3; i++)
+		dupack(&p);
+	CHECK_EQ(core[A]->tcp.fast_retransmits, 0);
+	CHECK(!(p.a->flags & MOS_SF_IN_RECOVERY));
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	discard(A);
+	/* the same segment times out again: ssthresh stays, cwnd one segment, RTO doubles */
+	step(A, 2 * rto);
+	CHECK_EQ(core[A]->tcp.rto_timeouts, 2);
+	CHECK_EQ(p.a->ssthresh, 5 * m);
+	CHECK_EQ(p.a->cwnd, m);
+	CHECK_EQ(p.a->rto, 4 * rto);
+	CHECK_EQ(take_segs(A, o, 32), 1);
+	CHECK_EQ(o[0].seq, u);
+	/* the ACK of it: slow start from one segment again (cwnd < ssthresh) */
+	inject(A, p.a, p.a->rcv.nxt, u + m, MOS_TH_ACK, NULL, 0, 0, NULL);
+	CHECK_EQ(p.a->cwnd, 2 * m);
+	CHECK_EQ(p.a->retries, 0);
+	discard(A);
+	abort_both(&p);
+}
+
+/*
+ * RFC 5681 4.1: after an idle time longer than the RTO with nothing
+ * outstanding, cwnd = min(cwnd, IW). An idle time shorter than the RTO
+ * leaves it. Before: the grown cwnd went out in one burst after the idle.
+ */
+TEST(cwnd_restarts_after_an_idle_rto)
+{
+	static uint8_t buf[40 * 1448];
+	const uint32_t m = 1448;
+	struct pair p;
+	uint32_t grown;
+
+	REQUIRE(setup(262144, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40052) == 0);
+	CHECK_EQ(transfer(A, p.a, p.b, 200000, 1000), 200000);
+	run(5);
+	grown = p.a->cwnd;
+	CHECK(grown > 20 * m);
+	CHECK_EQ(p.a->snd_una, p.a->snd_max);
+	/* idle for less than the RTO: cwnd as it was, more than IW in one go */
+	run(p.a->rto - 10);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(p.a->cwnd, grown);
+	CHECK(carry(A) > 10);
+	run(20);
+	CHECK_EQ(drain_recv(B, p.b, buf, sizeof(buf)), sizeof(buf));
+	CHECK_EQ(p.a->snd_una, p.a->snd_max);
+	/* grow it again, then idle for longer than the RTO: IW, 10 segments */
+	CHECK_EQ(transfer(A, p.a, p.b, 400000, 2000), 400000);
+	run(5);
+	grown = p.a->cwnd;
+	CHECK(grown > 10 * m);
+	run(p.a->rto + 1);
+	CHECK_EQ(mos_tcp_send(core[A], p.a, buf, sizeof(buf)), (long)sizeof(buf));
+	mos_loop_poll(core[A]);
+	CHECK_EQ(p.a->cwnd, 10 * m);
+	CHECK_EQ(discard(A), 10);
+	abort_both(&p);
+}
+
+/*
+ * Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2): one full-sized segment
+ * is acknowledged after MOS_TCP_DELACK, not before; the second full-sized
+ * one at once; a short one (or one with PSH) within the round.
+ */
+TEST(delayed_ack_timer_and_every_second_segment)
+{
+	static char seg[1449];
+	struct out_seg o[8];
+	struct pair p;
+	uint32_t nxt;
+
+	peer_by_hand(&p, 40053);
+	memset(seg, 'd', 1448);
+	nxt = p.a->rcv.nxt;
+	inject(A, p.a, nxt, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	step(A, MOS_TCP_DELACK - 1);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	step(A, 1);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 1448);
+	/* two full-sized segments: the second is acknowledged at once */
+	inject(A, p.a, nxt + 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 0);
+	inject(A, p.a, nxt + 2 * 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, seg);
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 3 * 1448);
+	step(A, MOS_TCP_DELACK + 1);
+	CHECK_EQ(take_segs(A, o, 8), 0);	/* and the timer sends nothing more */
+	/* a short segment: within the round (the application's answer may carry it) */
+	inject(A, p.a, nxt + 3 * 1448, p.a->snd_una, MOS_TH_ACK, NULL, 0, 0, "GET /");
+	mos_loop_poll(core[A]);
+	CHECK_EQ(take_segs(A, o, 8), 1);
+	CHECK_EQ(o[0].ack, nxt + 3 * 1448 + 5);
+	abort_both(&p);
+}
+
+/*
+ * Urgent data is not implemented: a segment with URG on an established
+ * stream is refused with a RST and the stream fails with ECONNABORTED,
+ * its bytes not delivered (RFC 6093). An out-of-window one is only
+ * acknowledged (no blind reset by URG). Before: "ab" delivered inline.
+ */
+TEST(urgent_data_is_refused_with_a_reset)
+{
+	static uint8_t buf[64];
+	struct out_seg o[8];
+	struct pair p;
+	uint32_t nxt;
+
+	REQUIRE(setup(16384, 0, 0) == 0);
+	REQUIRE(open_pair(&p, 40060) == 0);
+	inject(A, p.a, p.a->rcv.nxt + 1000000, p.a->snd_una, MOS_TH_ACK | MOS_TH_URG, NULL, 0, 0,
+	       "far");
+	CHECK_EQ(p.a->state, MOS_TCP_ESTABLISHED);
+	CHECK_EQ(core[A]->tcp.urg_refused, 0);
+	discard(A);
+	nxt = p.a->snd_nxt;
+	inject(A, p.a, p.a->rcv.nxt, p.a->snd_una, MOS_TH_ACK | MOS_TH_PSH | MOS_TH_URG, NULL, 0, 0,
+	       "ab");
+	CHECK_EQ(core[A]->tcp.urg_refused, 1);
+	REQUIRE(take_segs(A, o, 8) == 1);
+	CHECK_EQ(o[0].flags, MOS_TH_RST | MOS_TH_ACK);
+	CHECK_EQ(o[0].seq, nxt);
+	CHECK_EQ(p.a->state, MOS_TCP_CLOSED);
+	CHECK_EQ(p.a->so_error, ECONNABORTED);
+	CHECK(p.ca.events & MOS_EPOLLERR);
+	CHECK_EQ(mos_tcp_recv(core[A], p.a, buf, sizeof(buf)), -ECONNABORTED);
+	CHECK_EQ(core[A]->tcp.conn_reset, 0);	/* not the peer's reset */
+	mos_tcp_close(core[A], p.a);
+	mos_tcp_abort(core[B], p.b);
+	mos_tcp_close(core[B], p.lst);
+	run(10);
+	check_drained();
+}
+
 /*
  * RFC 9293 3.10.7.3: in SYN-SENT, a SYN-ACK whose ACK is not ours gets
  * <SEQ=SEG.ACK><CTL=RST> and is otherwise dropped; the connection waits on
@@ -1877,7 +2277,14 @@ static const struct check_case cases[] = {
 	CASE(icmp_unreachable_fails_a_syn_sent_stream_at_once),
 	CASE(icmp_unreachable_on_an_established_stream_is_soft),
 	CASE(rfc5961_reset_and_syn_checks),
+	CASE(challenge_acks_have_a_per_core_budget_per_second),
+	CASE(out_of_window_acks_are_one_per_500ms),
 	CASE(malformed_segments_are_counted_and_dropped),
+	CASE(newreno_fast_recovery_exact_values),
+	CASE(rto_sets_recover_and_keeps_ssthresh_on_backoff),
+	CASE(cwnd_restarts_after_an_idle_rto),
+	CASE(delayed_ack_timer_and_every_second_segment),
+	CASE(urgent_data_is_refused_with_a_reset),
 	CASE(paws_drops_old_timestamps),
 	CASE(data_after_fin_is_dropped),
 	CASE(fin_in_order_voids_the_out_of_order_queue),
