@@ -471,6 +471,22 @@ TEST(test_pool_two_addresses_twice_the_pairs)
 		CHECK_EQ(from_second, other);
 		free(b.mem);
 	}
+	/* the addresses take turns from the first pair on, not 64,511 of one first */
+	{
+		struct built b;
+		in_addr_t sa;
+		in_port_t sp;
+		int alternate = 0;
+
+		REQUIRE(mos_rss_reta_default(&r, MOS_RETA_DEFAULT, 1) == 0);
+		REQUIRE(build(&b, &key_a, &r, 0, ip4("10.0.0.2"), 2, daddr, htons(80)) ==
+			2L * NPORTS);
+		for (int i = 0; i < 1000 && mos_rss_pool_get(&b.p, &sa, &sp) == 0; i++)
+			alternate += sa == ip4(i % 2 ? "10.0.0.3" : "10.0.0.2") &&
+				     ntohs(sp) == MOS_RSS_PORT_FIRST + i / 2;
+		CHECK_EQ(alternate, 1000);
+		free(b.mem);
+	}
 }
 
 /*
@@ -600,11 +616,11 @@ TEST(test_pool_fifo_put_order)
 	uint32_t bad = 0;
 
 	REQUIRE(fifo_setup(&f) == 0);
-	/* built in ascending (address, port) order */
+	/* built in ascending (port, address) order */
 	for (uint32_t i = 1; i < f.cap; i++)
-		bad += ntohl(f.first[i].a) < ntohl(f.first[i - 1].a) ||
-		       (f.first[i].a == f.first[i - 1].a &&
-			ntohs(f.first[i].p) <= ntohs(f.first[i - 1].p));
+		bad += ntohs(f.first[i].p) < ntohs(f.first[i - 1].p) ||
+		       (f.first[i].p == f.first[i - 1].p &&
+			ntohl(f.first[i].a) <= ntohl(f.first[i - 1].a));
 	CHECK_EQ(bad, 0);
 	/* drain, put back in a shuffled order: handed out again in that order */
 	order = calloc(f.cap, sizeof(*order));
