@@ -184,6 +184,19 @@ TEST(failed_port_start_fails_every_context)
 	stop();
 }
 
+/* good_conf started with one core, and its context; NULL on failure. */
+static mctx_t one_core_context(void)
+{
+	struct mtcp_conf c;
+
+	if (start(good_conf) != 0 || mtcp_getconf(&c) != 0)
+		return NULL;
+	c.num_cores = 1;
+	if (mtcp_setconf(&c) != 0)
+		return NULL;
+	return mtcp_create_context(0);
+}
+
 /* Every pair in the core's pool must bring its reply to the core's queue. */
 static unsigned pairs_land_on_queue(struct mos_core *core, in_addr_t daddr, in_port_t dport,
 				    const struct mos_rss_reta *reta, in_addr_t saddr,
@@ -225,16 +238,11 @@ TEST(init_rss_builds_the_pairs_of_this_core_queue)
 {
 	struct mtcp_pool_stat st[8];
 	struct mos_rss_reta reta;
-	struct mtcp_conf c;
 	in_addr_t daddr = inet_addr("10.1.2.3");
 	mctx_t m;
 	int n;
 
-	REQUIRE(start(good_conf) == 0);
-	REQUIRE(mtcp_getconf(&c) == 0);
-	c.num_cores = 1;
-	REQUIRE(mtcp_setconf(&c) == 0);
-	m = mtcp_create_context(0);
+	m = one_core_context();
 	REQUIRE(m != NULL);
 	CHECK(mtcp_init_rss(m, INADDR_ANY, 1, inet_addr("192.168.9.9"), htons(80)) == -1 &&
 	      errno == ENETUNREACH);
@@ -260,18 +268,13 @@ TEST(init_rss_two_addresses_twice_the_pairs)
 {
 	struct mtcp_pool_stat st[8];
 	struct mos_rss_reta reta;
-	struct mtcp_conf c;
 	in_addr_t daddr = inet_addr("10.1.2.3");
 	unsigned per_addr[2] = { 0, 0 };
 	struct mos_core *core;
 	mctx_t m;
 	int n;
 
-	REQUIRE(start(good_conf) == 0);
-	REQUIRE(mtcp_getconf(&c) == 0);
-	c.num_cores = 1;
-	REQUIRE(mtcp_setconf(&c) == 0);
-	m = mtcp_create_context(0);
+	m = one_core_context();
 	REQUIRE(m != NULL);
 	core = mos_core_of(m);
 	/* the network and broadcast addresses of 10.0.0.0/24 are no host's */
