@@ -350,6 +350,133 @@ int conf_set_close(struct epwget_conf *c, const char *v, char *err, size_t errle
 			"(mtcp_abort: no TIME_WAIT)", v);
 }
 
+/* A dotted quad, nothing else, into *a (network order). */
+static bool parse_quad(const char *v, size_t len, in_addr_t *a)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return false;
+	*a = in.s_addr;
+	return true;
+}
+
+int conf_set_source_addrs(struct epwget_conf *c, const char *v, char *err, size_t errlen)
+{
+	const char *dash = strchr(v, '-');
+	in_addr_t first, last;
+	uint64_t n;
+
+	if (!parse_quad(v, dash != NULL ? (size_t)(dash - v) : strlen(v), &first) ||
+	    (dash != NULL && !parse_quad(dash + 1, strlen(dash + 1), &last)))
+		return url_fail(err, errlen, "source addresses '%.40s': give FIRST or FIRST-LAST, "
+				"IPv4 addresses (10.0.0.2-10.0.0.3)", v);
+	if (dash == NULL)
+		last = first;
+	if (ntohl(last) < ntohl(first))
+		return url_fail(err, errlen, "source addresses '%.40s': the last is below the "
+				"first; give FIRST-LAST in ascending order", v);
+	n = (uint64_t)ntohl(last) - ntohl(first) + 1;
+	if (n > CONF_MAX_SOURCE_ADDRS)
+		return url_fail(err, errlen, "source addresses '%.40s': %llu addresses, epwget "
+				"takes at most %d (each core's pool of address x port pairs "
+				"grows with each: ~70 MB at %d); give a shorter range", v,
+				(unsigned long long)n, CONF_MAX_SOURCE_ADDRS,
+				CONF_MAX_SOURCE_ADDRS);
+	c->saddr_first = first;
+	c->n_saddr = (uint32_t)n;
+	return 0;
+}
+
+static uint32_t mask_of(uint8_t prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+/* Whether [lo, hi] and the prefix net/len (host order) share an address. */
+static bool overlaps(uint32_t lo, uint32_t hi, uint32_t net, uint8_t prefix)
+{
+	uint32_t m = mask_of(prefix), a = net & m, b = a | ~m;
+
+	return lo <= b && a <= hi;
+}
+
+int conf_check_source_addrs(const struct mos_conf *mc, const struct epwget_conf *c, char *err,
+			    size_t errlen)
+{
+	uint32_t lo = ntohl(c->saddr_first), hi = lo + (c->n_saddr - 1), m, net;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], x[INET_ADDRSTRLEN];
+	const struct conf_netdev *nd = NULL;
+	int i, via;
+
+	inet_ntop(AF_INET, &c->saddr_first, a, sizeof(a));
+	inet_ntop(AF_INET, &(in_addr_t){ htonl(hi) }, b, sizeof(b));
+	for (i = 0; i < mc->n_netdev; i++) {
+		m = mask_of(mc->netdev[i].prefix);
+		net = ntohl(mc->netdev[i].addr) & m;
+		if ((lo & m) == net && (hi & m) == net) {
+			nd = &mc->netdev[i];
+			break;
+		}
+	}
+	if (nd == NULL)
+		return url_fail(err, errlen, "source addresses %s-%s are not all in one netdev's "
+				"subnet: give addresses of a netdev's subnet in mos.conf, or widen "
+				"its prefix", a, b);
+	inet_ntop(AF_INET, &(in_addr_t){ htonl(net) }, x, sizeof(x));
+	if (nd->prefix < 31 && (lo == net || hi == (net | ~m)))
+		return url_fail(err, errlen, "source addresses %s-%s hold the %s address of %s's "
+				"subnet %s/%u, which no host may use: leave it out of the range", a,
+				b, lo == net ? "network" : "broadcast", nd->name, x, nd->prefix);
+	via = conf_route_lookup(mc, c->host);
+	if (via != i) {
+		inet_ntop(AF_INET, &c->host, x, sizeof(x));
+		return url_fail(err, errlen, "source addresses %s-%s are on %s, but the server %s "
+				"is reached through %s: give addresses of %s's subnet", a, b,
+				nd->name, x, via < 0 ? "no netdev" : mc->netdev[via].name,
+				via < 0 ? "its netdev" : mc->netdev[via].name);
+	}
+	if (ntohl(c->host) >= lo && ntohl(c->host) <= hi) {
+		inet_ntop(AF_INET, &c->host, x, sizeof(x));
+		return url_fail(err, errlen, "source addresses %s-%s hold the server's address %s: "
+				"leave it out of the range", a, b, x);
+	}
+	for (int k = 0; k < mc->n_arp; k++) {
+		const struct conf_arp *e = &mc->arp[k];
+
+		/* a static neighbour inside the range: a host we would answer for */
+		if (e->prefix > nd->prefix && overlaps(lo, hi, ntohl(e->addr), e->prefix)) {
+			inet_ntop(AF_INET, &e->addr, x, sizeof(x));
+			return url_fail(err, errlen, "source addresses %s-%s hold %s/%u, a static "
+					"neighbour of mos.conf's arp_table: take it out of the "
+					"range or remove the arp_table line", a, b, x, e->prefix);
+		}
+	}
+	for (int k = 0; k < mc->n_route; k++) {
+		const struct conf_route *r = &mc->route[k];
+
+		if (r->netdev != i && overlaps(lo, hi, ntohl(r->addr), r->prefix)) {
+			inet_ntop(AF_INET, &r->addr, x, sizeof(x));
+			return url_fail(err, errlen, "source addresses %s-%s are routed out of %s by "
+					"mos.conf's route_table line %s/%u: take them out of "
+					"the range or remove the line", a, b,
+					mc->netdev[r->netdev].name, x, r->prefix);
+		}
+	}
+	return i;
+}
+
 struct epw_parser {
 	struct src s;
 	struct epwget_conf c;
@@ -402,7 +529,7 @@ static int set_expect_body(const struct setting *st)
 	return 0;
 }
 
-/* method, close, header: the shared checks, with this file's line. */
+/* method, close, header, source_addrs: the shared checks, with this file's line. */
 static int set_request_key(const struct setting *st)
 {
 	struct epw_parser *p = st->base;
@@ -413,6 +540,8 @@ static int set_request_key(const struct setting *st)
 		rc = conf_set_method(&p->c, st->val, msg, sizeof(msg));
 	else if (strcmp(st->key, "close") == 0)
 		rc = conf_set_close(&p->c, st->val, msg, sizeof(msg));
+	else if (strcmp(st->key, "source_addrs") == 0)
+		rc = conf_set_source_addrs(&p->c, st->val, msg, sizeof(msg));
 	else
 		rc = conf_add_header(&p->c, st->val, msg, sizeof(msg));
 	return rc < 0 ? conf_fail(st->s, "%s: %s", st->key, msg) : 0;
@@ -444,6 +573,7 @@ static const struct key_def epw_keys[] = {
 	{ "body_file", NULL, BLK_TOP, set_body_file, 0, 0, 0 },
 	{ "header", NULL, BLK_TOP, set_request_key, 0, 0, 0 },	/* repeatable */
 	{ "close", NULL, BLK_TOP, set_request_key, 0, 0, 0 },
+	{ "source_addrs", NULL, BLK_TOP, set_request_key, 0, 0, 0 },
 };
 
 static int epw_line(void *ctx, char *line)

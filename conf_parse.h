@@ -36,6 +36,14 @@
 #define CONF_HEADERS_MAX     16	/* header lines and -H options together */
 #define CONF_HEADER_MAX      256	/* one "Name: value" with the NUL */
 #define CONF_MAX_PIPELINE    64	/* -P */
+/*
+ * -s, source_addrs: addresses in one range. Each core's pool of (address,
+ * port) pairs takes 16 KiB of bitmaps per address and 4 bytes per pair:
+ * 256 addresses x 64,511 ports is ~70 MB on one core; 65,536 would be 1 GiB
+ * of bitmaps per core and 17 GB of pairs, so the stack's pool limit
+ * (MOS_RSS_POOL_ADDR_MAX) is not epwget's.
+ */
+#define CONF_MAX_SOURCE_ADDRS 256
 #define CONF_BUF_MIN         1024	/* rmem_size, wmem_size */
 #define CONF_BUF_MAX         (64 * 1024 * 1024)
 #define CONF_TIMEOUT_MAX     86400	/* tcp_timeout, seconds */
@@ -166,6 +174,8 @@ struct epwget_conf {
 	int expect_status;		/* 1..5: the class Nxx (default 2: 2xx); 100..599: that code */
 	bool expect_body;		/* expect_body_bytes was given */
 	uint64_t expect_body_bytes;	/* the decoded body every response must have */
+	in_addr_t saddr_first;		/* source_addrs (-s): the first, network order */
+	uint32_t n_saddr;		/* ...and how many; 0: the netdev's own address */
 };
 
 /* Fill a mos_conf with the defaults of mOS (8 KB buffers, 30 s timeout, ...). */
@@ -224,6 +234,18 @@ int conf_set_method(struct epwget_conf *c, const char *m, char *err, size_t errl
 int conf_add_header(struct epwget_conf *c, const char *h, char *err, size_t errlen);
 int conf_set_close(struct epwget_conf *c, const char *v, char *err, size_t errlen);
 bool conf_header_name_is(const char *h, const char *name);
+/*
+ * conf_set_source_addrs: "FIRST" or "FIRST-LAST" (dotted quads, FIRST <=
+ * LAST, at most CONF_MAX_SOURCE_ADDRS) into c->saddr_first, c->n_saddr.
+ * conf_check_source_addrs: c's source range against mos.conf mc: inside
+ * one netdev's subnet, the netdev that routes c->host; not its network or
+ * broadcast address; not the server's address; no static ARP entry
+ * narrower than the subnet nor a route_table line to another netdev over
+ * it. The netdev's index, or -EINVAL with what to change in err.
+ */
+int conf_set_source_addrs(struct epwget_conf *c, const char *v, char *err, size_t errlen);
+int conf_check_source_addrs(const struct mos_conf *mc, const struct epwget_conf *c, char *err,
+			    size_t errlen);
 /* Whether method m sends a body (POST, PUT, PATCH). */
 bool conf_method_has_body(const char *m);
 

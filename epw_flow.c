@@ -582,6 +582,18 @@ static void open_more(struct epw_core *c)
 	}
 }
 
+/* The capacity of the stack's pool named name (0: none). */
+static uint64_t pool_capacity(mctx_t mctx, const char *name)
+{
+	struct mtcp_pool_stat st[8];
+	int n = mtcp_get_pool_stats(mctx, st, 8);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0)
+			return st[i].capacity;
+	return 0;
+}
+
 static int setup(struct epw_core *c)
 {
 	c->slot = calloc((size_t)c->concurrency, sizeof(*c->slot));
@@ -601,10 +613,13 @@ static int setup(struct epw_core *c)
 		c->free_slot[i] = c->concurrency - 1 - i;
 	}
 	c->n_free = c->concurrency;
-	if (mtcp_init_rss(c->mctx, INADDR_ANY, 1, c->run->daddr, c->run->dport) != 0) {
+	if (mtcp_init_rss(c->mctx, c->run->n_saddr > 0 ? c->run->saddr_first : INADDR_ANY,
+			  c->run->n_saddr > 0 ? c->run->n_saddr : 1, c->run->daddr,
+			  c->run->dport) != 0) {
 		c->failed = "mtcp_init_rss";
 		return -(c->err = errno);
 	}
+	c->source_pairs = pool_capacity(c->mctx, "rss_pairs");
 	c->ep = mtcp_epoll_create(c->mctx, MAX_EVENTS);
 	if (c->ep < 0) {
 		c->failed = "mtcp_epoll_create";

@@ -21,6 +21,8 @@
 struct epw_run {
 	in_addr_t daddr;	/* network order */
 	in_port_t dport;	/* network order */
+	in_addr_t saddr_first;	/* -s: the first source address, network order */
+	int n_saddr;		/* ...and how many; 0: the netdev's own address */
 	const char *request;	/* the request's head, byte for byte, built once */
 	size_t request_len;
 	char *body;		/* -b's body, loaded at start (NULL: none), sent after each head */
@@ -55,6 +57,7 @@ struct epw_core {
 	struct epw_hist lat;	/* response times, us */
 	uint64_t max_us_interval;	/* largest response time since the main thread last took it */
 	uint64_t rss_handovers;
+	uint64_t source_pairs;	/* its pool's (address, port) pairs, after set-up */
 	uint64_t no_mbuf;	/* frames the stack could not build: the mbuf pool was empty */
 	struct epw_fault_dir fault_rx, fault_tx;	/* mos.conf fault injection on this core */
 	int out_errno;		/* the first -o body not written (c.output_errors): its errno */

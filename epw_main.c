@@ -48,6 +48,8 @@ struct core_job {
 	int concurrency;
 	in_addr_t daddr;
 	in_port_t dport;
+	in_addr_t saddr;	/* -s: the first source address; n_saddr 0: the netdev's */
+	int n_saddr;
 	pthread_t thread;
 	int err;		/* errno of the step that failed, 0 = fine */
 	const char *failed;	/* that step */
@@ -96,6 +98,7 @@ static int parse_option(struct epw_options *o, int c, const char *arg)
 	case 'j': o->json = arg; break;
 	case 'v': o->verbose = true; break;
 	case 'C': o->check = true; break;
+	case 's': o->source_addrs = arg; break;
 	case 'N':
 		if (mode->cores->per_process)
 			return app_usage_error(prog, "-N: epwget-mp runs one core per process (-c CORE); the "
@@ -136,7 +139,7 @@ int epw_parse_args(const struct epw_mode *m, struct epw_options *o, int argc, ch
 	o->mos_conf = "conf/mos.conf";
 	o->wget_conf = "conf/epwget.conf";
 	opterr = 0;	/* our own messages */
-	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:m:b:H:k:P:x:Cvh")) != -1) {
+	while ((c = getopt(argc, argv, ":f:w:N:c:n:o:j:m:b:H:k:P:x:s:Cvh")) != -1) {
 		if (c == 'h') {
 			o->help = true;
 			return 0;
@@ -179,6 +182,11 @@ int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc)
 			"see %s -h\n", prog, o->wget_conf, prog);
 		return -EINVAL;
 	}
+	if (o->source_addrs != NULL &&
+	    conf_set_source_addrs(wc, o->source_addrs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: -s: %s\n", prog, err);
+		return -EINVAL;
+	}
 	if (o->flows != 0)
 		wc->total_flows = o->flows;
 	if (o->concurrency != 0)
@@ -194,7 +202,8 @@ int epw_load_conf(const struct epw_options *o, struct epwget_conf *wc)
 }
 
 /*
- * The server must be reachable through mos.conf's netdevs and routes: said
+ * The server must be reachable through mos.conf's netdevs and routes, and
+ * -s's addresses must be the routing netdev's to own: said
  * once, here, before DPDK starts, rather than by every core. A mos.conf
  * that does not parse is left to mtcp_init, which says why.
  */
@@ -203,9 +212,15 @@ static int check_route(const struct epw_options *o, const struct epwget_conf *wc
 	static struct mos_conf mc;
 	char err[CONF_ERR_MAX], host[INET_ADDRSTRLEN];
 
-	if (conf_mos_load(&mc, o->mos_conf, err, sizeof(err)) != 0 ||
-	    conf_route_lookup(&mc, wc->host) >= 0)
+	if (conf_mos_load(&mc, o->mos_conf, err, sizeof(err)) != 0)
 		return 0;
+	if (conf_route_lookup(&mc, wc->host) >= 0) {
+		if (wc->n_saddr == 0 || conf_check_source_addrs(&mc, wc, err, sizeof(err)) >= 0)
+			return 0;
+		fprintf(stderr, "%s: %s (-s, or source_addrs in %s; mos.conf is %s)\n", prog, err,
+			o->wget_conf, o->mos_conf);
+		return -EINVAL;
+	}
 	inet_ntop(AF_INET, &wc->host, host, sizeof(host));
 	fprintf(stderr, "%s: no route to %s, the URL's host: add a route_table line or a netdev "
 		"whose subnet holds it in %s\n", prog, host, o->mos_conf);
@@ -292,6 +307,8 @@ static int plan_cores(const struct epw_options *o, struct epwget_conf *wc, struc
 		jobs[i].concurrency = (int)share(wc->total_concurrency, cores, i);
 		jobs[i].daddr = wc->host;
 		jobs[i].dport = htons(wc->port);
+		jobs[i].saddr = wc->saddr_first;
+		jobs[i].n_saddr = (int)wc->n_saddr;
 	}
 	if (too_concurrent(jobs[0].concurrency))
 		return -EINVAL;
@@ -353,6 +370,8 @@ static int plan_process(const struct epw_options *o, struct epwget_conf *wc, str
 	job->concurrency = (int)share(wc->total_concurrency, procs, rank);
 	job->daddr = wc->host;
 	job->dport = htons(wc->port);
+	job->saddr = wc->saddr_first;
+	job->n_saddr = (int)wc->n_saddr;
 	if (too_concurrent(job->concurrency))
 		return -EINVAL;
 	mc.max_concurrency = streams_for(job->concurrency);
@@ -393,7 +412,8 @@ static void *run_core(void *arg)
 		job->failed = "mtcp_create_context";
 		return NULL;
 	}
-	if (mtcp_init_rss(mctx, INADDR_ANY, 1, job->daddr, job->dport) != 0) {
+	if (mtcp_init_rss(mctx, job->n_saddr > 0 ? job->saddr : INADDR_ANY,
+			  job->n_saddr > 0 ? job->n_saddr : 1, job->daddr, job->dport) != 0) {
 		job->err = errno;
 		job->failed = "mtcp_init_rss";
 	}
@@ -597,13 +617,14 @@ static void summary_fill(struct epw_summary *s, int cores, double secs)
 		s->per_core[i] = (struct epw_core_row){ ecore[i].core, ecore[i].c.completed,
 						       ecore[i].c.errors,
 						       ecore[i].c.incompletes, ecore[i].rss_handovers,
-						       ecore[i].no_mbuf };
+						       ecore[i].no_mbuf, ecore[i].source_pairs };
 	}
 	s->n_cores = (uint32_t)cores;
 	for (int i = 0; i < cores; i++) {
 		fault_add(&s->fault_rx, &ecore[i].fault_rx);
 		fault_add(&s->fault_tx, &ecore[i].fault_tx);
 	}
+	s->source_addrs = run.n_saddr > 0 ? (uint64_t)run.n_saddr : 1;
 	s->duration_s = secs;
 	s->flows_per_s = secs > 0 ? (double)s->total.completed / secs : 0;
 }
@@ -862,6 +883,8 @@ static int flow_run(const struct epw_options *o, const struct epwget_conf *wc,
 	double t0;
 
 	run.daddr = wc->host;
+	run.saddr_first = wc->saddr_first;
+	run.n_saddr = (int)wc->n_saddr;
 	run.dport = htons(wc->port);
 	run.request = request;
 	run.request_len = epw_build_request(wc, run.body_len, request, sizeof(request));

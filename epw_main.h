@@ -61,6 +61,7 @@ struct epw_options {
 	long requests_per_conn;	/* -k; -1 = from epwget.conf */
 	int pipeline;		/* -P; 0 = 1 */
 	int close_rst;		/* -x: -1 = from epwget.conf, 0 fin, 1 rst */
+	const char *source_addrs;	/* -s FIRST[-LAST]; NULL = from epwget.conf */
 	bool verbose;
 	bool check;
 	bool help;		/* -h: print the usage, start nothing */

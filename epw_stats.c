@@ -198,7 +198,8 @@ static void put_core(struct json_out *o, const struct epw_core_row *c, int last)
 	put_u64(o, "errors", c->errors, ", ");
 	put_u64(o, "incompletes", c->incompletes, ", ");
 	put_u64(o, "rss_handovers", c->rss_handovers, ", ");
-	put_u64(o, "no_mbuf", c->no_mbuf, last ? "}\n" : "},\n");
+	put_u64(o, "no_mbuf", c->no_mbuf, ", ");
+	put_u64(o, "source_pairs", c->source_pairs, last ? "}\n" : "},\n");
 }
 
 int epw_summary_json(FILE *f, const struct epw_summary *s)
@@ -228,6 +229,7 @@ int epw_summary_json(FILE *f, const struct epw_summary *s)
 	put_u64(&o, "source_ports", t->empty_ports, "},\n  ");
 	put_u64(&o, "reconnects", t->reconnects, ",\n  ");
 	put_u64(&o, "connections", t->connections, ",\n  ");
+	put_u64(&o, "source_addrs", s->source_addrs, ",\n  ");
 	put_u64(&o, "requests", t->requests, ",\n  ");
 	put_u64(&o, "bytes_received", t->bytes_received, ",\n  ");
 	put_u64(&o, "body_bytes", t->body_bytes, ",\n");

@@ -72,6 +72,7 @@ struct epw_core_row {
 	uint64_t incompletes;
 	uint64_t rss_handovers;
 	uint64_t no_mbuf;
+	uint64_t source_pairs;	/* the core's pool of source (address, port) pairs: its capacity */
 };
 
 /* What mos.conf's fault injection did to one direction's frames (mtcp_get_fault_stats). */
@@ -84,6 +85,7 @@ struct epw_summary {
 	struct epw_fault_dir fault_rx, fault_tx;	/* all cores; zeros without a fault block */
 	double duration_s;
 	double flows_per_s;
+	uint64_t source_addrs;		/* -s, source_addrs: how many (1: the netdev's own) */
 	struct epw_hist latency;	/* all cores merged */
 	uint32_t n_cores;		/* rows used in per_core, at most EPW_SUMMARY_MAX_CORES */
 	struct epw_core_row per_core[EPW_SUMMARY_MAX_CORES];

@@ -15,7 +15,7 @@ static const struct epw_mode threaded = {
 	.usage =
 	"usage: epwget [-f mos.conf] [-w epwget.conf] [-N cores] [-c total_concurrency]\n"
 	"              [-n total_flows] [-m METHOD] [-b FILE] [-H header]... [-k N] [-P DEPTH]\n"
-	"              [-x fin|rst] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
+	"              [-x fin|rst] [-s FIRST[-LAST]] [-o outfile] [-j summary.json] [-C] [-v] [-h]\n"
 	"              [URL [FLOWS]]\n"
 	"  URL            http://host[:port]/path or host[:port]/path, host an IPv4 address\n"
 	"                 or a name in /etc/hosts (no DNS; no https) (epwget.conf: url)\n"
@@ -33,6 +33,8 @@ static const struct epw_mode threaded = {
 	"  -k N           requests per connection: 1 (default) one each, 0 no limit\n"
 	"  -P DEPTH       requests in flight per connection, pipelined (default 1)\n"
 	"  -x fin|rst     end connections with FIN (default) or RST, no TIME_WAIT (close)\n"
+	"  -s FIRST[-LAST] source addresses, up to 256 in the netdev's subnet: each adds\n"
+	"                 64,511 ports to the pairs per server (source_addrs)\n"
 	"  -C             check: bring up DPDK, ports, pools and RSS source pairs, report, stop\n"
 	"  -v             per-core lines and debug messages\n"
 	"mTCP's form works too: epwget 10.0.0.4/index.html 100000 -N 8 -c 8000 -f mos.conf\n",

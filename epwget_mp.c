@@ -16,11 +16,12 @@ static const struct epw_mode per_process = {
 	.usage =
 	"usage: epwget-mp -c CORE [-f mos.conf] [-w epwget.conf] [-n total_flows]\n"
 	"                 [-m METHOD] [-b FILE] [-H header]... [-k N] [-P DEPTH] [-x fin|rst]\n"
+	"                 [-s FIRST[-LAST]]\n"
 	"                 [-o outfile] [-j summary.json] [-C] [-v] [-h] [URL [FLOWS]]\n"
 	"  -c CORE        the CPU this process runs on, one of mos.conf's core_mask; the\n"
 	"                 master (multiprocess = CORE master) first, then one slave\n"
 	"                 (multiprocess = slave) per other CPU of the mask\n"
-	"  URL, FLOWS, -n, -f, -w, -o, -m, -b, -H, -k, -P, -x, -C, -v as for epwget;\n"
+	"  URL, FLOWS, -n, -f, -w, -o, -m, -b, -H, -k, -P, -x, -s, -C, -v as for epwget;\n"
 	"                 total_flows and total_concurrency (epwget.conf) are split over\n"
 	"                 the processes\n"
 	"  -j FILE        JSON summary of this process: FILE with -CORE before .json\n"

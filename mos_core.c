@@ -604,10 +604,35 @@ static int netdev_of_addr(in_addr_t saddr)
 	return -1;
 }
 
-static int rss_resolve(in_addr_t *saddr, in_addr_t daddr, int *netdev)
+/* The netdev whose subnet holds saddr .. + num_addr - 1 (host order), or -1. */
+static int netdev_of_range(uint32_t first, uint32_t num_addr)
+{
+	uint32_t last = first + (num_addr - 1);
+
+	for (int i = 0; i < stack.conf.n_netdev; i++) {
+		const struct conf_netdev *nd = &stack.conf.netdev[i];
+		uint32_t mask = nd->prefix == 0 ? 0 : 0xffffffffu << (32 - nd->prefix);
+		uint32_t net = ntohl(nd->addr) & mask;
+
+		if (last >= first && (first & mask) == net && (last & mask) == net)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The netdev of the pool and its source base. INADDR_ANY: the address of
+ * the netdev that routes daddr. A netdev's own address alone: that netdev.
+ * Else a range inside a netdev's subnet: that netdev, which then owns the
+ * range (*own set); a range in no subnet falls back to daddr's route, as
+ * mTCP (the stack then answers for none of it).
+ */
+static int rss_resolve(in_addr_t *saddr, uint32_t num_addr, in_addr_t daddr, int *netdev,
+		       bool *own)
 {
 	char a[INET_ADDRSTRLEN];
 
+	*own = false;
 	if (*saddr == htonl(INADDR_ANY)) {
 		*netdev = conf_route_lookup(&stack.conf, daddr);
 		if (*netdev < 0) {
@@ -619,10 +644,23 @@ static int rss_resolve(in_addr_t *saddr, in_addr_t daddr, int *netdev)
 		*saddr = stack.conf.netdev[*netdev].addr;
 		return 0;
 	}
-	*netdev = netdev_of_addr(*saddr);
-	if (*netdev < 0)
-		*netdev = conf_route_lookup(&stack.conf, daddr);
+	*netdev = num_addr == 1 ? netdev_of_addr(*saddr) : -1;
+	if (*netdev >= 0)
+		return 0;
+	*netdev = netdev_of_range(ntohl(*saddr), num_addr);
+	if (*netdev >= 0) {
+		*own = true;
+		return 0;
+	}
+	*netdev = conf_route_lookup(&stack.conf, daddr);
 	return *netdev < 0 ? -ENETUNREACH : 0;
+}
+
+/* The stack owns no source address but its netdevs' own. */
+static void rss_disown(struct mos_core *core)
+{
+	for (int i = 0; i < core->net.n_iface; i++)
+		mos_net_own_range(&core->net, (uint16_t)i, 0, 0);
 }
 
 int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t daddr,
@@ -632,24 +670,38 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 	const struct mos_rss_reta *reta;
 	long n;
 	int netdev, ret;
+	bool own;
 
-	if (core == NULL || num_addr < 1 || dport == 0 || dport > 0xffff)
+	if (core == NULL || num_addr < 1 || num_addr > MOS_RSS_POOL_ADDR_MAX || dport == 0 ||
+	    dport > 0xffff)
 		return mos_api_fail(EINVAL);
-	ret = rss_resolve(&saddr_base, daddr, &netdev);
+	ret = rss_resolve(&saddr_base, (uint32_t)num_addr, daddr, &netdev, &own);
 	if (ret != 0)
 		return mos_api_fail(-ret);
+	/*
+	 * The stack answers ARP for, and takes IPv4 to, the pool's addresses
+	 * and no others: a range the link cannot own (its network or broadcast
+	 * address) is refused.
+	 */
+	rss_disown(core);
+	if (own && mos_net_own_range(&core->net, (uint16_t)netdev, saddr_base,
+				     (uint32_t)num_addr) != 0)
+		return mos_api_fail(EINVAL);
 	reta = &stack.port[netdev].reta;
 	n = mos_rss_pool_count(&stack.rss_key, reta, core->queue, saddr_base, (uint32_t)num_addr,
 			       (uint16_t)stack.conf.port_first, (uint16_t)stack.conf.port_last,
 			       daddr, (in_port_t)dport);
-	if (n <= 0)
+	if (n <= 0) {
+		rss_disown(core);
 		return mos_api_fail(n == 0 ? ENOENT : (int)-n);
+	}
 	rss_release(core);
 	core->rss_mem_size = mos_rss_pool_mem_size((uint32_t)n, (uint32_t)num_addr);
 	core->rss_mem = mmap(NULL, core->rss_mem_size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (core->rss_mem == MAP_FAILED) {
 		core->rss_mem = NULL;
+		rss_disown(core);
 		return mos_api_fail(ENOMEM);
 	}
 	n = mos_rss_pool_build(&core->rss, core->rss_mem, core->rss_mem_size, &stack.rss_key, reta,
@@ -658,6 +710,7 @@ int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t dad
 			       daddr, (in_port_t)dport);
 	if (n <= 0) {
 		rss_release(core);
+		rss_disown(core);
 		return mos_api_fail(n == 0 ? ENOENT : (int)-n);
 	}
 	core->netdev = netdev;

@@ -145,8 +145,13 @@ static uint16_t cksum(const uint8_t *p, size_t len)
 /* The interface that owns addr, or -1. */
 static int iface_of_addr(const struct mos_net *net, in_addr_t addr)
 {
+	uint32_t h = ntohl(addr);
+
 	for (int i = 0; i < net->n_iface; i++) {
-		if (net->iface[i].addr == addr)
+		const struct mos_iface *f = &net->iface[i];
+
+		if (f->addr == addr || (f->own_last != 0 &&
+					h - f->own_first <= f->own_last - f->own_first))
 			return i;
 	}
 	return -1;
@@ -203,6 +208,31 @@ void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_
 			memcpy(f->mac, mac[i], 6);
 		f->port = port_of_netdev != NULL ? port_of_netdev[i] : (uint16_t)i;
 	}
+}
+
+int mos_net_own_range(struct mos_net *net, uint16_t iface, in_addr_t first, uint32_t count)
+{
+	struct mos_iface *f;
+	uint32_t lo = ntohl(first), hi, net_lo, net_hi, mask;
+
+	if (iface >= net->n_iface)
+		return -EINVAL;
+	f = &net->iface[iface];
+	if (count == 0) {
+		f->own_first = f->own_last = 0;
+		return 0;
+	}
+	hi = lo + (count - 1);
+	mask = ntohl(f->mask);
+	net_lo = ntohl(f->addr) & mask;
+	net_hi = net_lo | ~mask;
+	if (hi < lo || lo < net_lo || hi > net_hi)
+		return -EINVAL;
+	if (mask < 0xfffffffeu && (lo == net_lo || hi == net_hi))
+		return -EINVAL;
+	f->own_first = lo;
+	f->own_last = hi;
+	return 0;
 }
 
 /*

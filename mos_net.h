@@ -82,6 +82,13 @@ struct mos_iface {
 	uint8_t mac[6];
 	uint16_t port;			/* the I/O module's port */
 	uint16_t mtu;			/* the port's MTU; 0: not known (MOS_ETH_MTU) */
+	/*
+	 * Source addresses the stack owns on this link besides addr
+	 * (mos_net_own_range), host order, first..last inclusive; both 0
+	 * when none. ARP requests for them are answered and IPv4 frames to
+	 * them taken, as for addr: one range, so the checks stay O(1).
+	 */
+	uint32_t own_first, own_last;
 };
 
 /* A neighbour: static (mos.conf arp_table) or learned. */
@@ -152,6 +159,14 @@ enum mos_net_verdict {
  */
 void mos_net_init(struct mos_net *net, const struct mos_conf *conf, const uint8_t (*mac)[6],
 		  const uint16_t *port_of_netdev);
+
+/*
+ * Own count addresses from first (network order) on interface iface
+ * besides its own: they must lie in its subnet, not its network or
+ * broadcast address (/31 and /32 have none). Replaces the range set
+ * before; count 0 clears it. 0, or -EINVAL (nothing changed).
+ */
+int mos_net_own_range(struct mos_net *net, uint16_t iface, in_addr_t first, uint32_t count);
 
 /*
  * Process one received frame (*len bytes, Ethernet header first, no FCS)

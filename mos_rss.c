@@ -207,23 +207,28 @@ static inline bool bit_test(const uint64_t *map, uint32_t bit)
 }
 
 /*
- * Walk every candidate in ascending (address, port) order and count those
+ * Walk every candidate in ascending (port, address) order and count those
  * whose reply daddr:dport -> addr:port lands on the queue. With own != NULL
  * also mark them in own (zeroed by the caller) and store the first `room`
- * in ring. Only the reply's destination port changes in the inner loop, so
- * its hash is the address part XOR two table entries.
+ * in ring. Port-major, so that the pool hands out the addresses in turn
+ * (every address is a source from the first connections on), not all of
+ * one address's ports first. Toeplitz is linear: a candidate's hash is the
+ * hash with address and port zero XOR six table entries.
  */
 static uint64_t scan(const struct pool_spec *s, uint64_t *own, uint32_t *ring, uint64_t room)
 {
 	const struct mos_rss_key *k = s->k;
+	/* the reply's hash with its destination (our address) and port zero: XOR in the rest */
+	uint32_t fixed = mos_rss_hash_v4_tcp(k, s->daddr, 0, s->dport, 0);
 	uint64_t n = 0;
 
-	for (uint32_t ai = 0; ai < s->num_addr; ai++) {
-		in_addr_t saddr = htonl(s->first + ai);
-		uint32_t base = mos_rss_hash_v4_tcp(k, s->daddr, saddr, s->dport, 0);
+	for (uint32_t port = s->port_first; port <= s->port_last; port++) {
+		uint32_t hp = fixed ^ k->lut[10][port >> 8] ^ k->lut[11][port & 0xff];
 
-		for (uint32_t port = s->port_first; port <= s->port_last; port++) {
-			uint32_t h = base ^ k->lut[10][port >> 8] ^ k->lut[11][port & 0xff];
+		for (uint32_t ai = 0; ai < s->num_addr; ai++) {
+			uint32_t a = s->first + ai;
+			uint32_t h = hp ^ k->lut[4][a >> 24] ^ k->lut[5][(a >> 16) & 0xff] ^
+				     k->lut[6][(a >> 8) & 0xff] ^ k->lut[7][a & 0xff];
 			uint32_t e = ai << 16 | port;
 
 			if (mos_rss_reta_queue(s->r, h) != s->queue)

@@ -133,7 +133,8 @@ size_t mos_rss_pool_mem_size(uint32_t capacity, uint32_t num_addr);
  * mos_rss_pool_mem_size of mos_rss_pool_count). Returns the number of pairs,
  * or -EINVAL (bad arguments, mem NULL or misaligned), -ENOSPC (memlen too
  * small), -ENOENT (no pair hashes to queue); *p is left as it was on error.
- * The ring starts in ascending (address, port) order. The pool keeps no
+ * The ring starts in ascending (port, address) order: the addresses take
+ * turns. The pool keeps no
  * pointer to k or r.
  */
 long mos_rss_pool_build(struct mos_rss_pool *p, void *mem, size_t memlen,

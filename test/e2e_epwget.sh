@@ -2,7 +2,8 @@
 # e2e_epwget.sh - epwget against nginx in the veth lab: the full run on one
 # and two cores (every flow ok, exact byte totals, JSON parsed), -o bodies
 # byte-identical to the served files, keep-alive, a 404, ICMP host and port
-# unreachable (nftables reject), and SIGINT mid-run.
+# unreachable (nftables reject), -s with two source addresses (the kernel
+# ARPs for the second), and SIGINT mid-run.
 # The lab is removed on every exit path (test/lab.sh).
 set -u
 cd "$(dirname "$0")/.."
@@ -129,6 +130,33 @@ elif epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
 	jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
 		"d['incompletes'] == 20 and d['flows_ok'] == 0 and d['errors'] == 0 and d['body_bytes'] == 200"
 fi
+
+# -s with two source addresses (issue 13): the kernel ARPs for the second
+# (epwget's stack must answer for it), and nginx sees SYNs from both (an
+# nftables counter per source address in the server's namespace).
+s2=${LAB_CLI_IP%.*}.3
+lab_exec_srv ip neigh flush dev "$LAB_IF_SRV" 2> /dev/null
+if ! lab_exec_srv nft -f - <<-EOF
+	table ip epwsaddr {
+		chain in { type filter hook input priority -5; policy accept;
+			ip saddr $LAB_CLI_IP tcp flags & (syn | ack) == syn counter;
+			ip saddr $s2 tcp flags & (syn | ack) == syn counter; }
+	}
+	EOF
+then
+	bad "-s two addresses: the nftables counters"
+elif epw "-s $LAB_CLI_IP-$s2" 0 -f "$conf" -c 200 -s "$LAB_CLI_IP-$s2" "$url" 20000; then
+	syns=$(lab_exec_srv nft list table ip epwsaddr | sed -n 's/.*packets \([0-9]*\).*/\1/p' | tr '\n' ' ')
+	neigh=$(lab_exec_srv ip neigh show "$s2" dev "$LAB_IF_SRV")
+	cmac=$(lab_exec_cli cat "/sys/class/net/$LAB_IF_CLI/address")
+	jcheck "-s $LAB_CLI_IP-$s2 against nginx: 20,000 flows all ok, source_addrs 2 (SYNs from each: $syns)" \
+		"d['flows_ok'] == 20000 and d['source_addrs'] == 2 and d['per_core'][0]['source_pairs'] == 2 * 64511 and all(int(n) > 0 for n in '$syns'.split()) and len('$syns'.split()) == 2"
+	case "$neigh" in
+	*"lladdr $cmac"*) ok "-s: the kernel's neighbour $s2 is epwget's MAC $cmac (our ARP answer)" ;;
+	*) bad "-s: the kernel's neighbour entry for $s2" "'$neigh', expected lladdr $cmac" ;;
+	esac
+fi
+lab_exec_srv nft delete table ip epwsaddr 2> /dev/null
 
 # ICMP destination unreachable from the server's host (RFC 1122 4.2.3.9, as
 # Linux): a SYN answered with host-unreachable fails its flow at once, counted

@@ -154,6 +154,8 @@ static void check_accepted(const struct epwget_conf *wc)
 	    wc->core_limit < 0 || wc->core_limit > CONF_MAX_CORES ||
 	    wc->requests_per_conn < 0 || wc->requests_per_conn > CONF_MAX_FLOWS ||
 	    wc->pipeline < 1 || wc->pipeline > CONF_MAX_PIPELINE ||
+	    wc->n_saddr > CONF_MAX_SOURCE_ADDRS ||
+	    (uint64_t)ntohl(wc->saddr_first) + wc->n_saddr > 0x100000000ull ||
 	    (wc->pipeline > 1 && wc->requests_per_conn == 1) ||
 	    wc->n_headers < 0 || wc->n_headers > CONF_HEADERS_MAX)
 		bad("accepted a setting out of its range");

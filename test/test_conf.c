@@ -1005,6 +1005,75 @@ TEST(epwget_request_keys)
 	CHECK_STR(ec.method, "PATCH");	/* a refused method changes nothing */
 }
 
+/* source_addrs = FIRST[-LAST] and -s (issue 13): parsing, then the range against mos.conf */
+TEST(epwget_source_addrs)
+{
+	static const char *const bad[] = {
+		"", "10.0.0.2-", "-10.0.0.3", "10.0.0", "10.0.0.2-10.0.0.x", "10.0.0.2--10.0.0.3",
+		"10.0.0.3-10.0.0.2", "10.0.0.1-10.0.1.1", "host-name", "10.0.0.2-10.0.0.3-10.0.0.4",
+	};
+	/* ranges refused against the mos.conf below (the server 10.0.0.77), and why */
+	static const char *const refused[][2] = {
+		{ "10.0.0.250-10.0.1.3", "not all in one netdev's subnet" },
+		{ "192.168.0.2-192.168.0.3", "not all in one netdev's subnet" },
+		{ "10.0.0.0-10.0.0.3", "the network address of dpdk0's subnet 10.0.0.0/24" },
+		{ "10.0.0.254-10.0.0.255", "the broadcast address of dpdk0's subnet" },
+		{ "10.0.0.3-10.0.0.4", "10.0.0.4/32, a static neighbour" },
+		{ "10.0.0.120-10.0.0.130",
+		  "routed out of dpdk1 by mos.conf's route_table line 10.0.0.128/28" },
+		{ "10.0.0.70-10.0.0.80", "hold the server's address 10.0.0.77" },
+	};
+
+	REQUIRE(epw("url = 10.0.0.4/\n") == 0);
+	CHECK_EQ(ec.n_saddr, 0);	/* not given: the netdev's own address */
+	REQUIRE(epw("source_addrs = 10.0.0.2-10.0.0.3\n") == 0);
+	CHECK_EQ(ec.saddr_first, ip("10.0.0.2"));
+	CHECK_EQ(ec.n_saddr, 2);
+	REQUIRE(epw("source_addrs = 10.0.0.9\n") == 0);
+	CHECK_EQ(ec.saddr_first, ip("10.0.0.9"));
+	CHECK_EQ(ec.n_saddr, 1);
+	REQUIRE(conf_set_source_addrs(&ec, "10.0.0.1 - 10.0.1.0", err, sizeof(err)) == 0);
+	CHECK_EQ(ec.n_saddr, CONF_MAX_SOURCE_ADDRS);	/* 256, across an octet */
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(conf_set_source_addrs(&ec, bad[i], err, sizeof(err)) == -EINVAL);
+		CHECK(strstr(err, "source addresses") != NULL);
+	}
+	CHECK_EQ(ec.n_saddr, CONF_MAX_SOURCE_ADDRS);	/* a refused range changes nothing */
+	CHECK(conf_set_source_addrs(&ec, "10.0.0.0-10.0.255.255", err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "65536 addresses, epwget takes at most 256") != NULL);
+	CHECK(epw("source_addrs = 10.0.0.3-10.0.0.2\n") == -EINVAL);
+	CHECK(strstr(err, "e.conf:1: source_addrs: ") != NULL);
+	CHECK(strstr(err, "ascending") != NULL);
+	CHECK(epw("source_addrs = 10.0.0.2\nsource_addrs = 10.0.0.3\n") == -EINVAL);
+
+	/* against mos.conf: dpdk0 10.0.0.2/24, dpdk1 10.1.0.2/16, a route and static neighbours */
+	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/24; dpdk1 1 10.1.0.2/16 }\n"
+		    "  arp_table { 10.0.0.4/32 02:00:00:00:00:04; 10.0.0.0/24 02:00:00:00:00:fe }\n"
+		    "  route_table { 10.0.0.128/28 dpdk1; 10.0.0.0/24 dpdk0 } }\n") == 0);
+	REQUIRE(epw("url = 10.0.0.77/\nsource_addrs = 10.0.0.2-10.0.0.3\n") == 0);
+	CHECK_EQ(conf_check_source_addrs(&mc, &ec, err, sizeof(err)), 0);
+	REQUIRE(conf_set_source_addrs(&ec, "10.0.0.78-10.0.0.127", err, sizeof(err)) == 0);
+	CHECK_EQ(conf_check_source_addrs(&mc, &ec, err, sizeof(err)), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		REQUIRE(conf_set_source_addrs(&ec, refused[i][0], err, sizeof(err)) == 0);
+		CHECK(conf_check_source_addrs(&mc, &ec, err, sizeof(err)) == -EINVAL);
+		if (strstr(err, refused[i][1]) == NULL)
+			CHECK_FAIL_("%s: '%s' lacks '%s'", refused[i][0], err, refused[i][1]);
+	}
+	/* the server on dpdk1, the addresses on dpdk0 */
+	REQUIRE(epw("url = 10.1.9.9/\nsource_addrs = 10.0.0.2-10.0.0.3\n") == 0);
+	CHECK(conf_check_source_addrs(&mc, &ec, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "the server 10.1.9.9 is reached through dpdk1") != NULL);
+	REQUIRE(conf_set_source_addrs(&ec, "10.1.0.1-10.1.0.255", err, sizeof(err)) == 0);
+	CHECK_EQ(conf_check_source_addrs(&mc, &ec, err, sizeof(err)), 1);
+	/* a /31 has no network or broadcast address (RFC 3021) */
+	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/31 } }") == 0);
+	REQUIRE(epw("url = 10.9.0.1/\nsource_addrs = 10.0.0.2-10.0.0.3\n") == 0);
+	CHECK(conf_check_source_addrs(&mc, &ec, err, sizeof(err)) == -EINVAL);	/* no route */
+	REQUIRE(mos("mos { netdev { dpdk0 1 10.0.0.2/31 }\n route_table { 10.9.0.0/16 dpdk0 } }") == 0);
+	CHECK_EQ(conf_check_source_addrs(&mc, &ec, err, sizeof(err)), 0);
+}
+
 TEST(epwget_headers_limits)
 {
 	char h[CONF_HEADER_MAX + 8];
@@ -1540,6 +1609,7 @@ static const struct check_case cases[] = {
 	CASE(epwget_expect),
 	CASE(epwget_bad_inputs),
 	CASE(epwget_request_keys),
+	CASE(epwget_source_addrs),
 	CASE(epwget_headers_limits),
 	CASE(url_good),
 	CASE(url_http_forms),

@@ -184,40 +184,65 @@ TEST(failed_port_start_fails_every_context)
 	stop();
 }
 
+/* good_conf started with one core, and its context; NULL on failure. */
+static mctx_t one_core_context(void)
+{
+	struct mtcp_conf c;
+
+	if (start(good_conf) != 0 || mtcp_getconf(&c) != 0)
+		return NULL;
+	c.num_cores = 1;
+	if (mtcp_setconf(&c) != 0)
+		return NULL;
+	return mtcp_create_context(0);
+}
+
 /* Every pair in the core's pool must bring its reply to the core's queue. */
+static unsigned pairs_land_on_queue(struct mos_core *core, in_addr_t daddr, in_port_t dport,
+				    const struct mos_rss_reta *reta, in_addr_t saddr,
+				    uint32_t num_addr, unsigned *per_addr);
+
 static void check_pairs_land_on_queue(struct mos_core *core, in_addr_t daddr, in_port_t dport,
 				      const struct mos_rss_reta *reta, unsigned n_expect)
+{
+	CHECK_EQ(pairs_land_on_queue(core, daddr, dport, reta, inet_addr("10.0.0.2"), 1, NULL),
+		 n_expect);
+}
+
+/* Drain the pool: every pair's reply on the core's queue, its address in the range. */
+static unsigned pairs_land_on_queue(struct mos_core *core, in_addr_t daddr, in_port_t dport,
+				    const struct mos_rss_reta *reta, in_addr_t saddr,
+				    uint32_t num_addr, unsigned *per_addr)
 {
 	struct mos_rss_key k;
 	in_addr_t s;
 	in_port_t p;
 	unsigned n = 0;
 
-	REQUIRE(mos_rss_key_init(&k, mos_rss_key_symmetric, 40) == 0);
+	CHECK(mos_rss_key_init(&k, mos_rss_key_symmetric, 40) == 0);
 	while (mos_rss_pool_get(&core->rss, &s, &p) == 0) {
 		uint32_t h = mos_rss_hash_v4_tcp(&k, daddr, s, dport, p);
 
+		uint32_t i = ntohl(s) - ntohl(saddr);
+
 		CHECK_EQ(mos_rss_reta_queue(reta, h), core->queue);
-		CHECK_EQ(s, inet_addr("10.0.0.2"));
+		CHECK(i < num_addr);
+		if (per_addr != NULL && i < num_addr)
+			per_addr[i]++;
 		n++;
 	}
-	CHECK_EQ(n, n_expect);
+	return n;
 }
 
 TEST(init_rss_builds_the_pairs_of_this_core_queue)
 {
 	struct mtcp_pool_stat st[8];
 	struct mos_rss_reta reta;
-	struct mtcp_conf c;
 	in_addr_t daddr = inet_addr("10.1.2.3");
 	mctx_t m;
 	int n;
 
-	REQUIRE(start(good_conf) == 0);
-	REQUIRE(mtcp_getconf(&c) == 0);
-	c.num_cores = 1;
-	REQUIRE(mtcp_setconf(&c) == 0);
-	m = mtcp_create_context(0);
+	m = one_core_context();
 	REQUIRE(m != NULL);
 	CHECK(mtcp_init_rss(m, INADDR_ANY, 1, inet_addr("192.168.9.9"), htons(80)) == -1 &&
 	      errno == ENETUNREACH);
@@ -230,6 +255,51 @@ TEST(init_rss_builds_the_pairs_of_this_core_queue)
 	check_pairs_land_on_queue(mos_core_of(m), daddr, htons(80), &reta, 64511);
 	CHECK(mtcp_init_rss(m, INADDR_ANY, 0, daddr, htons(80)) == -1 && errno == EINVAL);
 	CHECK(mtcp_init_rss(m, INADDR_ANY, 1, daddr, 70000) == -1 && errno == EINVAL);
+	mtcp_destroy_context(m);
+	stop();
+}
+
+/*
+ * -s 10.0.0.2-10.0.0.3 (issue 13): a base inside the netdev's subnet that is
+ * not its address; twice the pairs of one address, each reply on the
+ * core's queue, and the link owns exactly the pool's addresses.
+ */
+TEST(init_rss_two_addresses_twice_the_pairs)
+{
+	struct mtcp_pool_stat st[8];
+	struct mos_rss_reta reta;
+	in_addr_t daddr = inet_addr("10.1.2.3");
+	unsigned per_addr[2] = { 0, 0 };
+	struct mos_core *core;
+	mctx_t m;
+	int n;
+
+	m = one_core_context();
+	REQUIRE(m != NULL);
+	core = mos_core_of(m);
+	/* the network and broadcast addresses of 10.0.0.0/24 are no host's */
+	CHECK(mtcp_init_rss(m, inet_addr("10.0.0.0"), 2, daddr, htons(80)) == -1 &&
+	      errno == EINVAL);
+	CHECK(mtcp_init_rss(m, inet_addr("10.0.0.254"), 2, daddr, htons(80)) == -1 &&
+	      errno == EINVAL);
+	CHECK(mtcp_init_rss(m, inet_addr("10.0.0.2"), MOS_RSS_POOL_ADDR_MAX + 1, daddr,
+			    htons(80)) == -1 && errno == EINVAL);
+	CHECK_EQ(core->net.iface[0].own_last, 0);
+	REQUIRE(mtcp_init_rss(m, inet_addr("10.0.0.3"), 2, daddr, htons(80)) == 0);
+	CHECK_EQ(core->netdev, 0);
+	CHECK_EQ(core->net.iface[0].own_first, 0x0a000003u);
+	CHECK_EQ(core->net.iface[0].own_last, 0x0a000004u);
+	n = mtcp_get_pool_stats(m, st, 8);
+	REQUIRE(n == MOS_POOL_COUNT + 1);
+	CHECK_EQ(st[n - 1].capacity, 2 * 64511);	/* one queue: every pair of both */
+	REQUIRE(mos_rss_reta_default(&reta, 128, 1) == 0);
+	CHECK_EQ(pairs_land_on_queue(core, daddr, htons(80), &reta, inet_addr("10.0.0.3"), 2,
+				     per_addr), 2 * 64511);
+	CHECK_EQ(per_addr[0], 64511);
+	CHECK_EQ(per_addr[1], 64511);
+	/* back to the netdev's own address: the range is given up */
+	REQUIRE(mtcp_init_rss(m, INADDR_ANY, 1, daddr, htons(80)) == 0);
+	CHECK_EQ(core->net.iface[0].own_last, 0);
 	mtcp_destroy_context(m);
 	stop();
 }
@@ -268,6 +338,37 @@ TEST(two_cores_split_the_source_pairs)
 	REQUIRE(mos_rss_reta_set(&reta, fake_dpdk.reta, 64, 2) == 0);
 	check_pairs_land_on_queue(mos_core_of(m[1]), daddr, htons(8080), &reta,
 				  (unsigned)st[n - 1].capacity);
+	mtcp_destroy_context(m[0]);
+	mtcp_destroy_context(m[1]);
+	stop();
+}
+
+/* Two cores, two addresses: the pairs of both split, each core's on its queue. */
+TEST(two_cores_split_two_addresses)
+{
+	struct mtcp_pool_stat st[8];
+	struct mos_rss_reta reta;
+	in_addr_t daddr = inet_addr("10.0.0.4");
+	mctx_t m[2];
+	unsigned total = 0;
+	int n;
+
+	if (cores_here() < 2)
+		return;
+	REQUIRE(start(good_conf) == 0);
+	REQUIRE(mos_rss_reta_default(&reta, 128, 2) == 0);
+	for (int i = 0; i < 2; i++) {
+		m[i] = mtcp_create_context(i);
+		REQUIRE(m[i] != NULL);
+		REQUIRE(mtcp_init_rss(m[i], inet_addr("10.0.0.2"), 2, daddr, htons(8080)) == 0);
+		n = mtcp_get_pool_stats(m[i], st, 8);
+		REQUIRE(n == MOS_POOL_COUNT + 1);
+		CHECK(st[n - 1].capacity > 0);
+		CHECK_EQ(pairs_land_on_queue(mos_core_of(m[i]), daddr, htons(8080), &reta,
+					     inet_addr("10.0.0.2"), 2, NULL), st[n - 1].capacity);
+		total += (unsigned)st[n - 1].capacity;
+	}
+	CHECK_EQ(total, 2 * 64511);
 	mtcp_destroy_context(m[0]);
 	mtcp_destroy_context(m[1]);
 	stop();
@@ -411,6 +512,8 @@ static const struct check_case cases[] = {
 	CASE(context_carves_pools_from_the_settings_and_starts_ports_once),
 	CASE(failed_port_start_fails_every_context),
 	CASE(init_rss_builds_the_pairs_of_this_core_queue),
+	CASE(init_rss_two_addresses_twice_the_pairs),
+	CASE(two_cores_split_two_addresses),
 	CASE(two_cores_split_the_source_pairs),
 	CASE(multiprocess_context_takes_the_queue_of_its_cpu),
 	CASE(drain_waits_for_the_others_then_for_the_last_connections),

@@ -822,6 +822,70 @@ TEST(ip_addresses)
 	CHECK_EQ(feed(f, n, 0), MOS_NET_TCP);
 }
 
+/* -s FIRST-LAST: the stack owns the range on its link, and only it (issue 13) */
+TEST(owned_range_answered_and_taken)
+{
+	uint8_t f[128];
+	uint16_t len;
+	size_t n;
+
+	setup();
+	/* refused: outside the subnet, its network or broadcast address, an empty wrap */
+	CHECK_EQ(mos_net_own_range(&net, 0, ip("10.0.1.1"), 2), -EINVAL);
+	CHECK_EQ(mos_net_own_range(&net, 0, ip("10.0.0.254"), 3), -EINVAL);
+	CHECK_EQ(mos_net_own_range(&net, 0, ip("10.0.0.0"), 2), -EINVAL);
+	CHECK_EQ(mos_net_own_range(&net, 0, ip("10.0.0.254"), 2), -EINVAL);
+	CHECK_EQ(mos_net_own_range(&net, 2, ip("10.0.0.3"), 2), -EINVAL);
+	CHECK_EQ(net.iface[0].own_last, 0);
+	/* before: 10.0.0.3 is not ours, neither for ARP nor for IPv4 */
+	arp_frame(f, bcast, 1, peer_mac, "10.0.0.9", zero_mac, "10.0.0.3");
+	len = 42;
+	CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_DROP);
+	CHECK_EQ(net.stats.drop[MOS_DROP_ARP_NOT_FOR_US], 1);
+	n = tcp_frame(f, "10.0.0.9", "10.0.0.3", "", 0);
+	CHECK(drops_as(f, n, 0, MOS_DROP_IP_NOT_OURS));
+
+	REQUIRE(mos_net_own_range(&net, 0, ip("10.0.0.2"), 3) == 0);	/* .2 .3 .4 */
+	CHECK_EQ(net.iface[0].own_first, 0x0a000002u);
+	CHECK_EQ(net.iface[0].own_last, 0x0a000004u);
+	for (int a = 2; a <= 4; a++) {
+		char tpa[16];
+
+		snprintf(tpa, sizeof(tpa), "10.0.0.%d", a);
+		arp_frame(f, bcast, 1, peer_mac, "10.0.0.9", zero_mac, tpa);
+		len = 42;
+		CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_REPLY);
+		CHECK_EQ(get16(f + 20), 2);
+		CHECK(memcmp(f + 22, our_mac, 6) == 0);	/* sha: dpdk0's MAC */
+		CHECK_EQ(f[28 + 3], a);			/* spa: the address asked for */
+		CHECK(memcmp(f, peer_mac, 6) == 0);
+		n = tcp_frame(f, "10.0.0.9", tpa, "", 0);
+		CHECK_EQ(feed(f, n, 0), MOS_NET_TCP);
+		CHECK_EQ(seg.daddr, ip(tpa));
+	}
+	/* the rest of the subnet is still not ours */
+	arp_frame(f, bcast, 1, peer_mac, "10.0.0.9", zero_mac, "10.0.0.5");
+	len = 42;
+	CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_DROP);
+	arp_frame(f, bcast, 1, peer_mac, "10.0.0.9", zero_mac, "10.0.0.1");
+	len = 42;
+	CHECK_EQ(feed_on(&net, 0, f, &len, 0), MOS_NET_DROP);
+	n = tcp_frame(f, "10.0.0.9", "10.0.0.5", "", 0);
+	CHECK(drops_as(f, n, 0, MOS_DROP_IP_NOT_OURS));
+	/* an owned address is ours as a source too: a frame from it is a spoof or a loop */
+	n = tcp_frame(f, "10.0.0.3", "10.0.0.2", "", 0);
+	CHECK(drops_as(f, n, 0, MOS_DROP_IP_SRC));
+	/* count 0 gives them up */
+	REQUIRE(mos_net_own_range(&net, 0, 0, 0) == 0);
+	n = tcp_frame(f, "10.0.0.9", "10.0.0.3", "", 0);
+	CHECK(drops_as(f, n, 0, MOS_DROP_IP_NOT_OURS));
+	/* a /16: the whole range but its two ends, and not one more */
+	CHECK_EQ(mos_net_own_range(&net, 1, ip("10.1.0.1"), 65535), -EINVAL);
+	REQUIRE(mos_net_own_range(&net, 1, ip("10.1.0.1"), 65534) == 0);
+	n = tcp_frame(f, "10.0.0.9", "10.1.255.254", "", 0);	/* weak host: heard on dpdk0 */
+	CHECK_EQ(feed(f, n, 0), MOS_NET_TCP);
+}
+
 TEST(ip_options_skipped_and_padding_ignored)
 {
 	uint8_t f[128];
@@ -1406,6 +1470,7 @@ static const struct check_case cases[] = {
 	CASE(arp_request_is_answered_in_place),
 	CASE(arp_learns_replies_and_refreshes),
 	CASE(arp_gratuitous_updates_known_only),
+	CASE(owned_range_answered_and_taken),
 	CASE(arp_static_entry_wins_over_learning),
 	CASE(arp_drops),
 	CASE(arp_learned_table_fills_then_counts),

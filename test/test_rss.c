@@ -432,6 +432,64 @@ TEST(test_pools_partition_three_addresses)
 }
 
 /*
+ * -s FIRST-LAST (issue 13): a queue's pool over two addresses holds exactly
+ * the pairs of each address's own pool, twice a one-address pool's on one
+ * queue, and every pair it hands out sends its reply to that queue.
+ */
+TEST(test_pool_two_addresses_twice_the_pairs)
+{
+	static struct mos_rss_reta r;
+	in_addr_t daddr = ip4("10.0.0.4");
+
+	REQUIRE(mos_rss_key_init(&key_a, mos_rss_key_symmetric, MOS_RSS_KEY_MAX) == 0);
+	REQUIRE(mos_rss_reta_default(&r, MOS_RETA_DEFAULT, 1) == 0);
+	CHECK_EQ(mos_rss_pool_count(&key_a, &r, 0, ip4("10.0.0.2"), 2, ALL_PORTS, daddr,
+				    htons(80)), 2L * NPORTS);
+	REQUIRE(mos_rss_reta_default(&r, MOS_RETA_DEFAULT, 4) == 0);
+	for (uint16_t q = 0; q < 4; q++) {
+		long one = mos_rss_pool_count(&key_a, &r, q, ip4("10.0.0.2"), 1, ALL_PORTS, daddr,
+					      htons(80));
+		long other = mos_rss_pool_count(&key_a, &r, q, ip4("10.0.0.3"), 1, ALL_PORTS,
+						daddr, htons(80));
+		struct built b;
+		long n = build(&b, &key_a, &r, q, ip4("10.0.0.2"), 2, daddr, htons(80));
+		long got = 0, from_second = 0;
+		in_addr_t sa;
+		in_port_t sp;
+
+		CHECK_EQ(n, one + other);
+		CHECK_EQ(b.p.capacity, (uint32_t)n);
+		while (mos_rss_pool_get(&b.p, &sa, &sp) == 0) {
+			uint32_t h = mos_rss_hash_v4_tcp(&key_a, daddr, sa, htons(80), sp);
+
+			CHECK_EQ(mos_rss_reta_queue(&r, h), q);
+			CHECK(sa == ip4("10.0.0.2") || sa == ip4("10.0.0.3"));
+			from_second += sa == ip4("10.0.0.3");
+			got++;
+		}
+		CHECK_EQ(got, n);
+		CHECK_EQ(from_second, other);
+		free(b.mem);
+	}
+	/* the addresses take turns from the first pair on, not 64,511 of one first */
+	{
+		struct built b;
+		in_addr_t sa;
+		in_port_t sp;
+		int alternate = 0;
+
+		REQUIRE(mos_rss_reta_default(&r, MOS_RETA_DEFAULT, 1) == 0);
+		REQUIRE(build(&b, &key_a, &r, 0, ip4("10.0.0.2"), 2, daddr, htons(80)) ==
+			2L * NPORTS);
+		for (int i = 0; i < 1000 && mos_rss_pool_get(&b.p, &sa, &sp) == 0; i++)
+			alternate += sa == ip4(i % 2 ? "10.0.0.3" : "10.0.0.2") &&
+				     ntohs(sp) == MOS_RSS_PORT_FIRST + i / 2;
+		CHECK_EQ(alternate, 1000);
+		free(b.mem);
+	}
+}
+
+/*
  * Queue 0's pairs, placed by the reply hash: how many would the FORWARD
  * hash (client -> server) have put on another queue?
  */
@@ -558,11 +616,11 @@ TEST(test_pool_fifo_put_order)
 	uint32_t bad = 0;
 
 	REQUIRE(fifo_setup(&f) == 0);
-	/* built in ascending (address, port) order */
+	/* built in ascending (port, address) order */
 	for (uint32_t i = 1; i < f.cap; i++)
-		bad += ntohl(f.first[i].a) < ntohl(f.first[i - 1].a) ||
-		       (f.first[i].a == f.first[i - 1].a &&
-			ntohs(f.first[i].p) <= ntohs(f.first[i - 1].p));
+		bad += ntohs(f.first[i].p) < ntohs(f.first[i - 1].p) ||
+		       (f.first[i].p == f.first[i - 1].p &&
+			ntohl(f.first[i].a) <= ntohl(f.first[i - 1].a));
 	CHECK_EQ(bad, 0);
 	/* drain, put back in a shuffled order: handed out again in that order */
 	order = calloc(f.cap, sizeof(*order));
@@ -860,6 +918,7 @@ static const struct check_case cases[] = {
 	CASE(test_pools_partition_symmetric_key),
 	CASE(test_pools_partition_microsoft_key),
 	CASE(test_pools_partition_three_addresses),
+	CASE(test_pool_two_addresses_twice_the_pairs),
 	CASE(test_pools_direction_matters),
 	CASE(test_pools_honour_custom_reta),
 	CASE(test_pool_fifo_put_order),

@@ -274,7 +274,9 @@ static void make_summary(uint32_t n_cores)
 		sum.per_core[i].incompletes = 0;
 		sum.per_core[i].rss_handovers = 3 * i;
 		sum.per_core[i].no_mbuf = 5 * i;
+		sum.per_core[i].source_pairs = 64511 * 2 / n_cores;
 	}
+	sum.source_addrs = 2;
 }
 
 /* The summary as text, via a temporary file; NULL on failure. */
@@ -348,10 +350,11 @@ TEST(json_has_every_key_with_a_number)
 	static const char *const once[] = {
 		"flows_completed", "flows_ok", "errors", "incompletes", "timeouts",
 		"resets", "refused", "unreachable", "http_non_2xx", "bad_responses", "local_shortages",
-		"output_errors", "reconnects", "connections", "requests", "streams", "buffers", "source_ports",
+		"output_errors", "reconnects", "connections", "source_addrs", "requests", "streams", "buffers", "source_ports",
 		"bytes_received", "body_bytes", "duration_s", "flows_per_s", "p50", "p90", "p99", "p999", "max",
 	};
-	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf" };
+	static const char *const rows[] = { "core", "completed", "rss_handovers", "no_mbuf",
+					    "source_pairs" };
 	char *text;
 
 	make_summary(3);
@@ -385,7 +388,9 @@ TEST(json_has_every_key_with_a_number)
 		      "\"duplicated\": 20, \"reordered\": 0, \"corrupted\": 0, \"delayed\": 0, "
 		      "\"no_buffer\": 0, \"hold_full\": 1}, \"tx\": {\"frames\": 0,") != NULL);
 	CHECK(strstr(text, "{\"core\": 2, \"completed\": 333, \"errors\": 2, "
-		      "\"incompletes\": 0, \"rss_handovers\": 6, \"no_mbuf\": 10}\n") != NULL);
+		      "\"incompletes\": 0, \"rss_handovers\": 6, \"no_mbuf\": 10, "
+		      "\"source_pairs\": 43007}\n") != NULL);
+	CHECK(strstr(text, "\"source_addrs\": 2,") != NULL);
 }
 
 TEST(json_non_finite_prints_0_and_empty_rows)
@@ -409,7 +414,7 @@ TEST(json_non_finite_prints_0_and_empty_rows)
 static int python_accepts(void)
 {
 	FILE *p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); "
-			"assert len(d) == 23 and d[\"output_errors\"] == 5 and set(d[\"empty_pools\"]) == {\"streams\",\"buffers\",\"source_ports\"} and len(d[\"per_core\"]) == 64 "
+			"assert len(d) == 24 and d[\"output_errors\"] == 5 and set(d[\"empty_pools\"]) == {\"streams\",\"buffers\",\"source_ports\"} and len(d[\"per_core\"]) == 64 "
 			"and set(d[\"faults\"]) == {\"rx\",\"tx\"} and len(d[\"faults\"][\"tx\"]) == 8 "
 			"and set(d[\"latency_us\"]) == {\"p50\",\"p90\",\"p99\",\"p999\",\"max\"}'",
 			"w");
