@@ -160,9 +160,13 @@ mtcp_sighandler_t mtcp_register_signal(int signum, mtcp_sighandler_t handler);
  * Build this core's pool of source (address, port) pairs for connections
  * to daddr:dport (network order): the pairs saddr_base .. + num_addr - 1
  * times ports 1025..65535 whose replies the NIC (or the software steering)
- * delivers to this core. saddr_base INADDR_ANY means the address of the
- * netdev that routes daddr. 0, or -1 with errno (EINVAL, ENOMEM, ENOENT
- * when no pair maps to this core).
+ * delivers to this core (ports: mos.conf's source_ports). saddr_base
+ * INADDR_ANY means the address of the netdev that routes daddr; another
+ * base must lie, with all num_addr addresses, inside that netdev's subnet
+ * (not its network or broadcast address), and the netdev then owns the
+ * range: it answers ARP for it and takes frames to it. Consecutive pairs
+ * alternate addresses. 0, or -1 with errno (EINVAL, ENOMEM, ENOENT when no
+ * pair maps to this core).
  */
 int mtcp_init_rss(mctx_t mctx, in_addr_t saddr_base, int num_addr, in_addr_t daddr,
 		  in_addr_t dport);
