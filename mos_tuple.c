@@ -63,8 +63,8 @@ uint32_t mos_tuple_hash(const struct mos_tuple_table *t, const struct mos_tuple_
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-struct mos_tuple_node *mos_tuple_lookup(const struct mos_tuple_table *t, const struct mos_tuple_key *k,
-				      uint32_t hash)
+struct mos_tuple_node *mos_tuple_lookup(const struct mos_tuple_table *t,
+					const struct mos_tuple_key *k, uint32_t hash)
 {
 	struct mos_tuple_node *n;
 

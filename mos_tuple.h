@@ -60,8 +60,8 @@ uint32_t mos_tuple_hash(const struct mos_tuple_table *t, const struct mos_tuple_
 int mos_tuple_insert(struct mos_tuple_table *t, struct mos_tuple_node *n);
 
 /* The node with key k, or NULL. hash: mos_tuple_hash(t, k), computed once per packet. */
-struct mos_tuple_node *mos_tuple_lookup(const struct mos_tuple_table *t, const struct mos_tuple_key *k,
-				      uint32_t hash);
+struct mos_tuple_node *mos_tuple_lookup(const struct mos_tuple_table *t,
+					const struct mos_tuple_key *k, uint32_t hash);
 
 /* Remove n, which must be in the table. */
 void mos_tuple_remove(struct mos_tuple_table *t, struct mos_tuple_node *n);
