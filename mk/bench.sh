@@ -155,7 +155,7 @@ start_epserver() {
 		kill -0 "$spid" 2> /dev/null || break
 		sleep 0.05
 	done
-	die "epserver did not start: $(grep -v EAL "$tmp/s.err" | tail -3)"
+	die "epserver did not start: $(grep -v '^EAL: ' "$tmp/s.err" | tail -3)"
 }
 
 stop_epserver() {
@@ -188,7 +188,7 @@ row1() {
 				echo "row 1 run $rep: epwget -> epserver, $size B, c $c: $rate flows/s, p99 $p99 ms ($note)"
 			else
 				printf '1\tepwget\t%s\t%s\t%s\t0\t-\t0\tFAILED: no result\n' "$size" "$c" "$rep" >> "$raw"
-				echo "row 1 run $rep: epwget -> epserver, $size B, c $c: FAILED: no result ($(grep -v EAL "$tmp/c.err" | tail -1))"
+				echo "row 1 run $rep: epwget -> epserver, $size B, c $c: FAILED: no result ($(grep -v '^EAL: ' "$tmp/c.err" | tail -1))"
 			fi
 		done
 	done
@@ -303,7 +303,7 @@ row3() {
 				echo "row 3 run $rep: epwget -> nginx (af_packet), $size B, c $c: $rate flows/s, p99 $p99 ms ($note)"
 			else
 				printf '3\tepwget\t%s\t%s\t%s\t0\t-\t0\tFAILED: no result\n' "$size" "$c" "$rep" >> "$raw"
-				echo "row 3 run $rep: epwget -> nginx, $size B, c $c: FAILED: no result ($(grep -v EAL "$tmp/c.err" | tail -1))"
+				echo "row 3 run $rep: epwget -> nginx, $size B, c $c: FAILED: no result ($(grep -v '^EAL: ' "$tmp/c.err" | tail -1))"
 			fi
 		done
 	done

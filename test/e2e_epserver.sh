@@ -115,7 +115,7 @@ epw() {
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name" "epwget exit $rc, expected $want" "$(tail -3 "$tmp/c.out")" \
-			"$(grep -v EAL "$tmp/c.err" | tail -3)"
+			"$(grep -v '^EAL: ' "$tmp/c.err" | tail -3)"
 		return 1
 	fi
 	return 0
@@ -251,7 +251,7 @@ cross() {
 	else
 		bad "$name" "epwget exit $crc, epserver exit $rc${i:+; $i}" "$(sed -n 1p "$tmp/cross")" \
 			"$(sed -n '2,$p' "$tmp/cross")" \
-			"$(grep -v EAL "$tmp/c.err" | tail -2)"
+			"$(grep -v '^EAL: ' "$tmp/c.err" | tail -2)"
 	fi
 }
 sconf=$(mconf conf/epserver.conf "$smask1" 1)
@@ -365,7 +365,7 @@ lab_server_stop() {
 	lpid=
 }
 lab_server lab ||
-	bad "kernel client: epserver on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/lab.err" | tail -3)"
+	bad "kernel client: epserver on af_packet was not ready in 10 s" "$(grep -v '^EAL: ' "$tmp/lab.err" | tail -3)"
 # Each check of the client is a function run on its own: an exception fails that
 # check only; and a check the client never reported (it died) fails here below.
 cat > "$tmp/kclient.py" <<'PY'
@@ -449,7 +449,7 @@ for name in "GET /f0 (urllib)" "GET /f64 (urllib)" "GET /f8192 (urllib)" "GET /f
 	    "a header past 8,192 bytes" "DELETE gets 501" "HTTP/1.0 without keep-alive"; do
 	grep -qF -e "ok   kernel client: $name" -e "FAIL kernel client: $name" "$tmp/k.out" ||
 		bad "kernel client: $name: never reported (the client exited $krc)" "$(tail -3 "$tmp/k.out")" \
-			"$(grep -v EAL "$tmp/lab.err" | tail -3)"
+			"$(grep -v '^EAL: ' "$tmp/lab.err" | tail -3)"
 done
 lab_server_stop
 if [ "$rc" = 0 ]; then
@@ -551,7 +551,7 @@ slowloris_run() {
 	local mode=$1 line
 	shift
 	if ! lab_server slow "$@"; then
-		bad "slowloris $mode: epserver $* on af_packet was not ready in 10 s" "$(grep -v EAL "$tmp/slow.err" | tail -3)"
+		bad "slowloris $mode: epserver $* on af_packet was not ready in 10 s" "$(grep -v '^EAL: ' "$tmp/slow.err" | tail -3)"
 	else
 		lab_exec_srv python3 "$tmp/slowloris.py" "$LAB_CLI_IP" 2 2 "$mode" "$www/f64" > "$tmp/sk.out" 2>&1
 		grep -q '^slow ' "$tmp/sk.out" || bad "slowloris $mode: the client failed" "$(tail -3 "$tmp/sk.out")"

@@ -45,7 +45,7 @@ epw() {
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name" "exit $rc, expected $want" "$(tail -4 "$LAB_TMP/out")" \
-			"$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+			"$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 		return 1
 	fi
 	return 0

@@ -59,7 +59,7 @@ epw() {
 		> "$LAB_TMP/out" 2> "$LAB_TMP/err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		bad "$name" "exit $rc" "$(tail -4 "$LAB_TMP/out")" "$(grep -v EAL "$LAB_TMP/err" | tail -4)"
+		bad "$name" "exit $rc" "$(tail -4 "$LAB_TMP/out")" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -4)"
 		return 1
 	fi
 	return 0
@@ -128,7 +128,7 @@ for run in "64 2000 100" "8192 1000 100" "102400 150 30"; do
 		if grep -q 'warning: .*fault injection on: rx drop 5.00%, dup 1.00%, reorder 5.00%; tx drop 5.00%, dup 1.00%, reorder 5.00% (.*seed 42)' "$LAB_TMP/err"; then
 			[ "$size" = 64 ] && ok "the fault settings are announced as a warning at start"
 		else
-			[ "$size" = 64 ] && bad "no fault warning at start" "$(grep -v EAL "$LAB_TMP/err" | head -3)"
+			[ "$size" = 64 ] && bad "no fault warning at start" "$(grep -v '^EAL: ' "$LAB_TMP/err" | head -3)"
 		fi
 	elif [ "$size" = 64 ]; then
 		bad "the fault settings are announced as a warning at start: not run" "epwget failed (above)"

@@ -114,7 +114,7 @@ judge() {
 	elif [ "$rc" != "$want" ]; then
 		res=FAIL
 		bad "$name: exit $rc, expected $want" "$seen" "$(tail -3 "$LAB_TMP/out")" \
-			"$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+			"$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 	elif [ "$expr" != - ] &&
 	     ! python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($expr) else 1)" \
 		"$LAB_TMP/out.json" 2> /dev/null; then
@@ -469,7 +469,7 @@ epw 20 -c 3 -o "$d/missing/dir/body" "$url" 3
 judge "-o into a directory that does not exist" "each file an output error, exit 1, named" 1 \
 	"d['flows_ok'] == 3 and d['output_errors'] == 3 and d['local_shortages'] == 0" \
 	"$([ ! -e "$d/missing" ] && grep -q "$d/missing/dir/body\.[0-2]" "$LAB_TMP/err" && echo 0 ||
-	   echo 1)" "created the directory or named no path: $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	   echo 1)" "created the directory or named no path: $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 output_files
 }
 
@@ -484,7 +484,7 @@ judge "-o body path an existing file" "refused (EEXIST), an output error, exit 1
 	"d['flows_ok'] == 3 and d['output_errors'] == 1" \
 	"$([ "$(cat "$d/old/body.1")" = old ] && [ "$(cat "$d/old/body.2")" = hello ] &&
 	   grep -q "body\.1: File exists" "$LAB_TMP/err" && echo 0 || echo 1)" \
-	"body.1: '$(head -c 20 "$d/old/body.1")'; $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	"body.1: '$(head -c 20 "$d/old/body.1")'; $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 echo keep > "$d/victim"
 ln -s "$d/victim" "$d/ln/body.1"
 epw 20 -c 3 -o "$d/ln/body" "$url" 3
@@ -493,23 +493,23 @@ judge "-o body path a symbolic link" "refused, the target untouched, exit 1" 1 \
 	"$([ "$(cat "$d/victim")" = keep ] && [ -L "$d/ln/body.1" ] &&
 	   [ "$(cat "$d/ln/body.0")" = hello ] &&
 	   grep -q "body\.1 is a symbolic link" "$LAB_TMP/err" && echo 0 || echo 1)" \
-	"victim: '$(head -c 20 "$d/victim")'; $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	"victim: '$(head -c 20 "$d/victim")'; $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 echo keep > "$d/victim.json"
 ln -s "$d/victim.json" "$d/link.json"
 epw 20 -c 3 -j "$d/link.json" "$url" 3
 judge "-j a symbolic link to a file" "refused before the run, target untouched, exit 2" 2 - \
 	"$([ "$(cat "$d/victim.json")" = keep ] && ! grep -q "flows:" "$LAB_TMP/out" &&
 	   grep -q "link.json is a symbolic link" "$LAB_TMP/err" && echo 0 || echo 1)" \
-	"victim: '$(head -c 20 "$d/victim.json")'; $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	"victim: '$(head -c 20 "$d/victim.json")'; $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 ln -s "$d/nowhere.json" "$d/dangling.json"
 epw 20 -c 3 -j "$d/dangling.json" "$url" 3
 judge "-j a dangling symbolic link" "refused before the run, nothing created, exit 2" 2 - \
 	"$([ ! -e "$d/nowhere.json" ] && ! grep -q "flows:" "$LAB_TMP/out" && echo 0 || echo 1)" \
-	"$(ls "$d"); $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	"$(ls "$d"); $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 epw 20 -c 3 -j "$d/no/such/dir.json" "$url" 3
 judge "-j in a directory that does not exist" "refused before the run, exit 2" 2 - \
 	"$(! grep -q "flows:" "$LAB_TMP/out" && grep -q "dir.json" "$LAB_TMP/err" && echo 0 ||
-	   echo 1)" "$(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	   echo 1)" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 # a write that fails: 3 bodies of 1000 B, each a 4 KiB page of a tmpfs of 2
 mkdir -p "$d/full"
 if mount -t tmpfs -o size=8k epw-full "$d/full" 2> /dev/null; then
@@ -518,7 +518,7 @@ if mount -t tmpfs -o size=8k epw-full "$d/full" 2> /dev/null; then
 	judge "-o onto a full file system (ENOSPC)" "the body not written an output error, exit 1" 1 \
 		"d['flows_ok'] == 3 and d['output_errors'] == 1" \
 		"$(grep -q "No space left on device" "$LAB_TMP/err" && echo 0 || echo 1)" \
-		"stderr: $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+		"stderr: $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 	umount "$d/full"
 	srv
 else
@@ -529,7 +529,7 @@ epw_limit -n 64 20 -c 200 -o "$d/lim" "$url" 200
 judge "-o at -c 200 under ulimit -n 64 (soft and hard)" "refused at start, exit 2, a clear message" \
 	2 - "$(grep -q "\-o needs [0-9]* open files at -c 200; the limit is 64: raise it with ulimit -n or lower -c" \
 	       "$LAB_TMP/err" && [ -z "$(ls "$d" | grep lim)" ] && echo 0 || echo 1)" \
-	"stderr: $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+	"stderr: $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -ge 1024 ]; then
 	rm -f "$LAB_TMP"/body.*
@@ -537,7 +537,7 @@ if [ "$hard" = unlimited ] || [ "$hard" -ge 1024 ]; then
 	judge "-o at -c 200 under ulimit -Sn 64 (hard $hard)" "soft limit raised, every body written" 0 \
 		"d['flows_ok'] == 200 and d['output_errors'] == 0" \
 		"$(bodies 200 hello && echo 0 || echo 1)" \
-		"$(ls "$LAB_TMP" | grep -c '^body\.') bodies; $(grep -v EAL "$LAB_TMP/err" | tail -2)"
+		"$(ls "$LAB_TMP" | grep -c '^body\.') bodies; $(grep -v '^EAL: ' "$LAB_TMP/err" | tail -2)"
 	rm -f "$LAB_TMP"/body.*
 else
 	echo "skip -o under ulimit -Sn 64: the hard limit ($hard) is below 1024"

@@ -71,7 +71,7 @@ epw() {
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name" "exit $rc, expected $want" "$(tail -4 "$LAB_TMP/out")" \
-			"$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+			"$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 		return 1
 	fi
 	return 0
@@ -209,7 +209,7 @@ mepw() {
 		conns=$((conns + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connections"])' "$LAB_TMP/m.json")))
 		return 0
 	fi
-	bad "$name" "epwget exit $?" "$(tail -3 "$LAB_TMP/m.out")" "$(grep -v EAL "$LAB_TMP/m.err" | tail -3)"
+	bad "$name" "epwget exit $?" "$(tail -3 "$LAB_TMP/m.out")" "$(grep -v '^EAL: ' "$LAB_TMP/m.err" | tail -3)"
 	return 1
 }
 if ! grep -q '^epserver: ready' "$LAB_TMP/s.out" 2> /dev/null; then

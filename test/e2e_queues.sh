@@ -53,7 +53,7 @@ epw() {
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		bad "$name" "exit $rc, expected 0 (124 or 130: still running after $RUN_S s)" \
-			"$(grep -v EAL "$LAB_TMP/out" | tail -4)" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+			"$(grep -v '^EAL: ' "$LAB_TMP/out" | tail -4)" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 		return 1
 	fi
 	return 0
@@ -84,7 +84,7 @@ if epw "qpairs=2, 1 core: 400 flows" -f "$conf" -N 1 -c 20 "$url" 400; then
 	if grep -q "core 0 also polls queue 1," "$LAB_TMP/err"; then
 		ok "qpairs=2, 1 core: the start says which core polls queue 1"
 	else
-		bad "qpairs=2, 1 core: no line about queue 1" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+		bad "qpairs=2, 1 core: no line about queue 1" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 	fi
 fi
 
@@ -96,7 +96,7 @@ if epw "qpairs=3, 2 cores: 2,000 flows" -f "$conf" -N 2 -c 100 "$url" 2000; then
 	if grep -q "core 0 also polls queue 2," "$LAB_TMP/err" && ! grep -q "core 1 also" "$LAB_TMP/err"; then
 		ok "qpairs=3, 2 cores: the start says core 0 polls queue 2, core 1 nothing more"
 	else
-		bad "qpairs=3, 2 cores: which core polls queue 2" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+		bad "qpairs=3, 2 cores: which core polls queue 2" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 	fi
 fi
 
@@ -108,7 +108,7 @@ rc=$?
 if [ "$rc" = 2 ] && grep -q "qpairs=N" "$LAB_TMP/err"; then
 	ok "qpairs=1, 2 cores: refused (exit $rc): $(grep -v EAL "$LAB_TMP/err" | grep -m1 qpairs | cut -c1-110)"
 else
-	bad "qpairs=1, 2 cores: not refused" "exit $rc" "$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+	bad "qpairs=1, 2 cores: not refused" "exit $rc" "$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 fi
 
 # qpairs=2, 2 cores: one queue per core, steering as before

@@ -70,7 +70,7 @@ san() {
 		bad "$name" "exit $rc; the sanitizers reported:" "$(echo "$reports" | head -40)"
 	elif [ "$rc" -ne "$want" ]; then
 		bad "$name" "exit $rc, expected $want" "$(tail -3 "$LAB_TMP/out")" \
-			"$(grep -v EAL "$LAB_TMP/err" | tail -3)"
+			"$(grep -v '^EAL: ' "$LAB_TMP/err" | tail -3)"
 	elif ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["flows_ok"] > 0 else 1)' \
 		"$LAB_TMP/out.json" 2> /dev/null; then
 		bad "$name" "no flow ok in the JSON summary" "$(head -c 300 "$LAB_TMP/out.json" 2>/dev/null)"
