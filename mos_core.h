@@ -69,6 +69,8 @@ struct mos_core {
 	struct mos_stream_stailq tx_list;	/* streams with something to send, in turn */
 	struct mos_stream_list arp_wait;	/* streams waiting for their next hop's MAC */
 	uint64_t arp_last_request;	/* tick of the core's last ARP request */
+	uint64_t challenge_second;	/* RFC 5961 7: the second (+ 1) the budget is for */
+	uint64_t challenge_left;	/* challenge ACKs left in it */
 	int n_listener;
 	struct mos_stream *listener[MOS_LISTEN_MAX];
 	uint32_t n_streams;		/* streams alive, listeners and TIME_WAIT included */

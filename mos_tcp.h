@@ -154,9 +154,6 @@ struct mos_tcp_stats {
 	uint64_t icmp_frag_needed;	/* code 4, path MTU: counted, ignored (not done yet) */
 	uint64_t icmp_other_code;	/* codes TCP does not act on: counted, ignored */
 	uint64_t unreachable;		/* connections failed with EHOSTUNREACH or ENETUNREACH */
-	/* not counters: the challenge ACKs left (RFC 5961 7) in second challenge_second - 1 */
-	uint64_t challenge_second;
-	uint64_t challenge_left;
 };
 
 /* The lists streams sit on (<sys/queue.h>, as DPDK's): heads of each kind. */

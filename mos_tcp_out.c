@@ -39,21 +39,20 @@ uint32_t tcp_ts_now(const struct mos_core *core)
  */
 bool tcp_challenge_ack_allowed(struct mos_core *core)
 {
-	struct mos_tcp_stats *st = &core->tcp;
 	uint64_t second = core->now / MOS_TCP_TICKS_PER_S + 1;	/* 0: none drawn yet */
 
-	if (second != st->challenge_second) {
+	if (second != core->challenge_second) {
 		uint64_t r = XXH3_64bits_withSeed(&second, sizeof(second), core->iss_secret);
 
-		st->challenge_second = second;
-		st->challenge_left = MOS_TCP_CHALLENGE_ACK_LIMIT / 2 +
-				     r % (MOS_TCP_CHALLENGE_ACK_LIMIT / 2 + 1);
+		core->challenge_second = second;
+		core->challenge_left = MOS_TCP_CHALLENGE_ACK_LIMIT / 2 +
+				       r % (MOS_TCP_CHALLENGE_ACK_LIMIT / 2 + 1);
 	}
-	if (st->challenge_left == 0) {
-		st->challenge_ack_limited++;
+	if (core->challenge_left == 0) {
+		core->tcp.challenge_ack_limited++;
 		return false;
 	}
-	st->challenge_left--;
+	core->challenge_left--;
 	return true;
 }
 
