@@ -51,21 +51,12 @@ epw() {
 	return 0
 }
 
-# jcheck NAME PYTHON_EXPR: the expression over the JSON summary `d` must hold
-jcheck() {
-	if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" \
-		"$LAB_TMP/out.json" 2> "$LAB_TMP/py.err"; then
-		ok "$1"
-	else
-		bad "$1" "$2" "$(head -c 400 "$LAB_TMP/out.json" 2>/dev/null)" "$(tail -2 "$LAB_TMP/py.err")"
-	fi
-}
 
 url=$LAB_SRV_IP/f64
 for cores in 1 2; do
 	conf=$(mos "$cores")
 	if epw "$cores core(s): 100,000 flows" 0 -f "$conf" -N "$cores" -c 4000 "$url" 100000; then
-		jcheck "$cores core(s): 100,000 flows at concurrency 4,000 all ok, 6,400,000 body bytes ($(sed -n 's/.* \([0-9]*\) flows\/s/\1/p' "$LAB_TMP/out") flows/s)" \
+		lab_jcheck "$cores core(s): 100,000 flows at concurrency 4,000 all ok, 6,400,000 body bytes ($(sed -n 's/.* \([0-9]*\) flows\/s/\1/p' "$LAB_TMP/out") flows/s)" \
 			"d['flows_ok'] == 100000 and d['flows_completed'] == 100000 and d['body_bytes'] == 6400000 and d['errors'] == 0 and len(d['per_core']) == $cores"
 	fi
 done
@@ -91,7 +82,7 @@ before=$(passive)
 if epw "keep-alive" 0 -f "$conf" -w "$LAB_TMP/ka.conf"; then
 	opened=$(( $(passive) - before ))
 	if [ "$opened" -le 200 ]; then
-		jcheck "keep-alive: 2,000 flows, all ok, over $opened connections" \
+		lab_jcheck "keep-alive: 2,000 flows, all ok, over $opened connections" \
 			"d['flows_ok'] == 2000 and d['body_bytes'] == 128000"
 	else
 		bad "keep-alive" "nginx accepted $opened connections for 2,000 flows"
@@ -99,7 +90,7 @@ if epw "keep-alive" 0 -f "$conf" -w "$LAB_TMP/ka.conf"; then
 fi
 
 if epw "404" 1 -f "$conf" -c 5 "$LAB_SRV_IP/missing" 50; then
-	jcheck "a missing file: 50 flows counted http_non_2xx, exit status 1" \
+	lab_jcheck "a missing file: 50 flows counted http_non_2xx, exit status 1" \
 		"d['http_non_2xx'] == 50 and d['flows_ok'] == 0 and d['errors'] == 0"
 fi
 
@@ -127,7 +118,7 @@ PY
 if ! lab_start_srv -p 8081 python3 "$LAB_TMP/short.py" "$LAB_SRV_IP" 2> "$LAB_TMP/short.err"; then
 	bad "a server that closes early: its server did not start" "$(tail -3 "$LAB_TMP/short.err")"
 elif epw "early close" 1 -f "$conf" -c 2 "$LAB_SRV_IP:8081/x" 20; then
-	jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
+	lab_jcheck "a server that closes early: 20 flows counted incomplete, none ok, exit 1" \
 		"d['incompletes'] == 20 and d['flows_ok'] == 0 and d['errors'] == 0 and d['body_bytes'] == 200"
 fi
 
@@ -149,7 +140,7 @@ elif epw "-s $LAB_CLI_IP-$s2" 0 -f "$conf" -c 200 -s "$LAB_CLI_IP-$s2" "$url" 20
 	syns=$(lab_exec_srv nft list table ip epwsaddr | sed -n 's/.*packets \([0-9]*\).*/\1/p' | tr '\n' ' ')
 	neigh=$(lab_exec_srv ip neigh show "$s2" dev "$LAB_IF_SRV")
 	cmac=$(lab_exec_cli cat "/sys/class/net/$LAB_IF_CLI/address")
-	jcheck "-s $LAB_CLI_IP-$s2 against nginx: 20,000 flows all ok, source_addrs 2 (SYNs from each: $syns)" \
+	lab_jcheck "-s $LAB_CLI_IP-$s2 against nginx: 20,000 flows all ok, source_addrs 2 (SYNs from each: $syns)" \
 		"d['flows_ok'] == 20000 and d['source_addrs'] == 2 and d['per_core'][0]['source_pairs'] == 2 * 64511 and all(int(n) > 0 for n in '$syns'.split()) and len('$syns'.split()) == 2"
 	case "$neigh" in
 	*"lladdr $cmac"*) ok "-s: the kernel's neighbour $s2 is epwget's MAC $cmac (our ARP answer)" ;;
@@ -175,11 +166,11 @@ then
 	bad "ICMP unreachable: the nftables rule or the sysctl"
 else
 	if epw "ICMP host unreachable" 1 -f "$conf" -c 5 "$LAB_SRV_IP:9/x" 20; then
-		jcheck "ICMP host unreachable: 20 flows counted unreachable within a second (no SYN retries)" \
+		lab_jcheck "ICMP host unreachable: 20 flows counted unreachable within a second (no SYN retries)" \
 			"d['unreachable'] == 20 and d['errors'] == 20 and d['timeouts'] == 0 and d['duration_s'] < 1.0"
 	fi
 	if epw "ICMP port unreachable" 1 -f "$conf" -c 5 "$LAB_SRV_IP:7/x" 20; then
-		jcheck "ICMP port unreachable: 20 flows counted refused within a second" \
+		lab_jcheck "ICMP port unreachable: 20 flows counted refused within a second" \
 			"d['refused'] == 20 and d['unreachable'] == 0 and d['errors'] == 20 and d['duration_s'] < 1.0"
 	fi
 	lab_exec_srv nft delete table ip epwicmp
@@ -197,7 +188,7 @@ done
 wait "$pid"
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q '^\[CPU 0\] Completed' "$LAB_TMP/out"; then
-	jcheck "SIGINT mid-run: exit 1, per-core lines, valid JSON with the flows done so far" \
+	lab_jcheck "SIGINT mid-run: exit 1, per-core lines, valid JSON with the flows done so far" \
 		"0 < d['flows_ok'] < 100000000 and d['duration_s'] > 1"
 else
 	bad "SIGINT mid-run" "exit $rc" "$(tail -3 "$LAB_TMP/out")"

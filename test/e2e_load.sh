@@ -77,15 +77,6 @@ epw() {
 	return 0
 }
 
-# jcheck NAME PYTHON_EXPR: the expression over the JSON summary `d` must hold
-jcheck() {
-	if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" \
-		"$LAB_TMP/out.json" 2> "$LAB_TMP/py.err"; then
-		ok "$1"
-	else
-		bad "$1" "$2" "$(head -c 600 "$LAB_TMP/out.json" 2>/dev/null)" "$(tail -2 "$LAB_TMP/py.err")"
-	fi
-}
 
 passive() { lab_exec_srv nstat -asz TcpPassiveOpens | awk '/TcpPassiveOpens/ { print $2 }'; }
 timewait() { lab_exec_srv ss -Htan state time-wait | wc -l; }
@@ -96,7 +87,7 @@ before=$(passive)
 if epw "-k 10" 0 -k 10 -c 20 "$LAB_SRV_IP/f64" 2000; then
 	opened=$(( $(passive) - before ))
 	if [ "$opened" -eq 200 ]; then
-		jcheck "-k 10: 2,000 flows ok over exactly 200 connections (nginx accepted $opened)" \
+		lab_jcheck "-k 10: 2,000 flows ok over exactly 200 connections (nginx accepted $opened)" \
 			"d['flows_ok'] == 2000 and d['connections'] == 200 and d['requests'] == 2000 and d['body_bytes'] == 128000"
 	else
 		bad "-k 10" "nginx accepted $opened connections for 2,000 flows, expected 200" \
@@ -110,7 +101,7 @@ if [ "$(timewait)" -ne 0 ]; then
 elif epw "-x rst" 0 -x rst -c 10 "$LAB_SRV_IP/f64" 300; then
 	tw=$(timewait)
 	if [ "$tw" -eq 0 ]; then
-		jcheck "-x rst: 300 flows ok, no TIME_WAIT on the server" "d['flows_ok'] == 300"
+		lab_jcheck "-x rst: 300 flows ok, no TIME_WAIT on the server" "d['flows_ok'] == 300"
 	else
 		bad "-x rst" "$tw connections in TIME_WAIT on the server"
 	fi
@@ -124,7 +115,7 @@ fi
 before=$(passive)
 if epw "-k 1 (the default)" 0 -c 20 "$LAB_SRV_IP/f64" 500; then
 	opened=$(( $(passive) - before ))
-	[ "$opened" -eq 500 ] && jcheck "-k 1: a connection per request (500 accepted)" \
+	[ "$opened" -eq 500 ] && lab_jcheck "-k 1: a connection per request (500 accepted)" \
 		"d['flows_ok'] == 500 and d['connections'] == 500 and d['requests'] == 500" ||
 		bad "-k 1" "nginx accepted $opened connections for 500 flows"
 fi
@@ -133,7 +124,7 @@ fi
 for kp in "0 4" "5 4" "100 16"; do
 	set -- $kp
 	if epw "-k $1 -P $2" 0 -k "$1" -P "$2" -c 10 "$LAB_SRV_IP/f8192" 4000; then
-		jcheck "-k $1 -P $2: 4,000 pipelined flows all ok, 4,000 x 8,192 body bytes" \
+		lab_jcheck "-k $1 -P $2: 4,000 pipelined flows all ok, 4,000 x 8,192 body bytes" \
 			"d['flows_ok'] == 4000 and d['flows_completed'] == 4000 and d['errors'] == 0 and d['body_bytes'] == 4000 * 8192 and d['requests'] >= 4000"
 	fi
 done
@@ -141,7 +132,7 @@ done
 # HEAD: a Content-Length and no body
 for args in "-k 1" "-k 0 -P 4"; do
 	if epw "HEAD $args" 0 -m HEAD $args -c 10 "$LAB_SRV_IP/f8192" 1000; then
-		jcheck "HEAD $args: 1,000 flows ok, 0 body bytes" \
+		lab_jcheck "HEAD $args: 1,000 flows ok, 0 body bytes" \
 			"d['flows_ok'] == 1000 and d['body_bytes'] == 0 and d['errors'] == 0"
 	fi
 done
@@ -161,7 +152,7 @@ else
 	if epw "POST 1 MiB" 0 -m POST -b "$LAB_TMP/body" -H 'X-Test: e2e' -c 4 "$LAB_SRV_IP:8082/up" 8; then
 		n=$(grep -c "^body 1048576 $want POST$" "$srv_out")
 		if [ "$n" -eq 8 ]; then
-			jcheck "POST: 8 bodies of 1 MiB arrived byte-exact (FNV-1a $want), flows ok" \
+			lab_jcheck "POST: 8 bodies of 1 MiB arrived byte-exact (FNV-1a $want), flows ok" \
 				"d['flows_ok'] == 8 and d['body_bytes'] == 8 * 24"
 		else
 			bad "POST 1 MiB" "$n of 8 bodies arrived whole, expected hash $want" \
@@ -182,7 +173,7 @@ if ! lab_start_srv -p 8083 "$HOSTILE" http -a "$LAB_SRV_IP" -p 8083 \
 	-r 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'; then
 	bad "unannounced close: hostile_srv did not start" "$(tail -3 "$LAB_SRV_ERR")"
 elif epw "unannounced close -k 0 -P 4" 0 -k 0 -P 4 -c 2 "$LAB_SRV_IP:8083/x" 40; then
-	jcheck "unannounced close with -P 4: 40 flows ok, the unanswered ones went again (reconnects)" \
+	lab_jcheck "unannounced close with -P 4: 40 flows ok, the unanswered ones went again (reconnects)" \
 		"d['flows_ok'] == 40 and d['body_bytes'] == 200 and d['reconnects'] > 0 and d['connections'] >= 40"
 fi
 

@@ -59,15 +59,6 @@ epw() {
 	return 0
 }
 
-# jcheck NAME PYTHON_EXPR: the expression over the JSON summary `d` must hold
-jcheck() {
-	if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" \
-		"$LAB_TMP/out.json" 2> "$LAB_TMP/py.err"; then
-		ok "$1"
-	else
-		bad "$1" "$2" "$(head -c 600 "$LAB_TMP/out.json" 2>/dev/null)" "$(tail -2 "$LAB_TMP/py.err")"
-	fi
-}
 
 handovers() {	# the per-core rss_handovers of the last run, comma-separated
 	python3 -c "import json,sys; print(','.join(str(c['rss_handovers']) for c in json.load(open(sys.argv[1]))['per_core']))" \
@@ -79,7 +70,7 @@ url=$LAB_SRV_IP/f64
 # qpairs=2, core and netdev mask 0x3, -N 1 (issue 11): queue 1 has no core of its own
 conf=$(mos 2 2)
 if epw "qpairs=2, 1 core: 400 flows" -f "$conf" -N 1 -c 20 "$url" 400; then
-	jcheck "qpairs=2, 1 core: 400 flows at concurrency 20 all ok in $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['duration_s'])" "$LAB_TMP/out.json" 2>/dev/null) s, $(handovers) frames of queue 1 handed to core 0" \
+	lab_jcheck "qpairs=2, 1 core: 400 flows at concurrency 20 all ok in $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['duration_s'])" "$LAB_TMP/out.json" 2>/dev/null) s, $(handovers) frames of queue 1 handed to core 0" \
 		"d['flows_ok'] == 400 and d['errors'] == 0 and len(d['per_core']) == 1 and d['per_core'][0]['rss_handovers'] > 0"
 	if grep -q "core 0 also polls queue 1," "$LAB_TMP/err"; then
 		ok "qpairs=2, 1 core: the start says which core polls queue 1"
@@ -91,7 +82,7 @@ fi
 # qpairs=3, 2 cores: queue 2 is core 0's to poll; its frames go to both cores
 conf=$(mos 3 2)
 if epw "qpairs=3, 2 cores: 2,000 flows" -f "$conf" -N 2 -c 100 "$url" 2000; then
-	jcheck "qpairs=3, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
+	lab_jcheck "qpairs=3, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
 		"d['flows_ok'] == 2000 and d['errors'] == 0 and len(d['per_core']) == 2 and all(c['completed'] > 0 and c['rss_handovers'] > 0 for c in d['per_core'])"
 	if grep -q "core 0 also polls queue 2," "$LAB_TMP/err" && ! grep -q "core 1 also" "$LAB_TMP/err"; then
 		ok "qpairs=3, 2 cores: the start says core 0 polls queue 2, core 1 nothing more"
@@ -114,7 +105,7 @@ fi
 # qpairs=2, 2 cores: one queue per core, steering as before
 conf=$(mos 2 2)
 if epw "qpairs=2, 2 cores: 2,000 flows" -f "$conf" -N 2 -c 100 "$url" 2000; then
-	jcheck "qpairs=2, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
+	lab_jcheck "qpairs=2, 2 cores: 2,000 flows all ok, handovers per core $(handovers)" \
 		"d['flows_ok'] == 2000 and d['errors'] == 0 and len(d['per_core']) == 2 and all(c['completed'] > 0 and c['rss_handovers'] > 0 for c in d['per_core'])"
 	if ! grep -q "also polls queue" "$LAB_TMP/err"; then
 		ok "qpairs=2, 2 cores: no extra queue to poll"

@@ -56,6 +56,9 @@
 #   lab_dup PCT             duplicate PCT% of the packets the kernel sends
 #   lab_clear               remove the loss and duplication rules
 #   lab_nft_packets loss|dup   print how many packets the rules hit so far
+#   lab_jcheck NAME EXPR    a check over epwget's JSON summary in $LAB_TMP/out.json
+#                           (a Python expression over it as d): calls the
+#                           script's own ok NAME, or bad NAME with the JSON
 #
 # Variables set by lab_up: LAB_NAME LAB_NS_SRV LAB_NS_CLI LAB_IF_SRV
 # LAB_IF_CLI LAB_NET (10.99.N) LAB_SRV_IP (10.99.N.4) LAB_CLI_IP (10.99.N.2,
@@ -440,4 +443,13 @@ lab_nft_packets() {
 		_lab_nft list chain $c 2> /dev/null
 	done |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
+}
+
+lab_jcheck() {
+	if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" \
+		"$LAB_TMP/out.json" 2> "$LAB_TMP/py.err"; then
+		ok "$1"
+	else
+		bad "$1" "$2" "$(head -c 600 "$LAB_TMP/out.json" 2>/dev/null)" "$(tail -2 "$LAB_TMP/py.err")"
+	fi
 }
